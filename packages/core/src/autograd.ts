@@ -1,0 +1,108 @@
+/** Reverse-mode differentiation over the recorded graph: `backward`, `grad`, `valueAndGrad`. */
+import { keep, noGrad, tidy } from './engine.js';
+import { formatShape, shapesEqual } from './shape.js';
+import type { Tensor } from './tensor.js';
+import { add, fullOn } from './ops/index.js';
+
+/** Tensors reachable from `root` through recorded nodes, each after everything that consumes it. */
+function reverseTopologicalOrder(root: Tensor): Tensor[] {
+  const visited = new Set<Tensor>();
+  const postOrder: Tensor[] = [];
+  const stack: [Tensor, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [t, expanded] = stack.pop() as [Tensor, boolean];
+    if (expanded) {
+      postOrder.push(t);
+      continue;
+    }
+    if (visited.has(t)) continue;
+    visited.add(t);
+    stack.push([t, true]);
+    for (const input of t.node?.inputs ?? []) if (input.requiresGrad && !visited.has(input)) stack.push([input, false]);
+  }
+  return postOrder.reverse();
+}
+
+function assertBackwardable(root: Tensor, seed: Tensor | undefined): void {
+  root.assertLive('backward');
+  if (root.graphFreed) {
+    throw new Error(`backward: the graph behind tensor ${formatShape(root.shape)} was already freed by an earlier backward(); recompute the forward pass`);
+  }
+  if (!root.requiresGrad) {
+    throw new Error(`backward: tensor ${formatShape(root.shape)} does not require grad (no input requires grad, or it was computed under noGrad)`);
+  }
+  if (seed) {
+    seed.assertLive('backward');
+    if (!shapesEqual(seed.shape, root.shape)) throw new Error(`backward: seed ${formatShape(seed.shape)} must have the output's shape ${formatShape(root.shape)}`);
+  } else if (root.size !== 1) {
+    throw new Error(`backward: output ${formatShape(root.shape)} is not a scalar; pass a seed gradient of shape ${formatShape(root.shape)}`);
+  }
+}
+
+/**
+ * Accumulates d(root)/d(leaf) into the `.grad` of every leaf that requires grad (PyTorch semantics:
+ * gradients add up across calls until zeroed). Frees the graph afterwards.
+ */
+export function backward(root: Tensor, seed?: Tensor): void {
+  assertBackwardable(root, seed);
+  const order = reverseTopologicalOrder(root);
+  noGrad(() => tidy(() => {
+    const pending = new Map<Tensor, Tensor>();
+    pending.set(root, seed ?? fullOn(root.shape, 1, root.backend));
+    const isPending = (g: Tensor): boolean => [...pending.values()].includes(g);
+    for (const t of order) {
+      const g = pending.get(t);
+      pending.delete(t);
+      const node = t.node;
+      if (node) {
+        t.node = null;
+        t.graphFreed = true;
+      }
+      if (!g) continue;
+      if (node) {
+        for (const input of node.inputs) input.assertLive(`backward through ${node.op}`);
+        const inputGrads = tidy(() => node.backward(g));
+        node.inputs.forEach((input, i) => {
+          const gi = inputGrads[i];
+          if (!gi || !input.requiresGrad) return;
+          if (!shapesEqual(gi.shape, input.shape)) {
+            throw new Error(`backward: gradient of ${node.op} for input ${i} has shape ${formatShape(gi.shape)}, expected ${formatShape(input.shape)}`);
+          }
+          const previous = pending.get(input);
+          pending.set(input, previous ? add(previous, gi) : gi);
+        });
+        if (g !== seed && !isPending(g)) g.dispose();
+      } else {
+        // A leaf: its own tensor object (sharing storage) becomes or adds to `.grad`, outliving tidy.
+        const previous = t.grad;
+        t.grad = keep(previous ? add(previous, g) : g.detach());
+        previous?.dispose();
+      }
+    }
+  }));
+}
+
+/** Gradients of `f` with respect to each argument, leaving the arguments' `.grad` untouched. */
+export function grad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tensor[] {
+  return (...xs) => valueAndGrad(f)(...xs).grads;
+}
+
+/** The value of `f` and its gradients with respect to each argument. `f` must return a scalar. */
+export function valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => { value: Tensor; grads: Tensor[] } {
+  return (...xs) => {
+    const leaves = xs.map((x) => {
+      const leaf = x.detach();
+      leaf.requiresGrad = true;
+      return leaf;
+    });
+    const value = f(...leaves);
+    if (value.size !== 1) throw new Error(`valueAndGrad: f must return a scalar, got ${formatShape(value.shape)}`);
+    backward(value);
+    const grads = leaves.map((leaf) => leaf.grad ?? fullOn(leaf.shape, 0, leaf.backend));
+    for (const leaf of leaves) {
+      leaf.grad = null;
+      leaf.dispose();
+    }
+    return { value, grads };
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The contract every backend implements: storage plus a fixed set of float32 kernels. Core
+ * validates inputs and resolves every shape before calling a kernel, so kernels never check shapes.
+ * A backend may return storage whose values are still being computed; it must chain later kernels
+ * on it and resolve it in `read`.
+ */
+import type { Conv2dInfo, Pool2dInfo } from './conv_shapes.js';
+import type { Shape } from './shape.js';
+
+/** Opaque handle to a backend's storage. */
+export interface DataId {
+  readonly __dataIdBrand?: never;
+}
+
+/** Elementwise binary kernels broadcast `a` and `b` to `outShape` (NumPy rules, resolved by core). */
+export interface BinaryInfo {
+  readonly aShape: Shape;
+  readonly bShape: Shape;
+  readonly outShape: Shape;
+}
+
+/** Reductions run over the innermost axis of a `[outSize, reduceSize]` view (core transposes first). */
+export interface ReduceInfo {
+  readonly outSize: number;
+  readonly reduceSize: number;
+}
+
+/**
+ * Batched matrix product: `a` is `[aBatch, M, K]` (or `[aBatch, K, M]` when `transA`), `b` is
+ * `[bBatch, K, N]` (or `[bBatch, N, K]` when `transB`); `aBatch` and `bBatch` are `batch` or 1
+ * (broadcast). The result is `[batch, M, N]`.
+ */
+export interface MatmulInfo {
+  readonly batch: number;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly aBatch: number;
+  readonly bBatch: number;
+}
+
+export type UnaryKernel = 'neg' | 'exp' | 'log' | 'sqrt' | 'relu' | 'sigmoid' | 'tanh' | 'step';
+export type BinaryKernel = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'greater';
+
+/** A tapegrad backend. A missing kernel is a compile error in the implementing class. */
+export interface Backend {
+  /** Registered name, e.g. `'cpu'`. */
+  readonly name: string;
+  /** True when kernels may return pending storage, so `readSync` is unavailable. */
+  readonly isAsync: boolean;
+
+  // Storage. Reference counts start at 1 on write and on every kernel output.
+  write(values: Float32Array, shape: Shape): DataId;
+  read(id: DataId): Promise<Float32Array>;
+  readSync(id: DataId): Float32Array;
+  incRef(id: DataId): void;
+  /** Drops one reference; the storage is freed when none remain. */
+  disposeData(id: DataId): void;
+  /** Number of live storages. */
+  numDataIds(): number;
+  /** Bytes held by live storages. */
+  numBytes(): number;
+  /** Frees everything (backend shutdown). */
+  dispose(): void;
+
+  // Elementwise.
+  neg(x: DataId, size: number): DataId;
+  exp(x: DataId, size: number): DataId;
+  log(x: DataId, size: number): DataId;
+  sqrt(x: DataId, size: number): DataId;
+  relu(x: DataId, size: number): DataId;
+  sigmoid(x: DataId, size: number): DataId;
+  tanh(x: DataId, size: number): DataId;
+  /** `x > 0 ? 1 : 0` (ReLU's derivative). */
+  step(x: DataId, size: number): DataId;
+  add(a: DataId, b: DataId, info: BinaryInfo): DataId;
+  sub(a: DataId, b: DataId, info: BinaryInfo): DataId;
+  mul(a: DataId, b: DataId, info: BinaryInfo): DataId;
+  div(a: DataId, b: DataId, info: BinaryInfo): DataId;
+  pow(a: DataId, b: DataId, info: BinaryInfo): DataId;
+  maximum(a: DataId, b: DataId, info: BinaryInfo): DataId;
+  /** `a > b ? 1 : 0`. */
+  greater(a: DataId, b: DataId, info: BinaryInfo): DataId;
+
+  // Reductions over the innermost axis of `[outSize, reduceSize]`.
+  sum(x: DataId, info: ReduceInfo): DataId;
+  max(x: DataId, info: ReduceInfo): DataId;
+  /** Index of the first maximum, as float32. */
+  argmax(x: DataId, info: ReduceInfo): DataId;
+
+  // Layout and linear algebra.
+  /** `out[perm-permuted index] = x[index]`: output axis `i` is input axis `perm[i]`. */
+  transpose(x: DataId, shape: Shape, perm: readonly number[]): DataId;
+  matmul(a: DataId, b: DataId, info: MatmulInfo): DataId;
+  /** `[n]` class indices (float32 integers) to `[n, depth]` rows of 0/1. */
+  oneHot(indices: DataId, n: number, depth: number): DataId;
+
+  // Convolution and pooling over NCHW, filters OIHW.
+  conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo): DataId;
+  /** Gradient of conv2d with respect to its input: `dy [N, O, oH, oW]` to `[N, C, H, W]`. */
+  conv2dBackpropInput(dy: DataId, filter: DataId, info: Conv2dInfo): DataId;
+  /** Gradient of conv2d with respect to its filter: to `[O, C, kH, kW]`. */
+  conv2dBackpropFilter(x: DataId, dy: DataId, info: Conv2dInfo): DataId;
+  /** Max pooling; padded positions count as -infinity. */
+  maxPool2d(x: DataId, info: Pool2dInfo): DataId;
+  /** Routes each window's gradient to its first maximum in row-major window order. */
+  maxPool2dBackprop(dy: DataId, x: DataId, info: Pool2dInfo): DataId;
+  /** Average pooling; divides by the full window (PyTorch's `count_include_pad=True`). */
+  avgPool2d(x: DataId, info: Pool2dInfo): DataId;
+  avgPool2dBackprop(dy: DataId, info: Pool2dInfo): DataId;
+
+  // Creation.
+  fill(size: number, value: number): DataId;
+}
+
+/** Creates a backend; may be async (a GPU backend may need start-up). */
+export type BackendFactory = () => Backend | Promise<Backend>;

@@ -1,0 +1,119 @@
+/**
+ * The one place where convolution and pooling geometry is computed. Core resolves every size here
+ * and hands the resulting info object to the backend, so no kernel repeats this arithmetic.
+ */
+import { formatShape, type Shape } from './shape.js';
+
+/** A number, or an `[h, w]` pair. */
+export type Pair = number | readonly [number, number];
+
+/** Geometry of a 2-D convolution over `[N, C, H, W]` input and `[O, C, kH, kW]` filters. */
+export interface Conv2dInfo {
+  readonly batch: number;
+  readonly inChannels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly inShape: readonly [number, number, number, number];
+  readonly filterShape: readonly [number, number, number, number];
+  readonly outShape: readonly [number, number, number, number];
+}
+
+/** Geometry of a 2-D pooling window over `[N, C, H, W]` input. */
+export interface Pool2dInfo {
+  readonly batch: number;
+  readonly channels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly inShape: readonly [number, number, number, number];
+  readonly outShape: readonly [number, number, number, number];
+}
+
+/** Expands a number or `[h, w]` pair, checking each is an integer >= `min`. */
+export function toPair(op: string, name: string, value: Pair, min: number): [number, number] {
+  const pair: [number, number] = typeof value === 'number' ? [value, value] : [value[0], value[1]];
+  if (!Array.isArray(value) && typeof value !== 'number') {
+    throw new Error(`${op}: ${name} must be a number or an [h, w] pair, got ${String(value)}`);
+  }
+  for (const v of pair) {
+    if (!Number.isInteger(v) || v < min) {
+      throw new Error(`${op}: ${name} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${formatPairValue(value)}`);
+    }
+  }
+  return pair;
+}
+
+function formatPairValue(value: Pair): string {
+  return typeof value === 'number' ? String(value) : `[${value.join(', ')}]`;
+}
+
+function assertNchw(op: string, what: string, shape: Shape): asserts shape is readonly [number, number, number, number] {
+  if (shape.length !== 4) throw new Error(`${op}: ${what} must be 4-D [N, C, H, W], got ${formatShape(shape)}`);
+}
+
+/** Floor-mode output extent, as PyTorch computes it with `ceil_mode=False`. */
+function outExtent(op: string, axis: string, inExtent: number, kernel: number, stride: number, pad: number, inShape: Shape): number {
+  const padded = inExtent + 2 * pad;
+  if (kernel > padded) {
+    throw new Error(`${op}: kernel ${axis} ${kernel} is larger than the padded input ${axis} ${padded} (input ${formatShape(inShape)}, padding ${pad})`);
+  }
+  return Math.floor((padded - kernel) / stride) + 1;
+}
+
+/** Validates shapes and resolves the geometry of `conv2d(x [N, C, H, W], w [O, C, kH, kW])`. */
+export function computeConv2dInfo(xShape: Shape, wShape: Shape, stride: Pair, padding: Pair, op = 'conv2d'): Conv2dInfo {
+  assertNchw(op, 'input', xShape);
+  if (wShape.length !== 4) throw new Error(`${op}: weight must be 4-D [outC, inC, kH, kW], got ${formatShape(wShape)}`);
+  const [batch, inChannels, inHeight, inWidth] = xShape;
+  const [outChannels, weightInChannels, kernelHeight, kernelWidth] = wShape as readonly [number, number, number, number];
+  if (inChannels !== weightInChannels) {
+    throw new Error(`${op}: input has ${inChannels} channels but weight expects ${weightInChannels} (${formatShape(wShape)})`);
+  }
+  const [strideHeight, strideWidth] = toPair(op, 'stride', stride, 1);
+  const [padTop, padLeft] = toPair(op, 'padding', padding, 0);
+  const outHeight = outExtent(op, 'height', inHeight, kernelHeight, strideHeight, padTop, xShape);
+  const outWidth = outExtent(op, 'width', inWidth, kernelWidth, strideWidth, padLeft, xShape);
+  return {
+    batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth,
+    kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft,
+    inShape: [batch, inChannels, inHeight, inWidth],
+    filterShape: [outChannels, inChannels, kernelHeight, kernelWidth],
+    outShape: [batch, outChannels, outHeight, outWidth],
+  };
+}
+
+/** Validates and resolves the geometry of a pooling window over `x [N, C, H, W]`. */
+export function computePool2dInfo(op: string, xShape: Shape, kernelSize: Pair, stride: Pair, padding: Pair): Pool2dInfo {
+  assertNchw(op, 'input', xShape);
+  const [batch, channels, inHeight, inWidth] = xShape;
+  const [kernelHeight, kernelWidth] = toPair(op, 'kernelSize', kernelSize, 1);
+  const [strideHeight, strideWidth] = toPair(op, 'stride', stride, 1);
+  const [padTop, padLeft] = toPair(op, 'padding', padding, 0);
+  if (2 * padTop > kernelHeight || 2 * padLeft > kernelWidth) {
+    throw new Error(`${op}: padding ${formatPairValue(padding)} must be at most half of kernelSize ${formatPairValue(kernelSize)}`);
+  }
+  const outHeight = outExtent(op, 'height', inHeight, kernelHeight, strideHeight, padTop, xShape);
+  const outWidth = outExtent(op, 'width', inWidth, kernelWidth, strideWidth, padLeft, xShape);
+  return {
+    batch, channels, inHeight, inWidth, outHeight, outWidth,
+    kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft,
+    inShape: [batch, channels, inHeight, inWidth],
+    outShape: [batch, channels, outHeight, outWidth],
+  };
+}

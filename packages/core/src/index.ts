@@ -1,0 +1,16 @@
+/**
+ * @tapegrad/core: tensors, reverse-mode autograd, grad mode, memory management, ops with their
+ * gradients, and the backend interface and registry.
+ */
+export { Tensor, type GradNode, type NestedArray } from './tensor.js';
+export * from './ops/index.js';
+export { backward, grad, valueAndGrad } from './autograd.js';
+export {
+  registerBackend, setBackend, getBackend, listBackends,
+  noGrad, isGradEnabled, tidy, keep, memory,
+  type MemoryInfo, type TensorContainer,
+} from './engine.js';
+export { manualSeed, randomUniform, randomNormal, fillUniform, fillNormal } from './random.js';
+export type { Backend, BackendFactory, DataId, BinaryInfo, ReduceInfo, MatmulInfo, UnaryKernel, BinaryKernel } from './backend.js';
+export { computeConv2dInfo, computePool2dInfo, toPair, type Conv2dInfo, type Pool2dInfo, type Pair } from './conv_shapes.js';
+export { sizeOf, stridesOf, broadcastShapes, broadcastStrides, formatShape, shapesEqual, normalizeAxes, type Shape } from './shape.js';

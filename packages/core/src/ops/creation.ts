@@ -1,0 +1,118 @@
+/** Tensor creation: from values, constants and seeded random numbers. */
+import type { Backend } from '../backend.js';
+import { getBackend } from '../engine.js';
+import { fillNormal, fillUniform } from '../random.js';
+import { assertValidShape, formatShape, sizeOf, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { fromDataId } from './op.js';
+
+/** Nested arrays of numbers, e.g. `[[1, 2], [3, 4]]`. */
+export type TensorLike = number | readonly TensorLike[];
+
+/** Options for creation ops. */
+export interface CreationOptions {
+  /** Make the result a leaf that accumulates `.grad`. */
+  requiresGrad?: boolean;
+}
+
+function make(values: Float32Array, shape: Shape, options: CreationOptions | undefined, backend: Backend = getBackend()): Tensor {
+  const t = fromDataId(backend.write(values, shape), shape, backend);
+  t.requiresGrad = options?.requiresGrad ?? false;
+  return t;
+}
+
+function inferShape(values: TensorLike): number[] {
+  const shape: number[] = [];
+  let level: TensorLike = values;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    level = (level as readonly TensorLike[])[0];
+  }
+  return shape;
+}
+
+function flattenNested(values: TensorLike, shape: Shape, axis: number, out: number[]): void {
+  if (axis === shape.length) {
+    if (typeof values !== 'number') throw new Error(`tensor: ragged nested array: expected a number at depth ${axis} for shape ${formatShape(shape)}`);
+    out.push(values);
+    return;
+  }
+  if (!Array.isArray(values) || values.length !== shape[axis]) {
+    throw new Error(`tensor: ragged nested array: expected ${shape[axis]} entries at depth ${axis} for shape ${formatShape(shape)}`);
+  }
+  for (const item of values as readonly TensorLike[]) flattenNested(item, shape, axis + 1, out);
+}
+
+/**
+ * Creates a tensor from nested arrays, a flat number array or a Float32Array. With a flat input,
+ * `shape` gives the layout (default: 1-D); with nested arrays the shape is inferred and, if given,
+ * must agree.
+ */
+export function tensor(values: TensorLike | Float32Array, shape?: Shape, options?: CreationOptions): Tensor {
+  let flat: Float32Array;
+  let inferred: number[];
+  if (values instanceof Float32Array) {
+    flat = values.slice();
+    inferred = [values.length];
+  } else if (typeof values === 'number') {
+    flat = Float32Array.of(values);
+    inferred = [];
+  } else {
+    inferred = inferShape(values);
+    const out: number[] = [];
+    flattenNested(values, inferred, 0, out);
+    flat = Float32Array.from(out);
+  }
+  const finalShape = shape ?? inferred;
+  assertValidShape('tensor', finalShape);
+  if (sizeOf(finalShape) !== flat.length) {
+    throw new Error(`tensor: ${flat.length} values do not fill shape ${formatShape(finalShape)} (${sizeOf(finalShape)} elements)`);
+  }
+  return make(flat, finalShape, options);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: Shape, value: number, options?: CreationOptions): Tensor {
+  assertValidShape('full', shape);
+  const backend = getBackend();
+  const t = fromDataId(backend.fill(sizeOf(shape), value), shape, backend);
+  t.requiresGrad = options?.requiresGrad ?? false;
+  return t;
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: Shape, options?: CreationOptions): Tensor {
+  return full(shape, 0, options);
+}
+
+/** A tensor of ones. */
+export function ones(shape: Shape, options?: CreationOptions): Tensor {
+  return full(shape, 1, options);
+}
+
+/** Uniform samples in [0, 1) from the seeded generator (`manualSeed`). */
+export function rand(shape: Shape, options?: CreationOptions): Tensor {
+  assertValidShape('rand', shape);
+  return make(fillUniform(new Float32Array(sizeOf(shape))), shape, options);
+}
+
+/** Standard normal samples from the seeded generator (`manualSeed`). */
+export function randn(shape: Shape, options?: CreationOptions): Tensor {
+  assertValidShape('randn', shape);
+  return make(fillNormal(new Float32Array(sizeOf(shape))), shape, options);
+}
+
+/** @internal a constant on a given backend (numbers mixed into ops). */
+export function scalarOn(value: number, backend: Backend): Tensor {
+  return fromDataId(backend.fill(1, value), [], backend);
+}
+
+/** @internal a constant of `shape` on a given backend. */
+export function fullOn(shape: Shape, value: number, backend: Backend): Tensor {
+  return fromDataId(backend.fill(sizeOf(shape), value), shape, backend);
+}
+
+/** @internal uploads host values to a given backend. */
+export function valuesOn(values: Float32Array, shape: Shape, backend: Backend): Tensor {
+  return fromDataId(backend.write(values, shape), shape, backend);
+}

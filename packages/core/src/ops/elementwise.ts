@@ -1,0 +1,131 @@
+/** Elementwise ops: unary maps and NumPy-broadcasting binary ops, with their gradients. */
+import type { Backend, BinaryInfo, BinaryKernel, DataId, UnaryKernel } from '../backend.js';
+import { broadcastShapes, shapesEqual, type Shape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { scalarOn } from './creation.js';
+import { backendOf, runOp, type GradientFn } from './op.js';
+import { reshape } from './shape_ops.js';
+import { sum } from './reduce.js';
+
+function unary(op: UnaryKernel, x: Tensor, gradient?: GradientFn): Tensor {
+  return runOp(op, [x], x.shape, (backend) => backend[op](x.dataId, x.size), gradient);
+}
+
+/** `-x`. */
+export function neg(x: Tensor): Tensor {
+  return unary('neg', x, (dy) => [neg(dy)]);
+}
+
+/** `e^x`. */
+export function exp(x: Tensor): Tensor {
+  return unary('exp', x, (dy, out) => [mul(dy, out)]);
+}
+
+/** Natural logarithm. */
+export function log(x: Tensor): Tensor {
+  return unary('log', x, (dy) => [div(dy, x)]);
+}
+
+/** Square root. */
+export function sqrt(x: Tensor): Tensor {
+  return unary('sqrt', x, (dy, out) => [div(dy, mul(out, 2))]);
+}
+
+/** `max(x, 0)`; its gradient at 0 is 0, as PyTorch's. */
+export function relu(x: Tensor): Tensor {
+  return unary('relu', x, (dy) => [mul(dy, step(x))]);
+}
+
+/** `1 / (1 + e^-x)`. */
+export function sigmoid(x: Tensor): Tensor {
+  return unary('sigmoid', x, (dy, out) => [mul(dy, mul(out, sub(1, out)))]);
+}
+
+/** Hyperbolic tangent. */
+export function tanh(x: Tensor): Tensor {
+  return unary('tanh', x, (dy, out) => [mul(dy, sub(1, mul(out, out)))]);
+}
+
+/** `x > 0 ? 1 : 0` (not differentiable). */
+export function step(x: Tensor): Tensor {
+  return unary('step', x);
+}
+
+/** Sums a broadcast gradient back down to the shape of the input it came from. */
+export function sumToShape(dy: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(dy.shape, shape)) return dy;
+  const offset = dy.rank - shape.length;
+  const axes: number[] = [];
+  for (let axis = 0; axis < dy.rank; axis++) {
+    // Leading axes the input lacked, and axes where the input had extent 1, were broadcast.
+    if (axis < offset || (shape[axis - offset] === 1 && dy.shape[axis] !== 1)) axes.push(axis);
+  }
+  const summed = axes.length > 0 ? sum(dy, axes, true) : dy;
+  return reshape(summed, shape);
+}
+
+function toTensor(value: Tensor | number, backend: Backend): Tensor {
+  return typeof value === 'number' ? scalarOn(value, backend) : value;
+}
+
+function binary(op: BinaryKernel, aIn: Tensor | number, bIn: Tensor | number, gradient?: (dy: Tensor, a: Tensor, b: Tensor, out: Tensor) => (Tensor | null)[]): Tensor {
+  const known = [aIn, bIn].filter((v): v is Tensor => typeof v !== 'number');
+  if (known.length === 0) throw new Error(`${op}: at least one operand must be a tensor`);
+  const backend = backendOf(op, known);
+  const a = toTensor(aIn, backend);
+  const b = toTensor(bIn, backend);
+  const outShape = broadcastShapes(op, a.shape, b.shape);
+  const info: BinaryInfo = { aShape: a.shape, bShape: b.shape, outShape };
+  const kernel = (be: Backend): DataId => be[op](a.dataId, b.dataId, info);
+  const grad: GradientFn | undefined = gradient && ((dy, out) => {
+    const [da, db] = gradient(dy, a, b, out);
+    return [da && a.requiresGrad ? sumToShape(da, a.shape) : null, db && b.requiresGrad ? sumToShape(db, b.shape) : null];
+  });
+  return runOp(op, [a, b], outShape, kernel, grad);
+}
+
+/** `a + b` with broadcasting. */
+export function add(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary('add', a, b, (dy) => [dy, dy]);
+}
+
+/** `a - b` with broadcasting. */
+export function sub(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary('sub', a, b, (dy, _a, bt) => [dy, bt.requiresGrad ? neg(dy) : null]);
+}
+
+/** `a * b` with broadcasting. */
+export function mul(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary('mul', a, b, (dy, at, bt) => [at.requiresGrad ? mul(dy, bt) : null, bt.requiresGrad ? mul(dy, at) : null]);
+}
+
+/** `a / b` with broadcasting. */
+export function div(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary('div', a, b, (dy, at, bt, out) => [
+    at.requiresGrad ? div(dy, bt) : null,
+    bt.requiresGrad ? neg(div(mul(dy, out), bt)) : null,
+  ]);
+}
+
+/** `a ** b` with broadcasting. */
+export function pow(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary('pow', a, b, (dy, at, bt, out) => [
+    at.requiresGrad ? mul(dy, mul(bt, pow(at, sub(bt, 1)))) : null,
+    bt.requiresGrad ? mul(dy, mul(out, log(at))) : null,
+  ]);
+}
+
+/** Elementwise maximum; at ties each input gets half the gradient (as PyTorch). */
+export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary('maximum', a, b, (dy, at, bt) => {
+    const aWins = greater(at, bt);
+    const bWins = greater(bt, at);
+    const tie = mul(sub(sub(1, aWins), bWins), 0.5);
+    return [mul(dy, add(aWins, tie)), mul(dy, add(bWins, tie))];
+  });
+}
+
+/** `a > b ? 1 : 0` with broadcasting (not differentiable). */
+export function greater(a: Tensor | number, b: Tensor | number): Tensor {
+  return binary('greater', a, b);
+}

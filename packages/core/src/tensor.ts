@@ -1,0 +1,183 @@
+/** The Tensor: a shape, a handle to backend storage, and (when recorded) its autograd node. */
+import type { Backend, DataId } from './backend.js';
+import { setTensorCheck, trackTensor, untrackTensor } from './engine.js';
+import { formatShape, shapesEqual, sizeOf, type Shape } from './shape.js';
+import * as ops from './ops/index.js';
+import { backward } from './autograd.js';
+
+/** How a recorded op propagates its output gradient to its inputs. */
+export interface GradNode {
+  /** Op name, for error messages. */
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  /** Gradient per input (null where that input needs none), given the output's gradient. */
+  readonly backward: (dy: Tensor) => (Tensor | null)[];
+}
+
+/** Nested arrays of numbers, as `toArray()` returns them. */
+export type NestedArray = number | NestedArray[];
+
+let nextTensorId = 0;
+
+/** An n-dimensional float32 array on a backend, optionally tracked by autograd. */
+export class Tensor {
+  /** Unique, increasing id (creation order). */
+  readonly id = nextTensorId++;
+  /** Extents, outermost first, e.g. `[N, C, H, W]`. */
+  readonly shape: readonly number[];
+  readonly dtype = 'float32' as const;
+  /** Whether gradients flow to this tensor (set on leaves by the user, on op outputs by autograd). */
+  requiresGrad = false;
+  /** Accumulated gradient of a leaf after `backward()`; null until then. */
+  grad: Tensor | null = null;
+  /** @internal autograd node of the op that produced this tensor. */
+  node: GradNode | null = null;
+  /** @internal set once `backward()` has consumed the graph through this tensor. */
+  graphFreed = false;
+  private storage: DataId;
+  private disposed = false;
+
+  /** @internal Use the creation ops (`tensor`, `zeros`, ...) instead. */
+  constructor(dataId: DataId, shape: Shape, readonly backend: Backend) {
+    this.storage = dataId;
+    this.shape = Object.freeze([...shape]);
+    trackTensor(this);
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /** Number of axes. */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** @internal the backend storage handle. */
+  get dataId(): DataId {
+    this.assertLive('dataId');
+    return this.storage;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** @internal throws a clear error when used after `dispose()`. */
+  assertLive(op: string): void {
+    if (this.disposed) throw new Error(`${op}: tensor ${formatShape(this.shape)} (id ${this.id}) is disposed`);
+  }
+
+  /** A copy of the values. Throws on asynchronous backends: use `await data()` there. */
+  dataSync(): Float32Array {
+    this.assertLive('dataSync');
+    return this.backend.readSync(this.storage).slice();
+  }
+
+  /** A copy of the values, once computed (works on every backend). */
+  async data(): Promise<Float32Array> {
+    this.assertLive('data');
+    return (await this.backend.read(this.storage)).slice();
+  }
+
+  /** The values as nested arrays (synchronous backends). */
+  toArray(): NestedArray {
+    return nest(this.dataSync(), this.shape);
+  }
+
+  /** The values as nested arrays (every backend). */
+  async array(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape);
+  }
+
+  /** The single value of a one-element tensor (synchronous backends). */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: tensor ${formatShape(this.shape)} has ${this.size} elements, expected 1`);
+    return this.dataSync()[0];
+  }
+
+  /** Backpropagates from this tensor into the `.grad` of every leaf that requires grad. */
+  backward(seed?: Tensor): void {
+    backward(this, seed);
+  }
+
+  /** A tensor sharing this one's storage, cut off from autograd. */
+  detach(): Tensor {
+    this.assertLive('detach');
+    this.backend.incRef(this.storage);
+    return new Tensor(this.storage, this.shape, this.backend);
+  }
+
+  /**
+   * Replaces this tensor's values with `source`'s, in place and unrecorded (optimizers use it).
+   * Shapes must match. The tensor keeps its identity, `requiresGrad` and `grad`.
+   */
+  assign(source: Tensor): this {
+    this.assertLive('assign');
+    source.assertLive('assign');
+    if (source.backend !== this.backend) throw new Error(`assign: source lives on '${source.backend.name}', target on '${this.backend.name}'`);
+    if (!shapesEqual(source.shape, this.shape)) {
+      throw new Error(`assign: source shape ${formatShape(source.shape)} differs from target shape ${formatShape(this.shape)}`);
+    }
+    source.backend.incRef(source.storage);
+    this.backend.disposeData(this.storage);
+    this.storage = source.storage;
+    return this;
+  }
+
+  /** Frees this tensor's storage reference. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.backend.disposeData(this.storage);
+    this.node = null;
+    untrackTensor(this);
+  }
+
+  toString(): string {
+    if (this.disposed) return `Tensor(${formatShape(this.shape)}, disposed)`;
+    const body = this.backend.isAsync ? '<pending: await t.array()>' : JSON.stringify(this.toArray());
+    return `Tensor(${formatShape(this.shape)}, ${body}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  add(other: Tensor | number): Tensor { return ops.add(this, other); }
+  sub(other: Tensor | number): Tensor { return ops.sub(this, other); }
+  mul(other: Tensor | number): Tensor { return ops.mul(this, other); }
+  div(other: Tensor | number): Tensor { return ops.div(this, other); }
+  pow(exponent: Tensor | number): Tensor { return ops.pow(this, exponent); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  relu(): Tensor { return ops.relu(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
+  transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
+  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
+  sum(axis?: number | readonly number[], keepDims = false): Tensor { return ops.sum(this, axis, keepDims); }
+  mean(axis?: number | readonly number[], keepDims = false): Tensor { return ops.mean(this, axis, keepDims); }
+  max(axis?: number | readonly number[], keepDims = false): Tensor { return ops.max(this, axis, keepDims); }
+  argmax(axis?: number): Tensor { return ops.argmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
+}
+
+setTensorCheck((value: unknown): value is Tensor => value instanceof Tensor);
+
+function nest(values: Float32Array, shape: Shape): NestedArray {
+  if (shape.length === 0) return values[0];
+  const build = (offset: number, axis: number): NestedArray[] => {
+    const extent = shape[axis];
+    const inner = sizeOf(shape.slice(axis + 1));
+    const out: NestedArray[] = [];
+    for (let i = 0; i < extent; i++) {
+      // Element i of this axis starts at offset + i * (size of the remaining axes).
+      out.push(axis === shape.length - 1 ? values[offset + i] : build(offset + i * inner, axis + 1));
+    }
+    return out;
+  };
+  return build(0, 0);
+}
