@@ -1,0 +1,50 @@
+/**
+ * `saveSafetensors` / `loadSafetensors`: the tensor-level checkpoint API of `@tapegrad/nn`,
+ * a thin layer over the raw encoder/decoder and the atomic file writer.
+ */
+import { type Tensor, tensor } from '@tapegrad/core';
+import { encodeSafetensors } from './encode.js';
+import { readSafetensorsFile, writeSafetensorsFile } from './file.js';
+import type { RawTensor, SafetensorsMetadata } from './types.js';
+
+/** A loaded checkpoint: tensors under their file names, plus the file's metadata. */
+export interface LoadedSafetensors {
+  /** Tensors in file (data-section) order, as float32. */
+  stateDict: Map<string, Tensor>;
+  /** The `__metadata__` strings, `{}` when the file has none. */
+  metadata: SafetensorsMetadata;
+}
+
+/**
+ * Saves a state dict as an F32 safetensors file, atomically (the previous file survives
+ * any failure). Tensor names are the state-dict keys, so PyTorch's
+ * `safetensors.torch.load_file` reads it back with the same names.
+ *
+ * @param path - Destination file.
+ * @param stateDict - Named tensors, written in iteration order.
+ * @param metadata - Optional string-to-string metadata (`__metadata__`).
+ * @throws `SafetensorsError` on invalid names or metadata, or when the file cannot be written.
+ */
+export async function saveSafetensors(
+  path: string,
+  stateDict: Map<string, Tensor>,
+  metadata?: SafetensorsMetadata,
+): Promise<void> {
+  const entries: [string, RawTensor][] = [];
+  for (const [name, t] of stateDict) entries.push([name, { shape: [...t.shape], data: await t.data() }]);
+  await writeSafetensorsFile(path, encodeSafetensors(entries, metadata));
+}
+
+/**
+ * Loads a safetensors file (F32, F16, BF16 or F64 tensors, converted to float32).
+ *
+ * @param path - The file to read.
+ * @returns The tensors, keyed by their names in the file, and the file's metadata.
+ * @throws `SafetensorsError` naming `path` when it is missing, unreadable or malformed.
+ */
+export async function loadSafetensors(path: string): Promise<LoadedSafetensors> {
+  const { tensors, metadata } = await readSafetensorsFile(path);
+  const stateDict = new Map<string, Tensor>();
+  for (const [name, raw] of tensors) stateDict.set(name, tensor(raw.data, raw.shape));
+  return { stateDict, metadata };
+}
