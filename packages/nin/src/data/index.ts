@@ -1,0 +1,26 @@
+export { batches, type Batch, type BatchOptions } from './batches.js';
+export { FASHION_MNIST_CLASSES, FASHION_MNIST_NUM_CLASSES } from './classes.js';
+export type { ByteImageDataset, FloatImageDataset, ImageDataset, Split } from './dataset.js';
+export { downloadFashionMnist, downloadVerified, fileUrl, type DownloadOptions, type DownloadProgress } from './download.js';
+export { loadFashionMnist, loadFashionMnistArrays, loadFashionMnistBytes, type FashionMnistOptions } from './fashion_mnist.js';
+export {
+  FASHION_MNIST_BASE_URL,
+  FASHION_MNIST_FILE_NAMES,
+  FASHION_MNIST_FILES,
+  FASHION_MNIST_MD5,
+  type FashionMnistFile,
+} from './files.js';
+export { isGzip, maybeGunzip } from './gzip.js';
+export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx, parseIdxImages, parseIdxLabels, type IdxFile, type IdxImages, type IdxLabels } from './idx.js';
+export { readIdxImagesFile, readIdxLabelsFile } from './idx_file.js';
+export {
+  fashionMnistCacheDir,
+  locateFashionMnist,
+  SYSTEM_FASHION_MNIST_DIR,
+  type DataSource,
+  type LocatedFashionMnist,
+  type LocateOptions,
+} from './locate.js';
+export { mulberry32, seededPermutation } from './prng.js';
+export { resizeGrayBilinear, resizeImages, type GrayImageRef } from './resize.js';
+export { scaleToUnitInto, toFloatImages } from './to_float.js';
