@@ -1,0 +1,65 @@
+/** `MaxPool2d` and `AvgPool2d`: windowed pooling over NCHW input. */
+import { avgPool2d, maxPool2d, toPair, type Pair, type Tensor } from '@tapegrad/core';
+import { Module } from '../module.js';
+import { formatPair } from './pair.js';
+
+/** Keyword-style arguments of the pooling layers, for `new MaxPool2d(3, { stride: 2 })`. */
+export interface Pool2dArgs {
+  /** Default: the kernel size. */
+  stride?: Pair;
+  /** Implicit padding on each side, at most half the kernel; default 0. */
+  padding?: Pair;
+}
+
+abstract class Pool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+
+  constructor(op: string, kernelSize: Pair, stride: Pair | Pool2dArgs | undefined, padding: Pair) {
+    super();
+    const args: Pool2dArgs = stride === undefined || typeof stride === 'number' || Array.isArray(stride)
+      ? { stride: stride as Pair | undefined, padding }
+      : (stride as Pool2dArgs);
+    this.kernelSize = toPair(op, 'kernelSize', kernelSize, 1);
+    this.stride = toPair(op, 'stride', args.stride ?? kernelSize, 1);
+    this.padding = toPair(op, 'padding', args.padding ?? 0, 0);
+    if (2 * this.padding[0] > this.kernelSize[0] || 2 * this.padding[1] > this.kernelSize[1]) {
+      throw new Error(`${op}: padding ${formatPair(this.padding)} must be at most half of kernelSize ${formatPair(this.kernelSize)}`);
+    }
+  }
+
+  protected override extraRepr(): string {
+    return `kernelSize=${formatPair(this.kernelSize)}, stride=${formatPair(this.stride)}, padding=${formatPair(this.padding)}`;
+  }
+}
+
+/**
+ * Max pooling as `nn.MaxPool2d(kernelSize, stride = kernelSize, padding = 0)`:
+ * `[N, C, H, W] -> [N, C, oH, oW]`, `oH = floor((H + 2 pH - kH) / sH) + 1`. Padding counts as
+ * -infinity. The second argument may instead be a `Pool2dArgs` object.
+ */
+export class MaxPool2d extends Pool2d {
+  constructor(kernelSize: Pair, stride?: Pair | Pool2dArgs, padding: Pair = 0) {
+    super('MaxPool2d', kernelSize, stride, padding);
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding });
+  }
+}
+
+/**
+ * Average pooling as `nn.AvgPool2d(kernelSize, stride = kernelSize, padding = 0)`:
+ * `[N, C, H, W] -> [N, C, oH, oW]`; a padded window divides by the full window size
+ * (`count_include_pad=True`). The second argument may instead be a `Pool2dArgs` object.
+ */
+export class AvgPool2d extends Pool2d {
+  constructor(kernelSize: Pair, stride?: Pair | Pool2dArgs, padding: Pair = 0) {
+    super('AvgPool2d', kernelSize, stride, padding);
+  }
+
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding });
+  }
+}

@@ -1,0 +1,189 @@
+/** `Module`: a tree of named submodules and parameters with train/eval mode and state dicts. */
+import { keep, Tensor } from '@tapegrad/core';
+import { planLoadStateDict, type LoadStateDictOptions, type LoadStateDictResult, type StateDictInput } from './state_dict.js';
+
+/**
+ * Base class of every layer and model, after PyTorch's `nn.Module`.
+ *
+ * A subclass registers what it owns in its constructor, in the order PyTorch would:
+ * `this.weight = this.registerParameter('weight', w)` and
+ * `this.features = this.registerModule('features', new Sequential(...))`. Registration order is
+ * the order of `namedChildren()`, `namedParameters()` and `stateDict()`, and the registered names
+ * joined with dots are the parameter names (`features.0.weight`), exactly as in PyTorch when the
+ * names and order are the same.
+ *
+ * Call a module with `module.forward(x)`.
+ */
+export abstract class Module {
+  /** Training mode (Dropout active) or evaluation mode. Set recursively by `train()` / `eval()`. */
+  training = true;
+  readonly #children = new Map<string, Module>();
+  readonly #parameters = new Map<string, Tensor>();
+
+  /** Computes the module's output for input `x`. */
+  abstract forward(x: Tensor): Tensor;
+
+  /**
+   * Registers `module` as the child `name` (no dots, unique within this module) and returns it.
+   * @throws when the name is invalid or taken, or when the child would create a cycle.
+   */
+  registerModule<M extends Module>(name: string, module: M): M {
+    this.checkNewName('registerModule', name);
+    if (!(module instanceof Module)) throw new Error(`registerModule: '${name}' must be a Module, got ${describe(module)}`);
+    if ((module as Module) === this || module.namedModules().some(([, m]) => m === this)) {
+      throw new Error(`registerModule: registering '${name}' would make ${this.constructor.name} its own descendant`);
+    }
+    this.#children.set(name, module);
+    return module;
+  }
+
+  /**
+   * Registers `param` as the parameter `name` (no dots, unique within this module) and returns it.
+   * Like `nn.Parameter`, it sets `param.requiresGrad = true` (set it back to false to freeze the
+   * parameter) and it exempts the tensor from any enclosing `tidy`. `param` must be a leaf.
+   * @throws when the name is invalid or taken, or `param` is not a live leaf tensor.
+   */
+  registerParameter(name: string, param: Tensor): Tensor {
+    this.checkNewName('registerParameter', name);
+    if (!(param instanceof Tensor)) throw new Error(`registerParameter: '${name}' must be a Tensor, got ${describe(param)}`);
+    param.assertLive(`registerParameter '${name}'`);
+    if (param.node !== null) {
+      throw new Error(`registerParameter: '${name}' must be a leaf tensor, not the output of a recorded op (use detach())`);
+    }
+    param.requiresGrad = true;
+    this.#parameters.set(name, keep(param));
+    return param;
+  }
+
+  /** Direct children as `[name, module]` pairs, in registration order. */
+  namedChildren(): [string, Module][] {
+    return [...this.#children];
+  }
+
+  /** Direct children, in registration order. */
+  children(): Module[] {
+    return [...this.#children.values()];
+  }
+
+  /**
+   * This module (named `prefix`, default `''`) and every descendant, depth first in registration
+   * order, each listed once even when registered under several names.
+   */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [];
+    const seen = new Set<Module>();
+    const visit = (name: string, module: Module): void => {
+      if (seen.has(module)) return;
+      seen.add(module);
+      out.push([name, module]);
+      for (const [childName, child] of module.#children) visit(join(name, childName), child);
+    };
+    visit(prefix, this);
+    return out;
+  }
+
+  /**
+   * Every parameter as `[dottedName, tensor]` pairs: each module's own parameters, then its
+   * children's, recursively (PyTorch's order and names). A tensor shared by several modules is
+   * listed once, under its first name.
+   */
+  namedParameters(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    for (const [prefix, module] of this.namedModules()) {
+      for (const [name, param] of module.#parameters) {
+        if (seen.has(param)) continue;
+        seen.add(param);
+        out.push([join(prefix, name), param]);
+      }
+    }
+    return out;
+  }
+
+  /** Every parameter, in `namedParameters()` order; what an optimizer takes. */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, param]) => param);
+  }
+
+  /** Sets training mode (`mode = true`) or evaluation mode on this module and every descendant. */
+  train(mode = true): this {
+    for (const [, module] of this.namedModules()) module.training = mode;
+    return this;
+  }
+
+  /** Sets evaluation mode on this module and every descendant (Dropout becomes the identity). */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Disposes every parameter's `.grad` and sets it to null (PyTorch's `set_to_none=True`). */
+  zeroGrad(): void {
+    for (const param of this.parameters()) {
+      param.grad?.dispose();
+      param.grad = null;
+    }
+  }
+
+  /**
+   * The parameters by dotted name, in `namedParameters()` order but keeping every name of a
+   * shared tensor (as PyTorch). The values are the live parameter tensors, not copies: do not
+   * dispose them; save them (e.g. `saveSafetensors`) before training on.
+   */
+  stateDict(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    const visit = (prefix: string, module: Module): void => {
+      for (const [name, param] of module.#parameters) out.set(join(prefix, name), param);
+      for (const [name, child] of module.#children) visit(join(prefix, name), child);
+    };
+    visit('', this);
+    return out;
+  }
+
+  /**
+   * Copies `stateDict`'s values into the parameters of the same names (the parameters keep their
+   * identity, so optimizers holding them stay valid). All or nothing: every key is checked first,
+   * and on any problem a `StateDictError` naming each missing, unexpected or mis-shaped key is
+   * thrown and no parameter changes. With `{strict: false}`, missing and unexpected keys are
+   * allowed and returned instead; shapes must still match.
+   *
+   * The parameters share storage with the given tensors afterwards (storage is never written in
+   * place), so disposing the given tensors is safe.
+   */
+  loadStateDict(stateDict: StateDictInput, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const plan = planLoadStateDict(this.constructor.name, this.stateDict(), stateDict, options);
+    plan.apply();
+    return { missingKeys: plan.missingKeys, unexpectedKeys: plan.unexpectedKeys };
+  }
+
+  /** PyTorch-style summary: the class, `extraRepr()`, and each child indented. */
+  toString(): string {
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    if (this.#children.size === 0) return `${head})`;
+    const lines = [...this.#children].map(([name, child]) => `  (${name}): ${child.toString().replace(/\n/g, '\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)`;
+  }
+
+  /** The constructor arguments shown by `toString()`; layers override it. */
+  protected extraRepr(): string {
+    return '';
+  }
+
+  private checkNewName(op: string, name: string): void {
+    if (typeof name !== 'string' || name === '' || name.includes('.')) {
+      throw new Error(`${op}: name must be a non-empty string without '.', got ${JSON.stringify(name)}`);
+    }
+    if (this.#children.has(name) || this.#parameters.has(name)) {
+      throw new Error(`${op}: ${this.constructor.name} already has a ${this.#children.has(name) ? 'child' : 'parameter'} named '${name}'`);
+    }
+  }
+}
+
+function join(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix}.${name}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object';
+  return typeof value;
+}

@@ -1,0 +1,11 @@
+/** Optimizers and their state dicts. */
+export { Optimizer, type ParamState, type StateLayout } from './optimizer.js';
+export { SGD, type SGDOptions, type SGDConfig } from './sgd.js';
+export { Adam, type AdamOptions, type AdamConfig } from './adam.js';
+export {
+  parseOptimizerStateMeta,
+  type OptimizerStateDict,
+  type OptimizerStateMeta,
+  type OptimizerOptionsJson,
+  type OptimizerOptionValue,
+} from './state.js';
