@@ -72,6 +72,9 @@ export class Tensor {
   /** A copy of the values. Throws on asynchronous backends: use `await data()` there. */
   dataSync(): Float32Array {
     this.assertLive('dataSync');
+    if (this.backend.isAsync) {
+      throw new Error(`dataSync: backend '${this.backend.name}' computes asynchronously; use await t.data() instead`);
+    }
     return this.backend.readSync(this.storage).slice();
   }
 
