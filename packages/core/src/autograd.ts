@@ -46,6 +46,11 @@ function assertBackwardable(root: Tensor, seed: Tensor | undefined): void {
 export function backward(root: Tensor, seed?: Tensor): void {
   assertBackwardable(root, seed);
   const order = reverseTopologicalOrder(root);
+  // An intermediate whose node an earlier backward() consumed would otherwise pass for a leaf.
+  const freed = order.find((t) => t.graphFreed && !t.node);
+  if (freed) {
+    throw new Error(`backward: the graph behind tensor ${formatShape(freed.shape)} (id ${freed.id}), an input of this output's graph, was already freed by an earlier backward(); recompute the forward pass`);
+  }
   noGrad(() => tidy(() => {
     const pending = new Map<Tensor, Tensor>();
     pending.set(root, seed ?? fullOn(root.shape, 1, root.backend));

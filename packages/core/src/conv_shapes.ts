@@ -45,15 +45,15 @@ export interface Pool2dInfo {
   readonly outShape: readonly [number, number, number, number];
 }
 
-/** Expands a number or `[h, w]` pair, checking each is an integer >= `min`. */
-export function toPair(op: string, name: string, value: Pair, min: number): [number, number] {
+/** Expands a number or `[h, w]` pair, checking each is an integer >= `min`; `where` ends error messages. */
+export function toPair(op: string, name: string, value: Pair, min: number, where = ''): [number, number] {
   const pair: [number, number] = typeof value === 'number' ? [value, value] : [value[0], value[1]];
   if (!Array.isArray(value) && typeof value !== 'number') {
-    throw new Error(`${op}: ${name} must be a number or an [h, w] pair, got ${String(value)}`);
+    throw new Error(`${op}: ${name} must be a number or an [h, w] pair, got ${String(value)}${where}`);
   }
   for (const v of pair) {
     if (!Number.isInteger(v) || v < min) {
-      throw new Error(`${op}: ${name} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${formatPairValue(value)}`);
+      throw new Error(`${op}: ${name} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${formatPairValue(value)}${where}`);
     }
   }
   return pair;
@@ -85,8 +85,9 @@ export function computeConv2dInfo(xShape: Shape, wShape: Shape, stride: Pair, pa
   if (inChannels !== weightInChannels) {
     throw new Error(`${op}: input has ${inChannels} channels but weight expects ${weightInChannels} (${formatShape(wShape)})`);
   }
-  const [strideHeight, strideWidth] = toPair(op, 'stride', stride, 1);
-  const [padTop, padLeft] = toPair(op, 'padding', padding, 0);
+  const where = ` (input ${formatShape(xShape)}, weight ${formatShape(wShape)})`;
+  const [strideHeight, strideWidth] = toPair(op, 'stride', stride, 1, where);
+  const [padTop, padLeft] = toPair(op, 'padding', padding, 0, where);
   const outHeight = outExtent(op, 'height', inHeight, kernelHeight, strideHeight, padTop, xShape);
   const outWidth = outExtent(op, 'width', inWidth, kernelWidth, strideWidth, padLeft, xShape);
   return {
@@ -102,11 +103,12 @@ export function computeConv2dInfo(xShape: Shape, wShape: Shape, stride: Pair, pa
 export function computePool2dInfo(op: string, xShape: Shape, kernelSize: Pair, stride: Pair, padding: Pair): Pool2dInfo {
   assertNchw(op, 'input', xShape);
   const [batch, channels, inHeight, inWidth] = xShape;
-  const [kernelHeight, kernelWidth] = toPair(op, 'kernelSize', kernelSize, 1);
-  const [strideHeight, strideWidth] = toPair(op, 'stride', stride, 1);
-  const [padTop, padLeft] = toPair(op, 'padding', padding, 0);
+  const where = ` (input ${formatShape(xShape)})`;
+  const [kernelHeight, kernelWidth] = toPair(op, 'kernelSize', kernelSize, 1, where);
+  const [strideHeight, strideWidth] = toPair(op, 'stride', stride, 1, where);
+  const [padTop, padLeft] = toPair(op, 'padding', padding, 0, where);
   if (2 * padTop > kernelHeight || 2 * padLeft > kernelWidth) {
-    throw new Error(`${op}: padding ${formatPairValue(padding)} must be at most half of kernelSize ${formatPairValue(kernelSize)}`);
+    throw new Error(`${op}: padding ${formatPairValue(padding)} must be at most half of kernelSize ${formatPairValue(kernelSize)}${where}`);
   }
   const outHeight = outExtent(op, 'height', inHeight, kernelHeight, strideHeight, padTop, xShape);
   const outWidth = outExtent(op, 'width', inWidth, kernelWidth, strideWidth, padLeft, xShape);

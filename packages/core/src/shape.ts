@@ -69,17 +69,18 @@ export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
   });
 }
 
-/** Resolves `axis` (number, list or undefined = all) to sorted, unique, non-negative axes. */
-export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
+/** Resolves `axis` (number, list or undefined = all) to sorted, unique, non-negative axes; `shape` names the input in errors. */
+export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, rank: number, shape?: Shape): number[] {
+  const of = shape ? ` ${formatShape(shape)}` : '';
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : [...axis];
   const resolved = list.map((a) => {
     if (!Number.isInteger(a) || a < -rank || a >= rank) {
-      throw new Error(`${op}: axis ${a} is out of range for a tensor of rank ${rank}`);
+      throw new Error(`${op}: axis ${a} is out of range for a tensor of rank ${rank}${of}`);
     }
     return a < 0 ? a + rank : a;
   });
   const unique = [...new Set(resolved)].sort((x, y) => x - y);
-  if (unique.length !== resolved.length) throw new Error(`${op}: axis list [${list.join(', ')}] repeats an axis`);
+  if (unique.length !== resolved.length) throw new Error(`${op}: axis list [${list.join(', ')}] repeats an axis${shape ? ` for a tensor${of}` : ''}`);
   return unique;
 }

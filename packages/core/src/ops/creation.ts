@@ -82,11 +82,13 @@ export function full(shape: Shape, value: number, options?: CreationOptions): Te
 
 /** A tensor of zeros. */
 export function zeros(shape: Shape, options?: CreationOptions): Tensor {
+  assertValidShape('zeros', shape);
   return full(shape, 0, options);
 }
 
 /** A tensor of ones. */
 export function ones(shape: Shape, options?: CreationOptions): Tensor {
+  assertValidShape('ones', shape);
   return full(shape, 1, options);
 }
 

@@ -1,6 +1,6 @@
 /** Softmax, log-softmax and cross-entropy. */
 import { noGrad } from '../engine.js';
-import { formatShape } from '../shape.js';
+import { formatShape, normalizeAxes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { valuesOn } from './creation.js';
 import { exp, log, mul, neg, sub } from './elementwise.js';
@@ -11,6 +11,7 @@ import { max, sum } from './reduce.js';
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   x.assertLive('logSoftmax');
   if (x.rank === 0) throw new Error('logSoftmax: input must have at least one axis, got a scalar');
+  normalizeAxes('logSoftmax', axis, x.rank, x.shape);
   const shift = noGrad(() => max(x, axis, true));
   const shifted = sub(x, shift);
   return sub(shifted, log(sum(exp(shifted), axis, true)));
@@ -18,6 +19,9 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 
 /** `exp(x) / sum(exp(x))` along `axis`. */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  x.assertLive('softmax');
+  if (x.rank === 0) throw new Error('softmax: input must have at least one axis, got a scalar');
+  normalizeAxes('softmax', axis, x.rank, x.shape);
   return exp(logSoftmax(x, axis));
 }
 

@@ -17,7 +17,7 @@ interface ReducePlan {
 }
 
 function plan(op: string, x: Tensor, axis: number | readonly number[] | undefined): ReducePlan {
-  const axes = normalizeAxes(op, axis, x.rank);
+  const axes = normalizeAxes(op, axis, x.rank, x.shape);
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const order = [...kept, ...axes];
   const perm = order.every((a, i) => a === i) ? null : order;

@@ -1,0 +1,4 @@
+import '@tapegrad/backend-cpu';
+import { describeConformance } from './suite.js';
+
+describeConformance('cpu');

@@ -1,0 +1,195 @@
+/**
+ * Float64 reference: conv2d (cross-correlation, NCHW input, OIHW filters) and max/avg pooling,
+ * with their gradients. The gradients are written in scatter form (each output element adds into
+ * the inputs it read), the opposite of the backends' gather form, so the two are independent.
+ */
+import { nd, type NdArray } from './ndarray.js';
+
+export type PairLike = number | readonly [number, number];
+
+export function pair(v: PairLike): [number, number] {
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+export interface ConvParams {
+  readonly stride?: PairLike;
+  readonly padding?: PairLike;
+}
+
+/** Floor-mode output extent. */
+export function outSize(inExtent: number, kernel: number, stride: number, pad: number): number {
+  return Math.floor((inExtent + 2 * pad - kernel) / stride) + 1;
+}
+
+interface ConvGeometry {
+  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
+  readonly O: number; readonly KH: number; readonly KW: number;
+  readonly SH: number; readonly SW: number; readonly PH: number; readonly PW: number;
+  readonly OH: number; readonly OW: number;
+}
+
+function convGeometry(xShape: readonly number[], wShape: readonly number[], p: ConvParams): ConvGeometry {
+  const [N, C, H, W] = xShape;
+  const [O, C2, KH, KW] = wShape;
+  if (C !== C2) throw new Error('reference conv2d: channel mismatch');
+  const [SH, SW] = pair(p.stride ?? 1);
+  const [PH, PW] = pair(p.padding ?? 0);
+  return { N, C, H, W, O, KH, KW, SH, SW, PH, PW, OH: outSize(H, KH, SH, PH), OW: outSize(W, KW, SW, PW) };
+}
+
+/**
+ * Visits every (output element, filter tap) pair whose input position is inside the image:
+ * `visit(outFlat, xFlat, wFlat)`. Direct loops over n, o, oy, ox, c, ky, kx.
+ */
+function forEachConvTap(g: ConvGeometry, visit: (outFlat: number, xFlat: number, wFlat: number) => void): void {
+  const { N, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW } = g;
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < O; o++) {
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++) {
+          const outFlat = ((n * O + o) * OH + oy) * OW + ox;
+          for (let c = 0; c < C; c++) {
+            for (let ky = 0; ky < KH; ky++) {
+              const iy = oy * SH - PH + ky;
+              if (iy < 0 || iy >= H) continue;
+              for (let kx = 0; kx < KW; kx++) {
+                const ix = ox * SW - PW + kx;
+                if (ix < 0 || ix >= W) continue;
+                visit(outFlat, ((n * C + c) * H + iy) * W + ix, ((o * C + c) * KH + ky) * KW + kx);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function conv2d(x: NdArray, w: NdArray, bias: NdArray | null, p: ConvParams = {}): NdArray {
+  const g = convGeometry(x.shape, w.shape, p);
+  const out = nd([g.N, g.O, g.OH, g.OW]);
+  const xs = x.data;
+  const ws = w.data;
+  const ys = out.data;
+  forEachConvTap(g, (outFlat, xFlat, wFlat) => { ys[outFlat] += xs[xFlat] * ws[wFlat]; });
+  if (bias) {
+    const plane = g.OH * g.OW;
+    for (let i = 0; i < ys.length; i++) ys[i] += bias.data[Math.floor(i / plane) % g.O];
+  }
+  return out;
+}
+
+/** Gradients of `sum(conv2d(x, w, b) * dy)`: `[dx, dw, db]`. */
+export function conv2dGrad(x: NdArray, w: NdArray, dy: NdArray, p: ConvParams = {}): [NdArray, NdArray, NdArray] {
+  const g = convGeometry(x.shape, w.shape, p);
+  const dx = nd(x.shape);
+  const dw = nd(w.shape);
+  const db = nd([g.O]);
+  const xs = x.data;
+  const ws = w.data;
+  const gy = dy.data;
+  forEachConvTap(g, (outFlat, xFlat, wFlat) => {
+    dx.data[xFlat] += gy[outFlat] * ws[wFlat];
+    dw.data[wFlat] += gy[outFlat] * xs[xFlat];
+  });
+  const plane = g.OH * g.OW;
+  for (let i = 0; i < gy.length; i++) db.data[Math.floor(i / plane) % g.O] += gy[i];
+  return [dx, dw, db];
+}
+
+export interface PoolParams {
+  readonly kernelSize: PairLike;
+  readonly stride?: PairLike;
+  readonly padding?: PairLike;
+}
+
+interface PoolGeometry {
+  readonly planes: number; readonly H: number; readonly W: number;
+  readonly KH: number; readonly KW: number; readonly SH: number; readonly SW: number;
+  readonly PH: number; readonly PW: number; readonly OH: number; readonly OW: number;
+}
+
+function poolGeometry(xShape: readonly number[], p: PoolParams): PoolGeometry {
+  const [N, C, H, W] = xShape;
+  const [KH, KW] = pair(p.kernelSize);
+  const [SH, SW] = pair(p.stride ?? p.kernelSize);
+  const [PH, PW] = pair(p.padding ?? 0);
+  return { planes: N * C, H, W, KH, KW, SH, SW, PH, PW, OH: outSize(H, KH, SH, PH), OW: outSize(W, KW, SW, PW) };
+}
+
+/** Input positions (flat) of each window's in-image elements, in row-major window order. */
+function windows(xShape: readonly number[], p: PoolParams): { shape: number[]; taps: number[][] } {
+  const g = poolGeometry(xShape, p);
+  const taps: number[][] = [];
+  for (let plane = 0; plane < g.planes; plane++) {
+    for (let oy = 0; oy < g.OH; oy++) {
+      for (let ox = 0; ox < g.OW; ox++) {
+        const window: number[] = [];
+        for (let ky = 0; ky < g.KH; ky++) {
+          for (let kx = 0; kx < g.KW; kx++) {
+            const iy = oy * g.SH - g.PH + ky;
+            const ix = ox * g.SW - g.PW + kx;
+            if (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W) window.push((plane * g.H + iy) * g.W + ix);
+          }
+        }
+        taps.push(window);
+      }
+    }
+  }
+  return { shape: [xShape[0], xShape[1], g.OH, g.OW], taps };
+}
+
+/** Position of the first maximum of a window (strictly greater replaces). */
+function firstMax(x: NdArray, window: readonly number[]): number {
+  let best = window[0];
+  for (const i of window) if (x.data[i] > x.data[best]) best = i;
+  return best;
+}
+
+/** Position of the last maximum of a window: the rule tapegrad does *not* use (for negative checks). */
+export function lastMaxPool2dGrad(x: NdArray, dy: NdArray, p: PoolParams): NdArray {
+  const { taps } = windows(x.shape, p);
+  const dx = nd(x.shape);
+  taps.forEach((window, o) => {
+    let best = window[0];
+    for (const i of window) if (x.data[i] >= x.data[best]) best = i;
+    dx.data[best] += dy.data[o];
+  });
+  return dx;
+}
+
+export function maxPool2d(x: NdArray, p: PoolParams): NdArray {
+  const { shape, taps } = windows(x.shape, p);
+  const out = nd(shape);
+  taps.forEach((window, o) => { out.data[o] = window.length === 0 ? -Infinity : x.data[firstMax(x, window)]; });
+  return out;
+}
+
+/** Each window's `dy` goes to its first maximum in row-major window order. */
+export function maxPool2dGrad(x: NdArray, dy: NdArray, p: PoolParams): NdArray {
+  const { taps } = windows(x.shape, p);
+  const dx = nd(x.shape);
+  taps.forEach((window, o) => { if (window.length > 0) dx.data[firstMax(x, window)] += dy.data[o]; });
+  return dx;
+}
+
+/** Mean over the full window: padding counts as zeros and the divisor is kH * kW. */
+export function avgPool2d(x: NdArray, p: PoolParams): NdArray {
+  const [KH, KW] = pair(p.kernelSize);
+  const { shape, taps } = windows(x.shape, p);
+  const out = nd(shape);
+  taps.forEach((window, o) => {
+    let acc = 0;
+    for (const i of window) acc += x.data[i];
+    out.data[o] = acc / (KH * KW);
+  });
+  return out;
+}
+
+export function avgPool2dGrad(xShape: readonly number[], dy: NdArray, p: PoolParams): NdArray {
+  const [KH, KW] = pair(p.kernelSize);
+  const { taps } = windows(xShape, p);
+  const dx = nd(xShape);
+  taps.forEach((window, o) => { for (const i of window) dx.data[i] += dy.data[o] / (KH * KW); });
+  return dx;
+}

@@ -1,0 +1,10 @@
+/** Float64 reference implementations of every tapegrad op (test-only), and test helpers. */
+export * from './ndarray.js';
+export * from './elementwise.js';
+export * from './reduce.js';
+export * from './linalg.js';
+export * from './conv.js';
+export * from './loss.js';
+export * from './compare.js';
+export * from './fd.js';
+export * from './rng.js';
