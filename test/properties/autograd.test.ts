@@ -178,6 +178,19 @@ describe('accumulation, grad mode, functional helpers', () => {
   });
 });
 
+describe('functional gradients', () => {
+  it('valueAndGrad() leaves the .grad of tensors f closes over untouched, as torch.autograd.grad', () => {
+    tidy(() => {
+      const closedOver = tensor([0.5, -1.5], [2], { requiresGrad: true });
+      const x = tensor([2, 3], [2], { requiresGrad: true });
+      const { grads } = valueAndGrad((xi: Tensor) => sum(mul(xi, closedOver)))(x);
+      expect(Array.from(grads[0].dataSync())).toEqual([0.5, -1.5]);
+      expect(closedOver.grad).toBeNull();
+      expect(x.grad).toBeNull();
+    });
+  });
+});
+
 describe('graph lifetime', () => {
   it('backward() twice through the same graph throws', () => {
     const x = tensor([1, 2, 3], [3], { requiresGrad: true });

@@ -39,11 +39,26 @@ function assertBackwardable(root: Tensor, seed: Tensor | undefined): void {
   }
 }
 
+/** Receives d(root)/d(leaf) for each leaf reached; the gradient tensor is the receiver's to keep. */
+type LeafSink = (leaf: Tensor, gradient: Tensor) => void;
+
+/** Accumulates into `.grad` (PyTorch semantics: gradients add up across calls until zeroed). */
+const accumulateIntoGrad: LeafSink = (leaf, g) => {
+  const previous = leaf.grad;
+  leaf.grad = keep(previous ? add(previous, g) : g.detach());
+  previous?.dispose();
+};
+
 /**
  * Accumulates d(root)/d(leaf) into the `.grad` of every leaf that requires grad (PyTorch semantics:
  * gradients add up across calls until zeroed). Frees the graph afterwards.
  */
 export function backward(root: Tensor, seed?: Tensor): void {
+  propagate(root, seed, accumulateIntoGrad);
+}
+
+/** Runs the backward pass from `root`, handing each reached leaf's gradient to `sink`. */
+function propagate(root: Tensor, seed: Tensor | undefined, sink: LeafSink): void {
   assertBackwardable(root, seed);
   const order = reverseTopologicalOrder(root);
   // An intermediate whose node an earlier backward() consumed would otherwise pass for a leaf.
@@ -78,10 +93,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
         });
         if (g !== seed && !isPending(g)) g.dispose();
       } else {
-        // A leaf: its own tensor object (sharing storage) becomes or adds to `.grad`, outliving tidy.
-        const previous = t.grad;
-        t.grad = keep(previous ? add(previous, g) : g.detach());
-        previous?.dispose();
+        sink(t, g);
       }
     }
   }));
@@ -92,7 +104,10 @@ export function grad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tenso
   return (...xs) => valueAndGrad(f)(...xs).grads;
 }
 
-/** The value of `f` and its gradients with respect to each argument. `f` must return a scalar. */
+/**
+ * The value of `f` and its gradients with respect to each argument. `f` must return a scalar. As
+ * `torch.autograd.grad`, it touches no `.grad`, neither the arguments' nor any other tensor's.
+ */
 export function valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => { value: Tensor; grads: Tensor[] } {
   return (...xs) => {
     const leaves = xs.map((x) => {
@@ -102,12 +117,12 @@ export function valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) 
     });
     const value = f(...leaves);
     if (value.size !== 1) throw new Error(`valueAndGrad: f must return a scalar, got ${formatShape(value.shape)}`);
-    backward(value);
-    const grads = leaves.map((leaf) => leaf.grad ?? fullOn(leaf.shape, 0, leaf.backend));
-    for (const leaf of leaves) {
-      leaf.grad = null;
-      leaf.dispose();
-    }
+    const found = new Map<Tensor, Tensor>();
+    propagate(value, undefined, (leaf, g) => {
+      if (leaves.includes(leaf)) found.set(leaf, keep(g.detach()));
+    });
+    const grads = leaves.map((leaf) => found.get(leaf) ?? fullOn(leaf.shape, 0, leaf.backend));
+    for (const leaf of leaves) leaf.dispose();
     return { value, grads };
   };
 }
