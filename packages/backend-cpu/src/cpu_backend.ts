@@ -1,47 +1,69 @@
-/** The CPU backend: Float32Array storage and TypeScript kernels. */
+/**
+ * The CPU backend: storage in the kernels' shared WebAssembly memory (so every kernel, on any
+ * thread, works in place), kernels in WebAssembly SIMD and TypeScript.
+ */
 import type { Backend, BinaryInfo, Conv2dInfo, DataId, MatmulInfo, Pool2dInfo, ReduceInfo, Shape } from '@tapegrad/core';
+import { sizeOf } from '@tapegrad/core';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
-import { mapBinary, mapUnary } from './kernels/elementwise.js';
+import { binaryKernel, unaryKernel } from './kernels/elementwise.js';
+import { matmulKernel } from './kernels/gemm.js';
 import { oneHotKernel, transposeKernel } from './kernels/layout.js';
-import { matmulKernel } from './kernels/matmul.js';
 import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropKernel, maxPool2dKernel } from './kernels/pool.js';
 import { argmaxInner, maxInner, sumInner } from './kernels/reduce.js';
+import { free, malloc, view } from './wasm/runtime.js';
 
 interface Storage {
-  values: Float32Array;
+  /** Byte address of the values in the shared memory. */
+  readonly at: number;
+  readonly length: number;
   refs: number;
 }
 
-/** Every kernel of the Backend interface on Float32Array, synchronously. */
+/** Every kernel of the Backend interface, synchronously. */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly isAsync = false;
   private readonly storages = new Map<DataId, Storage>();
   private bytes = 0;
 
-  private store(values: Float32Array): DataId {
+  /** Allocates `length` floats, lets `kernel` fill them (given their address), and stores them. */
+  private run(length: number, kernel: (out: number) => void): DataId {
+    const at = malloc(length);
+    try {
+      kernel(at);
+    } catch (error) {
+      free(at, length);
+      throw error;
+    }
     const id: DataId = {};
-    this.storages.set(id, { values, refs: 1 });
-    this.bytes += values.byteLength;
+    this.storages.set(id, { at, length, refs: 1 });
+    this.bytes += length * 4;
     return id;
   }
 
-  private get(id: DataId): Float32Array {
+  private storage(id: DataId): Storage {
     const storage = this.storages.get(id);
     if (!storage) throw new Error('cpu backend: storage was freed or belongs to another backend');
-    return storage.values;
+    return storage;
+  }
+
+  /** Byte address of a storage's values. */
+  private at(id: DataId): number {
+    return this.storage(id).at;
   }
 
   write(values: Float32Array): DataId {
-    return this.store(values.slice());
+    return this.run(values.length, (out) => view(out, values.length).set(values));
   }
 
+  /** A view of the storage (valid until it is disposed; core copies it). */
   async read(id: DataId): Promise<Float32Array> {
-    return this.get(id);
+    return this.readSync(id);
   }
 
   readSync(id: DataId): Float32Array {
-    return this.get(id);
+    const { at, length } = this.storage(id);
+    return view(at, length);
   }
 
   incRef(id: DataId): void {
@@ -55,7 +77,8 @@ export class CpuBackend implements Backend {
     if (!storage) return;
     if (--storage.refs > 0) return;
     this.storages.delete(id);
-    this.bytes -= storage.values.byteLength;
+    this.bytes -= storage.length * 4;
+    free(storage.at, storage.length);
   }
 
   numDataIds(): number {
@@ -67,44 +90,57 @@ export class CpuBackend implements Backend {
   }
 
   dispose(): void {
+    for (const { at, length } of this.storages.values()) free(at, length);
     this.storages.clear();
     this.bytes = 0;
   }
 
-  neg(x: DataId): DataId { return this.store(mapUnary(this.get(x), (v) => -v)); }
-  exp(x: DataId): DataId { return this.store(mapUnary(this.get(x), Math.exp)); }
-  log(x: DataId): DataId { return this.store(mapUnary(this.get(x), Math.log)); }
-  sqrt(x: DataId): DataId { return this.store(mapUnary(this.get(x), Math.sqrt)); }
-  relu(x: DataId): DataId { return this.store(mapUnary(this.get(x), (v) => (v > 0 ? v : v === 0 || v < 0 ? 0 : v))); }
-  sigmoid(x: DataId): DataId { return this.store(mapUnary(this.get(x), (v) => 1 / (1 + Math.exp(-v)))); }
-  tanh(x: DataId): DataId { return this.store(mapUnary(this.get(x), Math.tanh)); }
-  step(x: DataId): DataId { return this.store(mapUnary(this.get(x), (v) => (v > 0 ? 1 : 0))); }
+  neg(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('neg', this.at(x), out, size)); }
+  exp(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('exp', this.at(x), out, size)); }
+  log(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('log', this.at(x), out, size)); }
+  sqrt(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('sqrt', this.at(x), out, size)); }
+  relu(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('relu', this.at(x), out, size)); }
+  sigmoid(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('sigmoid', this.at(x), out, size)); }
+  tanh(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('tanh', this.at(x), out, size)); }
+  step(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('step', this.at(x), out, size)); }
 
-  add(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.store(mapBinary(this.get(a), this.get(b), info, (x, y) => x + y)); }
-  sub(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.store(mapBinary(this.get(a), this.get(b), info, (x, y) => x - y)); }
-  mul(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.store(mapBinary(this.get(a), this.get(b), info, (x, y) => x * y)); }
-  div(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.store(mapBinary(this.get(a), this.get(b), info, (x, y) => x / y)); }
-  pow(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.store(mapBinary(this.get(a), this.get(b), info, Math.pow)); }
-  maximum(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.store(mapBinary(this.get(a), this.get(b), info, (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : x > y ? x : y))); }
-  greater(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.store(mapBinary(this.get(a), this.get(b), info, (x, y) => (x > y ? 1 : 0))); }
+  private binary(op: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'greater', a: DataId, b: DataId, info: BinaryInfo): DataId {
+    const sa = this.storage(a);
+    const sb = this.storage(b);
+    return this.run(sizeOf(info.outShape), (out) => binaryKernel(op, sa.at, sa.length, sb.at, sb.length, out, info));
+  }
 
-  sum(x: DataId, info: ReduceInfo): DataId { return this.store(sumInner(this.get(x), info)); }
-  max(x: DataId, info: ReduceInfo): DataId { return this.store(maxInner(this.get(x), info)); }
-  argmax(x: DataId, info: ReduceInfo): DataId { return this.store(argmaxInner(this.get(x), info)); }
+  add(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binary('add', a, b, info); }
+  sub(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binary('sub', a, b, info); }
+  mul(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binary('mul', a, b, info); }
+  div(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binary('div', a, b, info); }
+  pow(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binary('pow', a, b, info); }
+  maximum(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binary('maximum', a, b, info); }
+  greater(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binary('greater', a, b, info); }
 
-  transpose(x: DataId, shape: Shape, perm: readonly number[]): DataId { return this.store(transposeKernel(this.get(x), shape, perm)); }
-  matmul(a: DataId, b: DataId, info: MatmulInfo): DataId { return this.store(matmulKernel(this.get(a), this.get(b), info)); }
-  oneHot(indices: DataId, n: number, depth: number): DataId { return this.store(oneHotKernel(this.get(indices), n, depth)); }
+  sum(x: DataId, info: ReduceInfo): DataId { return this.run(info.outSize, (out) => sumInner(this.at(x), out, info)); }
+  max(x: DataId, info: ReduceInfo): DataId { return this.run(info.outSize, (out) => maxInner(this.at(x), out, info)); }
+  argmax(x: DataId, info: ReduceInfo): DataId { return this.run(info.outSize, (out) => argmaxInner(this.at(x), out, info)); }
+
+  transpose(x: DataId, shape: Shape, perm: readonly number[]): DataId { return this.run(sizeOf(shape), (out) => transposeKernel(this.at(x), out, shape, perm)); }
+  matmul(a: DataId, b: DataId, info: MatmulInfo): DataId { return this.run(info.batch * info.m * info.n, (out) => matmulKernel(this.at(a), this.at(b), out, info)); }
+  oneHot(indices: DataId, n: number, depth: number): DataId { return this.run(n * depth, (out) => oneHotKernel(this.at(indices), out, n, depth)); }
 
   conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo): DataId {
-    return this.store(conv2dKernel(this.get(x), this.get(filter), bias ? this.get(bias) : null, info));
+    return this.run(sizeOf(info.outShape), (out) => conv2dKernel(this.at(x), this.at(filter), bias ? this.at(bias) : 0, out, info));
   }
-  conv2dBackpropInput(dy: DataId, filter: DataId, info: Conv2dInfo): DataId { return this.store(conv2dBackpropInputKernel(this.get(dy), this.get(filter), info)); }
-  conv2dBackpropFilter(x: DataId, dy: DataId, info: Conv2dInfo): DataId { return this.store(conv2dBackpropFilterKernel(this.get(x), this.get(dy), info)); }
-  maxPool2d(x: DataId, info: Pool2dInfo): DataId { return this.store(maxPool2dKernel(this.get(x), info)); }
-  maxPool2dBackprop(dy: DataId, x: DataId, info: Pool2dInfo): DataId { return this.store(maxPool2dBackpropKernel(this.get(dy), this.get(x), info)); }
-  avgPool2d(x: DataId, info: Pool2dInfo): DataId { return this.store(avgPool2dKernel(this.get(x), info)); }
-  avgPool2dBackprop(dy: DataId, info: Pool2dInfo): DataId { return this.store(avgPool2dBackpropKernel(this.get(dy), info)); }
+  conv2dBackpropInput(dy: DataId, filter: DataId, info: Conv2dInfo): DataId {
+    return this.run(sizeOf(info.inShape), (out) => conv2dBackpropInputKernel(this.at(dy), this.at(filter), out, info));
+  }
+  conv2dBackpropFilter(x: DataId, dy: DataId, info: Conv2dInfo): DataId {
+    return this.run(sizeOf(info.filterShape), (out) => conv2dBackpropFilterKernel(this.at(x), this.at(dy), out, info));
+  }
+  maxPool2d(x: DataId, info: Pool2dInfo): DataId { return this.run(sizeOf(info.outShape), (out) => maxPool2dKernel(this.at(x), out, info)); }
+  maxPool2dBackprop(dy: DataId, x: DataId, info: Pool2dInfo): DataId {
+    return this.run(sizeOf(info.inShape), (out) => maxPool2dBackpropKernel(this.at(dy), this.at(x), out, info));
+  }
+  avgPool2d(x: DataId, info: Pool2dInfo): DataId { return this.run(sizeOf(info.outShape), (out) => avgPool2dKernel(this.at(x), out, info)); }
+  avgPool2dBackprop(dy: DataId, info: Pool2dInfo): DataId { return this.run(sizeOf(info.inShape), (out) => avgPool2dBackpropKernel(this.at(dy), out, info)); }
 
-  fill(size: number, value: number): DataId { return this.store(new Float32Array(size).fill(value)); }
+  fill(size: number, value: number): DataId { return this.run(size, (out) => view(out, size).fill(value)); }
 }

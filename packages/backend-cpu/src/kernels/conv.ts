@@ -1,69 +1,160 @@
-/** Convolution and its gradients as im2col + GEMM per image (1x1 convolutions skip im2col). */
+/**
+ * Convolution and both its gradients as packed GEMMs per image, the batch split across threads.
+ * With P = oH*oW output positions and K = C*kH*kW taps, the patch matrix of image n is the
+ * `[K, P]` im2col of x[n] (x[n] itself for a 1x1 stride-1 unpadded convolution). The GEMM reads
+ * W, W^T, the patches and dy[n] in place; only dy[n]^T is packed:
+ * - forward:      y[n]  [O, P] = W [O, K] @ patches       (+ bias per row)
+ * - input grad:   dx[n]        = col2im(W^T [K, O] @ dy[n] [O, P])
+ * - filter grad:  dW^T  [K, O] = sum_n patches @ dy[n]^T [P, O]
+ */
 import type { Conv2dInfo } from '@tapegrad/core';
-import { gemm } from './gemm.js';
-import { col2im, im2col, isPointwise } from './im2col.js';
+import { NR } from '../wasm/kernels_wat.js';
+import { view, workspace, type KernelCall } from '../wasm/runtime.js';
+import { runParallel } from '../wasm/threads.js';
+import {
+  gemmCall, packCall, packedB, packTransposedB, paddedColumns, paddedFloats, panelFloats, partsFor, rowMajorA, rowMajorB, splitRange, transposed,
+} from './gemm.js';
 
-let colsScratch = new Float32Array(0);
-
-function colsBuffer(info: Conv2dInfo): Float32Array {
-  const size = info.inChannels * info.kernelHeight * info.kernelWidth * info.outHeight * info.outWidth;
-  if (colsScratch.length < size) colsScratch = new Float32Array(size);
-  return colsScratch;
+/** True when the convolution is a plain matmul over `[C, H*W]` (1x1, stride 1, no padding). */
+export function isPointwise(info: Conv2dInfo): boolean {
+  return info.kernelHeight === 1 && info.kernelWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.padTop === 0 && info.padLeft === 0;
 }
 
-/** `y[n] [O, oH*oW] = W [O, C*kH*kW] @ cols(x[n]) + bias`. */
-export function conv2dKernel(x: Float32Array, filter: Float32Array, bias: Float32Array | null, info: Conv2dInfo): Float32Array {
-  const { batch, inChannels, outChannels, outHeight, outWidth, inHeight, inWidth, kernelHeight, kernelWidth } = info;
-  const outPlane = outHeight * outWidth;
-  const patch = inChannels * kernelHeight * kernelWidth;
-  const y = new Float32Array(batch * outChannels * outPlane);
-  const pointwise = isPointwise(info);
-  const cols = pointwise ? x : colsBuffer(info);
-  for (let n = 0; n < batch; n++) {
-    if (!pointwise) im2col(x, n, info, cols);
-    const yOffset = n * outChannels * outPlane;
-    if (bias) for (let o = 0; o < outChannels; o++) y.fill(bias[o], yOffset + o * outPlane, yOffset + (o + 1) * outPlane);
-    gemm({
-      m: outChannels, n: outPlane, k: patch, transA: false, transB: false, accumulate: bias !== null,
-      a: filter, aOffset: 0, b: cols, bOffset: pointwise ? n * inChannels * inHeight * inWidth : 0, c: y, cOffset: yOffset,
-    });
-  }
-  return y;
+interface Sizes {
+  /** Output positions per image. */
+  readonly positions: number;
+  /** Taps per output position (rows of the patch matrix). */
+  readonly taps: number;
+  /** Floats of one input image. */
+  readonly inImage: number;
+  /** Floats of one output image. */
+  readonly outImage: number;
 }
 
-/** `dx[n] = col2im(W^T [C*kH*kW, O] @ dy[n] [O, oH*oW])`. */
-export function conv2dBackpropInputKernel(dy: Float32Array, filter: Float32Array, info: Conv2dInfo): Float32Array {
-  const { batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth, kernelHeight, kernelWidth } = info;
-  const outPlane = outHeight * outWidth;
-  const inPlane = inHeight * inWidth;
-  const patch = inChannels * kernelHeight * kernelWidth;
-  const dx = new Float32Array(batch * inChannels * inPlane);
-  const pointwise = isPointwise(info);
-  const dcols = pointwise ? dx : colsBuffer(info);
-  for (let n = 0; n < batch; n++) {
-    gemm({
-      m: patch, n: outPlane, k: outChannels, transA: true, transB: false, accumulate: false,
-      a: filter, aOffset: 0, b: dy, bOffset: n * outChannels * outPlane, c: dcols, cOffset: pointwise ? n * inChannels * inPlane : 0,
-    });
-    if (!pointwise) col2im(dcols, n, info, dx);
-  }
-  return dx;
+function sizesOf(info: Conv2dInfo): Sizes {
+  const positions = info.outHeight * info.outWidth;
+  const taps = info.inChannels * info.kernelHeight * info.kernelWidth;
+  return { positions, taps, inImage: info.inChannels * info.inHeight * info.inWidth, outImage: info.outChannels * positions };
 }
 
-/** `dW [O, C*kH*kW] = sum_n dy[n] [O, oH*oW] @ cols(x[n])^T`. */
-export function conv2dBackpropFilterKernel(x: Float32Array, dy: Float32Array, info: Conv2dInfo): Float32Array {
-  const { batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth, kernelHeight, kernelWidth } = info;
-  const outPlane = outHeight * outWidth;
-  const patch = inChannels * kernelHeight * kernelWidth;
-  const dw = new Float32Array(outChannels * patch);
-  const pointwise = isPointwise(info);
-  const cols = pointwise ? x : colsBuffer(info);
-  for (let n = 0; n < batch; n++) {
-    if (!pointwise) im2col(x, n, info, cols);
-    gemm({
-      m: outChannels, n: patch, k: outPlane, transA: false, transB: true, accumulate: n > 0,
-      a: dy, aOffset: n * outChannels * outPlane, b: cols, bOffset: pointwise ? n * inChannels * inHeight * inWidth : 0, c: dw, cOffset: 0,
-    });
+/** The geometry arguments shared by `im2col` and `col2im`. */
+function geometry(info: Conv2dInfo): number[] {
+  return [info.inChannels, info.inHeight, info.inWidth, info.kernelHeight, info.kernelWidth, info.strideHeight, info.strideWidth, info.padTop, info.padLeft, info.outHeight, info.outWidth];
+}
+
+/** Writes tap t at position j of the image at byte `image` to `dst[t*tapStride + j*posStride]`. */
+function im2colCall(info: Conv2dInfo, image: number, dst: number, tapStride: number, posStride: number): KernelCall {
+  return { kernel: 'im2col', args: [image, ...geometry(info), dst, tapStride, posStride] };
+}
+
+/** The images of the batch, split into one contiguous range per thread. */
+function batchParts(info: Conv2dInfo): [number, number][] {
+  const { positions, taps } = sizesOf(info);
+  return splitRange(info.batch, partsFor(info.batch * info.outChannels * positions * taps, info.batch));
+}
+
+/** The output of a convolution with no taps (no input channels): the bias (at byte `biasAt`, or 0), or zeros. */
+function biasOnly(biasAt: number, yAt: number, info: Conv2dInfo): void {
+  const { outImage, positions } = sizesOf(info);
+  const y = view(yAt, info.batch * outImage).fill(0);
+  const bias = view(biasAt, info.outChannels);
+  // y[n, o, :] = bias[o].
+  if (biasAt !== 0) for (let plane = 0; plane < info.batch * info.outChannels; plane++) y.fill(bias[plane % info.outChannels], plane * positions, (plane + 1) * positions);
+}
+
+/** `y[n] = W @ patches(x[n]) + bias`, W and the patches (x[n] itself when pointwise) read in place. */
+export function conv2dKernel(xAt: number, filterAt: number, biasAt: number, yAt: number, info: Conv2dInfo): void {
+  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
+  const o = info.outChannels;
+  if (info.batch * outImage === 0) return;
+  if (k === 0) {
+    biasOnly(biasAt, yAt, info);
+    return;
   }
-  return dw;
+  const ws = workspace();
+  const pointwise = isPointwise(info);
+  runParallel(batchParts(info).map(([first, end]) => {
+    const patches = pointwise ? 0 : ws.alloc(k * p);
+    const c = ws.alloc(paddedFloats(o, p));
+    const calls: KernelCall[] = [];
+    for (let n = first; n < end; n++) {
+      const image = xAt + n * inImage * 4;
+      if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
+      calls.push(
+        gemmCall(filterAt, rowMajorA(k), o, pointwise ? image : patches, rowMajorB(p), p, k, c, false),
+        { kernel: 'unpad', args: [c, paddedColumns(p), o, p, yAt + n * outImage * 4, biasAt, biasAt === 0 ? 0 : 1] },
+      );
+    }
+    return calls;
+  }));
+}
+
+/**
+ * `dx[n] = col2im(W^T @ dy[n])`, dy[n] read in place (when pointwise the product is dx[n]). W is
+ * transposed once up front: read in place, W^T's rows would stride across W's, thrashing L1.
+ */
+export function conv2dBackpropInputKernel(dyAt: number, filterAt: number, dxAt: number, info: Conv2dInfo): void {
+  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
+  const o = info.outChannels;
+  if (info.batch * inImage === 0) return;
+  if (o === 0) {
+    view(dxAt, info.batch * inImage).fill(0);
+    return;
+  }
+  const ws = workspace();
+  const filterT = ws.alloc(k * o);
+  runParallel([[packCall(filterAt, o, k, k, filterT, transposed(o))]]);
+  const pointwise = isPointwise(info);
+  runParallel(batchParts(info).map(([first, end]) => {
+    const c = ws.alloc(paddedFloats(k, p));
+    const calls: KernelCall[] = [];
+    for (let n = first; n < end; n++) {
+      const dxImage = dxAt + n * inImage * 4;
+      calls.push(
+        gemmCall(filterT, rowMajorA(o), k, dyAt + n * outImage * 4, rowMajorB(p), p, o, c, false),
+        pointwise
+          ? { kernel: 'unpad', args: [c, paddedColumns(p), k, p, dxImage, 0, 0] }
+          : { kernel: 'col2im', args: [c, paddedColumns(p), ...geometry(info), dxImage] },
+      );
+    }
+    return calls;
+  }));
+}
+
+/**
+ * `dW^T [K, O] = sum_n patches(x[n]) @ dy[n]^T`, the patches read in place (x[n] itself when
+ * pointwise) and dy[n] packed: each thread sums its images, the partial sums add up, and the
+ * result is transposed into dW `[O, K]`.
+ */
+export function conv2dBackpropFilterKernel(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo): void {
+  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
+  const o = info.outChannels;
+  if (o * k === 0) return;
+  if (info.batch === 0) {
+    view(dwAt, o * k).fill(0);
+    return;
+  }
+  const ws = workspace();
+  const pointwise = isPointwise(info);
+  const partials: number[] = [];
+  runParallel(batchParts(info).map(([first, end]) => {
+    const patches = pointwise ? 0 : ws.alloc(k * p);
+    const packedDy = ws.alloc(panelFloats(o, p, NR));
+    const c = ws.alloc(paddedFloats(k, o));
+    partials.push(c);
+    const calls: KernelCall[] = [];
+    for (let n = first; n < end; n++) {
+      const image = xAt + n * inImage * 4;
+      if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
+      calls.push(
+        ...packTransposedB(dyAt + n * outImage * 4, p, o, packedDy),
+        gemmCall(pointwise ? image : patches, rowMajorA(p), k, packedDy, packedB(p), o, p, c, n > first),
+      );
+    }
+    return calls;
+  }));
+  runParallel([[
+    ...partials.slice(1).map((partial): KernelCall => ({ kernel: 'addInto', args: [partials[0], partial, paddedFloats(k, o)] })),
+    packCall(partials[0], k, o, paddedColumns(o), dwAt, transposed(k)),
+  ]]);
 }

@@ -1,9 +1,23 @@
 /**
- * General matrix multiply on row-major Float32Array views: the one seam every matmul and
- * convolution goes through, so a faster implementation can replace it alone.
+ * General matrix multiply on the WebAssembly SIMD kernels: A is read in place (row-major or
+ * transposed), B in place when row-major (else packed into NR-column panels), and a register-tiled
+ * micro-kernel computes a padded C in the shared scratch memory; the pad is dropped on the way out.
+ * Matmul and every convolution build on the helpers here.
  */
+import type { MatmulInfo } from '@tapegrad/core';
+import { MR, NR } from '../wasm/kernels_wat.js';
+import { free, malloc, view, workspace, type KernelCall } from '../wasm/runtime.js';
+import { runParallel, threadCount } from '../wasm/threads.js';
 
-/** Operands and geometry of `C[m, n] (+)= op(A)[m, k] @ op(B)[k, n]`, each matrix at an offset. */
+/** Below this many multiply-adds an op runs on one thread (a worker round trip costs ~0.1 ms). */
+const MIN_PARALLEL_MACS = 1 << 21;
+/**
+ * Groups per thread of a parallel op: threads claim groups as they go, so a thread the OS preempts
+ * (the machine is shared) leaves its remaining groups to the others.
+ */
+export const GROUPS_PER_THREAD = 4;
+
+/** Operands and geometry of `C[m, n] = op(A)[m, k] @ op(B)[k, n]`, row-major, each at an offset. */
 export interface GemmArgs {
   readonly m: number;
   readonly n: number;
@@ -18,64 +32,162 @@ export interface GemmArgs {
   readonly transB: boolean;
   readonly c: Float32Array;
   readonly cOffset: number;
-  /** Add into C instead of overwriting it. */
-  readonly accumulate: boolean;
 }
 
-let scratchA = new Float32Array(0);
-let scratchB = new Float32Array(0);
-
-/** Copies a transposed operand into row-major scratch: `out[r, c] = src[offset + c * rows + r]`. */
-function untranspose(src: Float32Array, offset: number, rows: number, cols: number, scratch: Float32Array): Float32Array {
-  for (let c = 0; c < cols; c++) {
-    const from = offset + c * rows;
-    for (let r = 0; r < rows; r++) scratch[r * cols + c] = src[from + r];
-  }
-  return scratch;
+/** Where the scatter kernels (`pack`, `im2col`) put element (r, c) of a virtual matrix. */
+export interface PanelLayout {
+  readonly shift: number;
+  readonly sa: number;
+  readonly sb: number;
+  readonly sc: number;
+  readonly sd: number;
 }
 
-/** `C = op(A) @ op(B)` (or `+=`), row-major; blocks over k so a panel of B stays in cache. */
-export function gemm(args: GemmArgs): void {
-  const { m, n, k, c, cOffset } = args;
-  let a = args.a;
-  let aOffset = args.aOffset;
-  let b = args.b;
-  let bOffset = args.bOffset;
-  if (args.transA) {
-    if (scratchA.length < m * k) scratchA = new Float32Array(m * k);
-    a = untranspose(args.a, args.aOffset, m, k, scratchA);
-    aOffset = 0;
+/**
+ * Panels of `width` consecutive rows of a matrix with `depth` columns:
+ * (r, c) -> (r / width) * depth * width + c * width + r % width.
+ */
+export function panelsOfRows(width: number, depth: number): PanelLayout {
+  const shift = Math.log2(width);
+  return { shift, sa: depth * width, sb: 1, sc: width * width, sd: width };
+}
+
+/** (r, c) -> c * rows + r: the transpose of a matrix with `rows` rows, row-major. */
+export function transposed(rows: number): PanelLayout {
+  return { shift: 0, sa: 1, sb: 0, sc: rows, sd: 0 };
+}
+
+/** Float32 slots of `count` rows (or columns) packed in panels of `width` with `depth`. */
+export function panelFloats(count: number, depth: number, width: number): number {
+  return Math.ceil(count / width) * width * depth;
+}
+
+/** Zeroes the last panel when it is partial (the scatter kernels write only real lanes). */
+export function zeroPartialPanel(dst: number, count: number, depth: number, width: number): KernelCall[] {
+  if (count % width === 0) return [];
+  const panelBytes = depth * width * 4;
+  return [{ kernel: 'zero', args: [dst + (Math.ceil(count / width) - 1) * panelBytes, panelBytes] }];
+}
+
+/** Packs the row-major `[rows, cols]` matrix at byte `src` (row stride `ld`) into `dst` with `layout`. */
+export function packCall(src: number, rows: number, cols: number, ld: number, dst: number, layout: PanelLayout): KernelCall {
+  return { kernel: 'pack', args: [src, rows, cols, ld, dst, layout.shift, layout.sa, layout.sb, layout.sc, layout.sd] };
+}
+
+/** Padded C of an `m x n` product: `ceil(m/MR)*MR` rows of `ceil(n/NR)*NR` columns. */
+export function paddedFloats(m: number, n: number): number {
+  return Math.ceil(m / MR) * MR * paddedColumns(n);
+}
+
+/** Row stride of a padded C with `n` columns. */
+export function paddedColumns(n: number): number {
+  return Math.ceil(n / NR) * NR;
+}
+
+/** How the GEMM finds A's element (r, p): at `(r / MR) * panel + (r % MR) * row + p * step` floats. */
+export interface ALayout {
+  readonly row: number;
+  readonly step: number;
+  readonly panel: number;
+}
+
+/** A row-major `[m, k]`, read in place. */
+export const rowMajorA = (k: number): ALayout => ({ row: k, step: 1, panel: MR * k });
+
+/** A stored transposed, `[k, m]`, read in place. */
+export const transposedA = (m: number): ALayout => ({ row: 1, step: m, panel: MR });
+
+/** How the GEMM finds B's element (p, j): at `(j / NR) * panel + p * ld + j % NR` floats. */
+export interface BLayout {
+  readonly ld: number;
+  readonly panel: number;
+}
+
+/** B packed in NR-column panels of depth `k`. */
+export const packedB = (k: number): BLayout => ({ ld: NR, panel: k * NR });
+
+/** B row-major with rows of `ld` floats, read in place. */
+export const rowMajorB = (ld: number): BLayout => ({ ld, panel: NR });
+
+/** `C[m, n] (+)= A B` over depth `k >= 1`, A and B at byte addresses with their layouts, C padded. */
+export function gemmCall(a: number, aLayout: ALayout, m: number, b: number, bLayout: BLayout, n: number, k: number, c: number, accumulate: boolean): KernelCall {
+  return { kernel: 'gemm', args: [a, aLayout.row, aLayout.step, aLayout.panel, m, b, bLayout.ld, bLayout.panel, n, k, c, paddedColumns(n), accumulate ? 1 : 0] };
+}
+
+/** Into how many groups an op of `macs` multiply-adds over `items` independent pieces should split. */
+export function partsFor(macs: number, items: number): number {
+  return macs < MIN_PARALLEL_MACS || threadCount === 1 ? 1 : Math.min(GROUPS_PER_THREAD * threadCount, items);
+}
+
+/** Splits `[0, count)` into `parts` contiguous ranges, sizes differing by at most one. */
+export function splitRange(count: number, parts: number): [number, number][] {
+  return Array.from({ length: parts }, (_, p) => [Math.floor((count * p) / parts), Math.floor((count * (p + 1)) / parts)]);
+}
+
+/** Packs a transposed B (stored `[n, k]`) at `src` into NR-column panels of depth k at `dst`. */
+export function packTransposedB(src: number, k: number, n: number, dst: number): KernelCall[] {
+  return [...zeroPartialPanel(dst, n, k, NR), packCall(src, n, k, k, dst, panelsOfRows(NR, k))];
+}
+
+/**
+ * `out[i] = op(A[i or 0]) @ op(B[i or 0])` for each batch entry: the batch is split across threads
+ * (each packing its own transposed B); a single product is split by column panels instead.
+ */
+export function matmulKernel(aAt: number, bAt: number, outAt: number, info: MatmulInfo): void {
+  const { batch, m, n, k, transA, transB, aBatch, bBatch } = info;
+  if (batch * m * n === 0) return;
+  if (k === 0) {
+    view(outAt, batch * m * n).fill(0);
+    return;
   }
-  if (args.transB) {
-    if (scratchB.length < k * n) scratchB = new Float32Array(k * n);
-    b = untranspose(args.b, args.bOffset, k, n, scratchB);
-    bOffset = 0;
+  const ws = workspace();
+  const aLayout = transA ? transposedA(m) : rowMajorA(k);
+  const bLayout = transB ? packedB(k) : rowMajorB(n);
+  // A transposed B shared by the whole batch is packed once, before the parts start.
+  const sharedB = bBatch === 1 && transB ? ws.alloc(panelFloats(n, k, NR)) : -1;
+  if (sharedB >= 0) runParallel([packTransposedB(bAt, k, n, sharedB)]);
+  const nPanels = Math.ceil(n / NR);
+  const parts = partsFor(batch * m * n * k, batch > 1 ? batch : nPanels);
+  if (batch === 1 && parts > 1) {
+    // One product over several threads: each computes the columns of whole NR panels in its range.
+    const b0 = transB ? sharedB : bAt;
+    const c = ws.alloc(paddedFloats(m, n));
+    runParallel(splitRange(nPanels, parts).map(([first, end]) => [{
+      kernel: 'gemm',
+      args: [aAt, aLayout.row, aLayout.step, aLayout.panel, m, b0 + first * bLayout.panel * 4, bLayout.ld, bLayout.panel,
+        Math.min(end * NR, n) - first * NR, k, c + first * NR * 4, paddedColumns(n), 0],
+    }]));
+    runParallel([[{ kernel: 'unpad', args: [c, paddedColumns(n), m, n, outAt, 0, 0] }]]);
+    return;
   }
-  if (!args.accumulate) c.fill(0, cOffset, cOffset + m * n);
-  const blockK = 256;
-  for (let p0 = 0; p0 < k; p0 += blockK) {
-    const p1 = Math.min(p0 + blockK, k);
-    for (let i = 0; i < m; i++) {
-      const cRow = cOffset + i * n;
-      const aRow = aOffset + i * k;
-      let p = p0;
-      // Four rows of B per pass: C[i, :] += A[i, p..p+3] * B[p..p+3, :].
-      for (; p + 3 < p1; p += 4) {
-        const a0 = a[aRow + p];
-        const a1 = a[aRow + p + 1];
-        const a2 = a[aRow + p + 2];
-        const a3 = a[aRow + p + 3];
-        const b0 = bOffset + p * n;
-        const b1 = b0 + n;
-        const b2 = b1 + n;
-        const b3 = b2 + n;
-        for (let j = 0; j < n; j++) c[cRow + j] += a0 * b[b0 + j] + a1 * b[b1 + j] + a2 * b[b2 + j] + a3 * b[b3 + j];
-      }
-      for (; p < p1; p++) {
-        const ap = a[aRow + p];
-        const bRow = bOffset + p * n;
-        for (let j = 0; j < n; j++) c[cRow + j] += ap * b[bRow + j];
-      }
+  runParallel(splitRange(batch, parts).map(([first, end]) => {
+    const packed = transB && sharedB < 0 ? ws.alloc(panelFloats(n, k, NR)) : sharedB;
+    const c = ws.alloc(paddedFloats(m, n));
+    const calls: KernelCall[] = [];
+    for (let i = first; i < end; i++) {
+      const bi = bAt + (bBatch === 1 ? 0 : i * k * n * 4);
+      if (transB && sharedB < 0) calls.push(...packTransposedB(bi, k, n, packed));
+      calls.push(gemmCall(aAt + (aBatch === 1 ? 0 : i * m * k * 4), aLayout, m, transB ? packed : bi, bLayout, n, k, c, false));
+      calls.push({ kernel: 'unpad', args: [c, paddedColumns(n), m, n, outAt + i * m * n * 4, 0, 0] });
     }
+    return calls;
+  }));
+}
+
+/** `C = op(A) @ op(B)` for one product of arrays outside the shared memory (copied in and out). */
+export function gemm(args: GemmArgs): void {
+  const { m, n, k, transA, transB } = args;
+  const a = malloc(m * k);
+  const b = malloc(k * n);
+  const c = malloc(m * n);
+  try {
+    view(a, m * k).set(args.a.subarray(args.aOffset, args.aOffset + m * k));
+    view(b, k * n).set(args.b.subarray(args.bOffset, args.bOffset + k * n));
+    matmulKernel(a, b, c, { batch: 1, m, n, k, transA, transB, aBatch: 1, bBatch: 1 });
+    args.c.set(view(c, m * n), args.cOffset);
+  } finally {
+    free(a, m * k);
+    free(b, k * n);
+    free(c, m * n);
   }
 }

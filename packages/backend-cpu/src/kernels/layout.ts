@@ -1,36 +1,61 @@
 /** Layout kernels: transpose and one-hot. */
 import { sizeOf, stridesOf, type Shape } from '@tapegrad/core';
+import { view } from '../wasm/runtime.js';
 
-/** `out[j] = x[source(j)]` where output axis `i` walks input axis `perm[i]`. */
-export function transposeKernel(x: Float32Array, shape: Shape, perm: readonly number[]): Float32Array {
-  const rank = shape.length;
+/**
+ * `out[j] = x[source(j)]` where output axis `i` walks input axis `perm[i]`. Output axes that stay
+ * adjacent and in order in the input are merged first, so the inner loop runs as long as possible.
+ */
+export function transposeKernel(xAt: number, outAt: number, shape: Shape, perm: readonly number[]): void {
   const inStrides = stridesOf(shape);
-  const outShape = perm.map((axis) => shape[axis]);
-  // Stride in the input of one step along each output axis.
-  const stepStrides = perm.map((axis) => inStrides[axis]);
   const size = sizeOf(shape);
-  const out = new Float32Array(size);
+  if (size === 0) return;
+  const x = view(xAt, size);
+  const out = view(outAt, size);
+  // Merged output axes: extent, and input stride of one step along it (its innermost axis's stride,
+  // since stride[a] = shape[a+1] * stride[a+1] for input axes a, a+1 that stay adjacent).
+  const extents: number[] = [];
+  const steps: number[] = [];
+  for (let i = 0; i < perm.length; i++) {
+    const axis = perm[i];
+    if (i > 0 && axis === perm[i - 1] + 1) {
+      extents[extents.length - 1] *= shape[axis];
+      steps[steps.length - 1] = inStrides[axis];
+    } else {
+      extents.push(shape[axis]);
+      steps.push(inStrides[axis]);
+    }
+  }
+  if (extents.length === 0) {
+    extents.push(1);
+    steps.push(1);
+  }
+  const rank = extents.length;
+  const inner = extents[rank - 1];
+  const innerStep = steps[rank - 1];
   const index = new Array<number>(rank).fill(0);
   let offset = 0;
-  for (let j = 0; j < size; j++) {
-    out[j] = x[offset];
-    for (let axis = rank - 1; axis >= 0; axis--) {
+  for (let start = 0; start < size; start += inner) {
+    // One run of the innermost merged axis: out[start + j] = x[offset + j*innerStep].
+    if (innerStep === 1) out.set(x.subarray(offset, offset + inner), start);
+    else for (let j = 0; j < inner; j++) out[start + j] = x[offset + j * innerStep];
+    // Odometer increment over the outer merged axes.
+    for (let axis = rank - 2; axis >= 0; axis--) {
       index[axis]++;
-      offset += stepStrides[axis];
-      if (index[axis] < outShape[axis]) break;
-      offset -= stepStrides[axis] * index[axis];
+      offset += steps[axis];
+      if (index[axis] < extents[axis]) break;
+      offset -= steps[axis] * index[axis];
       index[axis] = 0;
     }
   }
-  return out;
 }
 
 /** `out[i, c] = (indices[i] == c) ? 1 : 0` for `[n, depth]`. */
-export function oneHotKernel(indices: Float32Array, n: number, depth: number): Float32Array {
-  const out = new Float32Array(n * depth);
+export function oneHotKernel(indicesAt: number, outAt: number, n: number, depth: number): void {
+  const indices = view(indicesAt, n);
+  const out = view(outAt, n * depth).fill(0);
   for (let i = 0; i < n; i++) {
     const c = indices[i];
     if (c >= 0 && c < depth) out[i * depth + c] = 1;
   }
-  return out;
 }

@@ -1,113 +1,119 @@
-/** Max and average pooling and their gradients, each output element a gather over its window. */
+/**
+ * Max and average pooling and their gradients, each output element a gather over its window. Max
+ * pooling runs as WebAssembly (`maxPool`, `maxPoolGrad`), its planes split across threads; average
+ * pooling (rare in NiN) runs as TypeScript on views.
+ */
 import type { Pool2dInfo } from '@tapegrad/core';
+import { view, viewInt32, workspace, type KernelCall, type Workspace } from '../wasm/runtime.js';
+import { runParallel, threadCount } from '../wasm/threads.js';
+import { GROUPS_PER_THREAD, splitRange } from './gemm.js';
 
-/** Calls `visit(plane, oy, ox, y0, x0)` for each output position: window rows y0.., columns x0... */
-function forEachWindow(info: Pool2dInfo, visit: (plane: number, out: number, y0: number, x0: number) => void): void {
-  const { batch, channels, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft } = info;
+/** Below this many input elements a pooling op runs on one thread. */
+const MIN_PARALLEL_ELEMENTS = 1 << 16;
+
+/** The planes (batch x channels) in contiguous ranges for the threads to claim. */
+function planeParts(info: Pool2dInfo): [number, number][] {
+  const planes = info.batch * info.channels;
+  const parts = planes * info.inHeight * info.inWidth < MIN_PARALLEL_ELEMENTS || threadCount === 1 ? 1 : Math.min(GROUPS_PER_THREAD * threadCount, planes);
+  return splitRange(planes, parts);
+}
+
+/** The `maxPool` call for planes [first, end): window maxima into y, first-maximum indices into argmax (0: skip either). */
+function maxPoolCall(x: number, y: number, argmax: number, first: number, end: number, info: Pool2dInfo): KernelCall {
+  const inPlane = info.inHeight * info.inWidth * 4;
+  const outPlane = info.outHeight * info.outWidth * 4;
+  return {
+    kernel: 'maxPool',
+    args: [x + first * inPlane, end - first, info.inHeight, info.inWidth, info.outHeight, info.outWidth, info.kernelHeight, info.kernelWidth,
+      info.strideHeight, info.strideWidth, info.padTop, info.padLeft, y === 0 ? 0 : y + first * outPlane, argmax === 0 ? 0 : argmax + first * outPlane],
+  };
+}
+
+/** `y[n, c, oy, ox] = max over the window of x` (padding is -infinity). */
+export function maxPool2dKernel(x: number, y: number, info: Pool2dInfo): void {
+  if (info.batch * info.channels === 0) return;
+  runParallel(planeParts(info).map(([first, end]) => [maxPoolCall(x, y, 0, first, end, info)]));
+}
+
+/**
+ * For each input position i along one axis, the output windows covering it: window o spans
+ * o*stride - pad .. + kernel - 1, so o runs over ceil((i + pad - kernel + 1) / stride) .. floor((i + pad) / stride),
+ * clipped to [0, outExtent). Written as (first, last) int32 pairs into scratch; returns its address.
+ */
+function coveringWindows(ws: Workspace, inExtent: number, outExtent: number, kernel: number, stride: number, pad: number): number {
+  const at = ws.alloc(2 * inExtent);
+  const ranges = viewInt32(at, 2 * inExtent);
+  for (let i = 0; i < inExtent; i++) {
+    ranges[2 * i] = Math.max(0, Math.ceil((i + pad - kernel + 1) / stride));
+    ranges[2 * i + 1] = Math.min(outExtent - 1, Math.floor((i + pad) / stride));
+  }
+  return at;
+}
+
+/** `dx[n, c, iy, ix] = sum of dy over the windows whose first maximum is (iy, ix)`. */
+export function maxPool2dBackpropKernel(dy: number, x: number, dx: number, info: Pool2dInfo): void {
+  const { batch, channels, inHeight, inWidth, outHeight, outWidth } = info;
+  if (batch * channels === 0) return;
+  const ws = workspace();
+  const argmax = ws.alloc(batch * channels * outHeight * outWidth);
+  const rows = coveringWindows(ws, inHeight, outHeight, info.kernelHeight, info.strideHeight, info.padTop);
+  const cols = coveringWindows(ws, inWidth, outWidth, info.kernelWidth, info.strideWidth, info.padLeft);
+  const inPlane = inHeight * inWidth * 4;
+  const outPlane = outHeight * outWidth * 4;
+  runParallel(planeParts(info).map(([first, end]) => [
+    maxPoolCall(x, 0, argmax, first, end, info),
+    { kernel: 'maxPoolGrad', args: [dy + first * outPlane, argmax + first * outPlane, end - first, inHeight, inWidth, outHeight, outWidth, rows, cols, dx + first * inPlane] },
+  ]));
+}
+
+/** `y = mean over the full window` (padding counts as zeros; divisor kH*kW). */
+export function avgPool2dKernel(xAt: number, yAt: number, info: Pool2dInfo): void {
+  const { batch, channels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft } = info;
+  const x = view(xAt, batch * channels * inHeight * inWidth);
+  const y = view(yAt, batch * channels * outHeight * outWidth);
+  const scale = 1 / (kernelHeight * kernelWidth);
   let out = 0;
   for (let plane = 0; plane < batch * channels; plane++) {
     for (let oy = 0; oy < outHeight; oy++) {
-      for (let ox = 0; ox < outWidth; ox++, out++) visit(plane, out, oy * strideHeight - padTop, ox * strideWidth - padLeft);
+      // Window rows y0 + ky for ky in [kyStart, kyEnd), clipped to [0, inHeight).
+      const y0 = oy * strideHeight - padTop;
+      const kyStart = Math.max(0, -y0);
+      const kyEnd = Math.min(kernelHeight, inHeight - y0);
+      for (let ox = 0; ox < outWidth; ox++, out++) {
+        const x0 = ox * strideWidth - padLeft;
+        const kxStart = Math.max(0, -x0);
+        const kxEnd = Math.min(kernelWidth, inWidth - x0);
+        let acc = 0;
+        for (let ky = kyStart; ky < kyEnd; ky++) {
+          const row = (plane * inHeight + y0 + ky) * inWidth + x0;
+          for (let kx = kxStart; kx < kxEnd; kx++) acc += x[row + kx];
+        }
+        y[out] = acc * scale;
+      }
     }
   }
 }
 
-/** Flat input index of each window's first maximum (row-major window order), or -1 if all padding. */
-function firstMaxIndices(x: Float32Array, info: Pool2dInfo): Int32Array {
-  const { inHeight, inWidth, kernelHeight, kernelWidth } = info;
-  const indices = new Int32Array(info.batch * info.channels * info.outHeight * info.outWidth);
-  forEachWindow(info, (plane, out, y0, x0) => {
-    let best = -Infinity;
-    let bestIndex = -1;
-    for (let ky = 0; ky < kernelHeight; ky++) {
-      const iy = y0 + ky;
-      if (iy < 0 || iy >= inHeight) continue;
-      for (let kx = 0; kx < kernelWidth; kx++) {
-        const ix = x0 + kx;
-        if (ix < 0 || ix >= inWidth) continue;
-        const index = (plane * inHeight + iy) * inWidth + ix;
-        if (bestIndex < 0 || x[index] > best || (Number.isNaN(x[index]) && !Number.isNaN(best))) {
-          best = x[index];
-          bestIndex = index;
-        }
-      }
-    }
-    indices[out] = bestIndex;
-  });
-  return indices;
-}
-
-/** `y[n, c, oy, ox] = max over the window of x` (padding is -infinity). */
-export function maxPool2dKernel(x: Float32Array, info: Pool2dInfo): Float32Array {
-  const indices = firstMaxIndices(x, info);
-  const y = new Float32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) y[i] = indices[i] < 0 ? -Infinity : x[indices[i]];
-  return y;
-}
-
-/**
- * `dx[n, c, iy, ix] = sum of dy over the windows whose first maximum is (iy, ix)`, gathered by
- * visiting, for each input pixel, the output windows that contain it.
- */
-export function maxPool2dBackpropKernel(dy: Float32Array, x: Float32Array, info: Pool2dInfo): Float32Array {
-  const { batch, channels, inHeight, inWidth } = info;
-  const argmax = firstMaxIndices(x, info);
-  const dx = new Float32Array(batch * channels * inHeight * inWidth);
-  gatherWindows(info, (plane, iy, ix, outIndex) => {
-    const inIndex = (plane * inHeight + iy) * inWidth + ix;
-    return argmax[outIndex] === inIndex ? dy[outIndex] : 0;
-  }, dx);
-  return dx;
-}
-
-/** `y = mean over the full window` (padding counts as zeros; divisor kH*kW). */
-export function avgPool2dKernel(x: Float32Array, info: Pool2dInfo): Float32Array {
-  const { inHeight, inWidth, kernelHeight, kernelWidth } = info;
-  const y = new Float32Array(info.batch * info.channels * info.outHeight * info.outWidth);
-  const scale = 1 / (kernelHeight * kernelWidth);
-  forEachWindow(info, (plane, out, y0, x0) => {
-    let acc = 0;
-    for (let ky = 0; ky < kernelHeight; ky++) {
-      const iy = y0 + ky;
-      if (iy < 0 || iy >= inHeight) continue;
-      for (let kx = 0; kx < kernelWidth; kx++) {
-        const ix = x0 + kx;
-        if (ix >= 0 && ix < inWidth) acc += x[(plane * inHeight + iy) * inWidth + ix];
-      }
-    }
-    y[out] = acc * scale;
-  });
-  return y;
-}
-
 /** `dx[n, c, iy, ix] = sum of dy / (kH*kW) over the windows containing (iy, ix)`. */
-export function avgPool2dBackpropKernel(dy: Float32Array, info: Pool2dInfo): Float32Array {
-  const dx = new Float32Array(info.batch * info.channels * info.inHeight * info.inWidth);
+export function avgPool2dBackpropKernel(dyAt: number, dxAt: number, info: Pool2dInfo): void {
+  const { batch, channels, inHeight, inWidth, outHeight, outWidth } = info;
+  const ws = workspace();
+  const rows = viewInt32(coveringWindows(ws, inHeight, outHeight, info.kernelHeight, info.strideHeight, info.padTop), 2 * inHeight);
+  const cols = viewInt32(coveringWindows(ws, inWidth, outWidth, info.kernelWidth, info.strideWidth, info.padLeft), 2 * inWidth);
+  const dy = view(dyAt, batch * channels * outHeight * outWidth);
+  const dx = view(dxAt, batch * channels * inHeight * inWidth);
   const scale = 1 / (info.kernelHeight * info.kernelWidth);
-  gatherWindows(info, (_plane, _iy, _ix, outIndex) => dy[outIndex] * scale, dx);
-  return dx;
-}
-
-/**
- * For every input pixel, sums `contribution(...)` over the output windows containing it: window
- * (oy, ox) covers rows oy*sH - pT .. + kH - 1, so oy ranges over ceil((iy + pT - kH + 1) / sH) .. floor((iy + pT) / sH).
- */
-function gatherWindows(info: Pool2dInfo, contribution: (plane: number, iy: number, ix: number, outIndex: number) => number, dx: Float32Array): void {
-  const { batch, channels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft } = info;
   let inIndex = 0;
   for (let plane = 0; plane < batch * channels; plane++) {
     const outBase = plane * outHeight * outWidth;
     for (let iy = 0; iy < inHeight; iy++) {
-      const oyFirst = Math.max(0, Math.ceil((iy + padTop - kernelHeight + 1) / strideHeight));
-      const oyLast = Math.min(outHeight - 1, Math.floor((iy + padTop) / strideHeight));
       for (let ix = 0; ix < inWidth; ix++, inIndex++) {
-        const oxFirst = Math.max(0, Math.ceil((ix + padLeft - kernelWidth + 1) / strideWidth));
-        const oxLast = Math.min(outWidth - 1, Math.floor((ix + padLeft) / strideWidth));
         let acc = 0;
-        for (let oy = oyFirst; oy <= oyLast; oy++) {
-          for (let ox = oxFirst; ox <= oxLast; ox++) acc += contribution(plane, iy, ix, outBase + oy * outWidth + ox);
+        // Windows (oy, ox) over the covering ranges, at outBase + oy*outWidth + ox.
+        for (let oy = rows[2 * iy]; oy <= rows[2 * iy + 1]; oy++) {
+          for (let ox = cols[2 * ix]; ox <= cols[2 * ix + 1]; ox++) acc += dy[outBase + oy * outWidth + ox];
         }
-        dx[inIndex] = acc;
+        dx[inIndex] = acc * scale;
       }
     }
   }

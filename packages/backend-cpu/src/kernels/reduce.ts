@@ -1,21 +1,23 @@
-/** Reductions over the innermost axis of an `[outSize, reduceSize]` view. */
+/** Reductions over the innermost axis of an `[outSize, reduceSize]` matrix in the shared memory. */
 import type { ReduceInfo } from '@tapegrad/core';
+import { view } from '../wasm/runtime.js';
 
 /** `out[o] = sum_r x[o * R + r]`. */
-export function sumInner(x: Float32Array, { outSize, reduceSize }: ReduceInfo): Float32Array {
-  const out = new Float32Array(outSize);
+export function sumInner(xAt: number, outAt: number, { outSize, reduceSize }: ReduceInfo): void {
+  const x = view(xAt, outSize * reduceSize);
+  const out = view(outAt, outSize);
   for (let o = 0; o < outSize; o++) {
     let acc = 0;
     const base = o * reduceSize;
     for (let r = 0; r < reduceSize; r++) acc += x[base + r];
     out[o] = acc;
   }
-  return out;
 }
 
 /** `out[o] = max_r x[o * R + r]` (NaN propagates). */
-export function maxInner(x: Float32Array, { outSize, reduceSize }: ReduceInfo): Float32Array {
-  const out = new Float32Array(outSize);
+export function maxInner(xAt: number, outAt: number, { outSize, reduceSize }: ReduceInfo): void {
+  const x = view(xAt, outSize * reduceSize);
+  const out = view(outAt, outSize);
   for (let o = 0; o < outSize; o++) {
     const base = o * reduceSize;
     let best = x[base];
@@ -26,12 +28,12 @@ export function maxInner(x: Float32Array, { outSize, reduceSize }: ReduceInfo): 
     }
     out[o] = best;
   }
-  return out;
 }
 
 /** `out[o] = first r maximising x[o * R + r]`. */
-export function argmaxInner(x: Float32Array, { outSize, reduceSize }: ReduceInfo): Float32Array {
-  const out = new Float32Array(outSize);
+export function argmaxInner(xAt: number, outAt: number, { outSize, reduceSize }: ReduceInfo): void {
+  const x = view(xAt, outSize * reduceSize);
+  const out = view(outAt, outSize);
   for (let o = 0; o < outSize; o++) {
     const base = o * reduceSize;
     let best = x[base];
@@ -44,5 +46,4 @@ export function argmaxInner(x: Float32Array, { outSize, reduceSize }: ReduceInfo
     }
     out[o] = bestIndex;
   }
-  return out;
 }

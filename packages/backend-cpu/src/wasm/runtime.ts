@@ -1,0 +1,163 @@
+/**
+ * The WebAssembly kernels on one shared memory: the module (assembled once from `kernels_wat.ts`),
+ * a per-op scratch arena, and calls that run on this thread or on the worker threads (see
+ * `threads.ts`), which instantiate the same module on the same memory.
+ */
+import { assembleWat } from './assembler.js';
+import { kernelsWat, simdBinaryOps, simdUnaryOps } from './kernels_wat.js';
+
+export type SimdUnaryOp = keyof typeof simdUnaryOps;
+export type SimdBinaryOp = keyof typeof simdBinaryOps;
+type UnaryExports = Record<`unary_${SimdUnaryOp}`, (x: number, out: number, n: number) => void>;
+type BinaryExports = Record<`binary_${SimdBinaryOp}`, (a: number, aScalar: number, b: number, bScalar: number, out: number, n: number) => void>;
+
+/** The kernels' exports; pointers are byte addresses, everything else counts elements. */
+export interface KernelExports extends UnaryExports, BinaryExports {
+  gemm(a: number, aRow: number, aStep: number, aPanel: number, m: number, b: number, ldb: number, bPanel: number, n: number, k: number, c: number, ldc: number, accumulate: number): void;
+  pack(src: number, rows: number, cols: number, ld: number, dst: number, shift: number, sa: number, sb: number, sc: number, sd: number): void;
+  im2col(x: number, chans: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
+    dst: number, tapStride: number, posStride: number): void;
+  col2im(dcols: number, ld: number, chans: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, dx: number): void;
+  unpad(src: number, ld: number, rows: number, cols: number, dst: number, bias: number, hasBias: number): void;
+  addInto(dst: number, src: number, count: number): void;
+  zero(dst: number, bytes: number): void;
+  maxPool(x: number, planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, y: number, argmax: number): void;
+  maxPoolGrad(dy: number, argmax: number, planes: number, h: number, w: number, oh: number, ow: number, rows: number, cols: number, dx: number): void;
+}
+
+export type KernelName = keyof KernelExports;
+
+/** Export names in a fixed order: a call crosses to a worker as (index, argument count, arguments). */
+export const kernelNames: readonly KernelName[] = [
+  'gemm', 'pack', 'im2col', 'col2im', 'unpad', 'addInto', 'zero', 'maxPool', 'maxPoolGrad',
+  ...(Object.keys(simdUnaryOps) as SimdUnaryOp[]).map((op) => `unary_${op}` as const),
+  ...(Object.keys(simdBinaryOps) as SimdBinaryOp[]).map((op) => `binary_${op}` as const),
+];
+
+/** One kernel invocation, runnable on any thread. */
+export interface KernelCall {
+  readonly kernel: KernelName;
+  readonly args: readonly number[];
+}
+
+/** A compiled module (opaque here; workers receive it to instantiate on the shared memory). */
+export interface WasmModule {
+  readonly __wasmModuleBrand?: never;
+}
+
+/** A shared WebAssembly memory. */
+export interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
+
+/**
+ * The part of the `WebAssembly` global used here, typed locally: TypeScript declares it only in
+ * the DOM library, which a Node package should not pull in.
+ */
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => WasmModule;
+  readonly Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  readonly Instance: new (module: WasmModule, imports: { env: { memory: WasmMemory } }) => { readonly exports: object };
+}
+
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const PAGE = 65536;
+/** Maximum pages of the shared memory (2 GiB); only what is used is committed. */
+const MAX_PAGES = 32768;
+/** Bytes reserved at address 0 for each worker's control block and call list. */
+export const CONTROL_BYTES = 256 * 1024;
+/** Most worker threads the backend starts (so the reserved control region is bounded). */
+export const MAX_WORKERS = 15;
+const ARENA_BASE = CONTROL_BYTES * MAX_WORKERS;
+
+export const wasmModule = new wasm.Module(assembleWat(kernelsWat));
+export const memory = new wasm.Memory({ initial: ARENA_BASE / PAGE + 256, maximum: MAX_PAGES, shared: true });
+const instance = new wasm.Instance(wasmModule, { env: { memory } });
+export const kernels = instance.exports as unknown as KernelExports;
+
+/** Runs one call on this thread. */
+export function runCall(call: KernelCall): void {
+  (kernels[call.kernel] as (...args: number[]) => void)(...call.args);
+}
+
+/**
+ * The backend's storage and every kernel's scratch live in the shared memory, so kernels on any
+ * thread work in place. Blocks are reused by exact size class (a training step allocates the same
+ * shapes every step, so after the first step nothing grows); the memory keeps its peak size.
+ */
+const freeBlocks = new Map<number, number[]>();
+let top = ARENA_BASE;
+let heap = new Float32Array(memory.buffer);
+let heapInt32 = new Int32Array(memory.buffer);
+
+/**
+ * Bytes of a block for `floats` float32 values: a 64-byte multiple plus 64 bytes of slack, which
+ * vector loops may run into (up to 3 floats past the end) and the GEMM may read (up to NR-1).
+ */
+function blockBytes(floats: number): number {
+  return Math.ceil((floats * 4) / 64) * 64 + 64;
+}
+
+/** Reserves a block for `floats` float32 values (contents arbitrary); returns its byte address. */
+export function malloc(floats: number): number {
+  const bytes = blockBytes(floats);
+  const reused = freeBlocks.get(bytes)?.pop();
+  if (reused !== undefined) return reused;
+  const at = top;
+  const end = at + bytes;
+  const size = memory.buffer.byteLength;
+  if (end > size) {
+    if (end > MAX_PAGES * PAGE) throw new Error(`cpu backend: out of memory (${Math.ceil(end / 2 ** 20)} MiB needed, at most ${(MAX_PAGES * PAGE) / 2 ** 20} MiB)`);
+    memory.grow(Math.ceil((end - size) / PAGE));
+  }
+  top = end;
+  return at;
+}
+
+/** Returns a block from `malloc(floats)`. */
+export function free(at: number, floats: number): void {
+  const bytes = blockBytes(floats);
+  const list = freeBlocks.get(bytes);
+  if (list) list.push(at);
+  else freeBlocks.set(bytes, [at]);
+}
+
+/** The `floats` values at byte address `at`, as a view (valid until the block is freed). */
+export function view(at: number, floats: number): Float32Array {
+  if (heap.length * 4 < at + floats * 4) heap = new Float32Array(memory.buffer);
+  return heap.subarray(at / 4, at / 4 + floats);
+}
+
+/** The `count` int32 values at byte address `at`, as a view. */
+export function viewInt32(at: number, count: number): Int32Array {
+  if (heapInt32.length * 4 < at + count * 4) heapInt32 = new Int32Array(memory.buffer);
+  return heapInt32.subarray(at / 4, at / 4 + count);
+}
+
+/** Scratch for one op: blocks that go back to the allocator when the next op begins. */
+export class Workspace {
+  private readonly blocks: [number, number][] = [];
+
+  /** A scratch block for `floats` float32 values; returns its byte address. */
+  alloc(floats: number): number {
+    const at = malloc(floats);
+    this.blocks.push([at, floats]);
+    return at;
+  }
+
+  /** Frees every block. */
+  release(): void {
+    for (const [at, floats] of this.blocks) free(at, floats);
+    this.blocks.length = 0;
+  }
+}
+
+const theWorkspace = new Workspace();
+
+/** Starts an op's scratch, releasing the previous op's. */
+export function workspace(): Workspace {
+  theWorkspace.release();
+  return theWorkspace;
+}

@@ -1,0 +1,151 @@
+/**
+ * Worker threads for the WebAssembly kernels. Each worker instantiates the same module on the same
+ * shared memory. An op hands out independent groups of kernel calls: the main thread writes them
+ * into the control block at address 0, wakes the workers, and every thread (the main one too)
+ * claims groups from an atomic counter until none are left, so a thread the OS preempts simply
+ * claims fewer. The op returns when the count of completed groups reaches the total. Threads meet
+ * only through `Atomics` on the shared memory (no messages per op), and a worker that is slow to
+ * start, or never starts, costs nothing: the main thread claims its groups.
+ *
+ * The worker's code is the short script below, so workers start the same way whether this package
+ * runs from `src` (under vitest) or from `dist`. Thread count: `TAPEGRAD_CPU_THREADS` if set (1
+ * turns workers off), else the machine's available parallelism. Workers start on the first op large
+ * enough to split and never keep the process alive.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CONTROL_BYTES, MAX_WORKERS, kernelNames, memory, runCall, wasmModule, type KernelCall } from './runtime.js';
+
+// Int32 slots of the control block: job sequence number, next unclaimed group, number of groups,
+// completed groups, error flag, then the group table (COUNT + 1 offsets into the call stream) and
+// the calls as (kernel index, argument count, arguments...). NEXT holds the job's tag (its sequence
+// number, 15 bits) above the group index (16 bits) and is claimed by compare-and-swap, so a thread
+// still looking at a finished job can never claim a group of the next one.
+const SEQ = 0;
+const NEXT = 1;
+const COUNT = 2;
+const COMPLETED = 3;
+const STATUS = 4;
+const TABLE = 8;
+const CONTROL_INTS = CONTROL_BYTES / 4;
+
+const INDEX_BITS = 16;
+const INDEX_MASK = (1 << INDEX_BITS) - 1;
+const tagOf = (sequence: number): number => (sequence & 0x7fff) << INDEX_BITS;
+
+/**
+ * Claims groups of the job tagged `tag` until none are left, running each with `run` and counting it
+ * complete. Shared by the main thread and the workers (whose script gets its source text, with the
+ * constants it names defined first).
+ */
+function claimGroups(control: Int32Array, tag: number, run: (group: number) => void): void {
+  for (;;) {
+    const next = Atomics.load(control, NEXT);
+    if ((next & ~INDEX_MASK) !== tag || (next & INDEX_MASK) >= control[COUNT]) return;
+    if (Atomics.compareExchange(control, NEXT, next, next + 1) !== next) continue;
+    run(next & INDEX_MASK);
+    if (Atomics.add(control, COMPLETED, 1) + 1 === control[COUNT]) Atomics.notify(control, COMPLETED);
+  }
+}
+
+const workerSource = `
+const { workerData } = require('node:worker_threads');
+const { memory, module, names } = workerData;
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const fns = names.map((name) => exports[name]);
+const ctrl = new Int32Array(memory.buffer, 0, ${CONTROL_INTS});
+const NEXT = ${NEXT}, COUNT = ${COUNT}, COMPLETED = ${COMPLETED}, INDEX_BITS = ${INDEX_BITS}, INDEX_MASK = ${INDEX_MASK};
+const tagOf = ${tagOf.toString()};
+${claimGroups.toString()}
+const run = (group) => {
+  try {
+    const calls = ${TABLE} + ctrl[${COUNT}] + 1;
+    for (let at = calls + ctrl[${TABLE} + group], end = calls + ctrl[${TABLE} + group + 1]; at < end; at += 2 + ctrl[at + 1]) {
+      fns[ctrl[at]](...ctrl.subarray(at + 2, at + 2 + ctrl[at + 1]));
+    }
+  } catch {
+    Atomics.store(ctrl, ${STATUS}, 1);
+  }
+};
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctrl, ${SEQ}, seen);
+  seen = Atomics.load(ctrl, ${SEQ});
+  claimGroups(ctrl, tagOf(seen), run);
+}
+`;
+
+function configuredThreads(): number {
+  const text = process.env.TAPEGRAD_CPU_THREADS;
+  const requested = text === undefined || text === '' ? availableParallelism() : Number(text);
+  if (!Number.isInteger(requested) || requested < 1) throw new Error(`TAPEGRAD_CPU_THREADS must be a positive integer, got '${text}'`);
+  return Math.min(requested, MAX_WORKERS + 1);
+}
+
+/** Threads that share the work of a large op: this one plus the workers. */
+export const threadCount = configuredThreads();
+
+const ctrl = new Int32Array(memory.buffer, 0, CONTROL_INTS);
+let started = false;
+let seq = 0;
+
+function startWorkers(): void {
+  for (let i = 0; i < threadCount - 1; i++) {
+    new Worker(workerSource, { eval: true, workerData: { memory, module: wasmModule, names: kernelNames } }).unref();
+  }
+  started = true;
+}
+
+/** Writes the groups into the control block; false when they do not fit. */
+function encode(groups: readonly (readonly KernelCall[])[]): boolean {
+  const calls = TABLE + groups.length + 1;
+  let at = calls;
+  for (let g = 0; g < groups.length; g++) {
+    ctrl[TABLE + g] = at - calls;
+    for (const call of groups[g]) {
+      if (at + 2 + call.args.length > CONTROL_INTS) return false;
+      ctrl[at] = kernelNames.indexOf(call.kernel);
+      ctrl[at + 1] = call.args.length;
+      for (let i = 0; i < call.args.length; i++) ctrl[at + 2 + i] = call.args[i];
+      at += 2 + call.args.length;
+    }
+  }
+  ctrl[TABLE + groups.length] = at - calls;
+  return true;
+}
+
+/**
+ * Runs independent groups of calls (each group in order) on all threads; returns when every group
+ * is done. A single group, or groups too many to encode, run on this thread alone.
+ */
+export function runParallel(groups: readonly (readonly KernelCall[])[]): void {
+  if (groups.length <= 1 || threadCount === 1 || groups.length > INDEX_MASK) {
+    for (const group of groups) for (const call of group) runCall(call);
+    return;
+  }
+  if (!started) startWorkers();
+  const tag = tagOf(++seq);
+  // No thread can claim while NEXT carries the new tag with an exhausted index; then publish.
+  Atomics.store(ctrl, NEXT, tag | INDEX_MASK);
+  if (!encode(groups)) {
+    for (const group of groups) for (const call of group) runCall(call);
+    return;
+  }
+  Atomics.store(ctrl, COUNT, groups.length);
+  Atomics.store(ctrl, COMPLETED, 0);
+  Atomics.store(ctrl, STATUS, 0);
+  Atomics.store(ctrl, NEXT, tag);
+  Atomics.store(ctrl, SEQ, seq);
+  Atomics.notify(ctrl, SEQ);
+  let failure: unknown = null;
+  claimGroups(ctrl, tag, (group) => {
+    try {
+      for (const call of groups[group]) runCall(call);
+    } catch (error) {
+      failure ??= error;
+    }
+  });
+  for (let done = Atomics.load(ctrl, COMPLETED); done < groups.length; done = Atomics.load(ctrl, COMPLETED)) Atomics.wait(ctrl, COMPLETED, done);
+  if (failure !== null) throw failure;
+  if (Atomics.load(ctrl, STATUS) !== 0) throw new Error('cpu backend: a kernel failed on a worker thread');
+}

@@ -1,0 +1,290 @@
+/**
+ * The packed WebAssembly GEMM and convolution kernels against straightforward float64 loops, on
+ * odd and random shapes, transposes, strides and paddings, and sizes large enough to split
+ * across the worker threads.
+ */
+import { computeConv2dInfo, computePool2dInfo, type Conv2dInfo, type DataId } from '@tapegrad/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '../src/cpu_backend.js';
+import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from '../src/kernels/conv.js';
+import { gemm, matmulKernel } from '../src/kernels/gemm.js';
+import { free, malloc, view } from '../src/wasm/runtime.js';
+
+let seed = 12345;
+/** Deterministic uniform values in [-1, 1). */
+function random(size: number): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    out[i] = seed / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Runs `kernel` on copies of `inputs` in the shared memory and returns a copy of its `outLength` outputs. */
+function onHeap(inputs: Float32Array[], outLength: number, kernel: (...addresses: number[]) => void): Float32Array {
+  const blocks = [...inputs.map((values) => {
+    const at = malloc(values.length);
+    view(at, values.length).set(values);
+    return at;
+  }), malloc(outLength)];
+  try {
+    kernel(...blocks);
+    return view(blocks[blocks.length - 1], outLength).slice();
+  } finally {
+    blocks.forEach((at, i) => free(at, i < inputs.length ? inputs[i].length : outLength));
+  }
+}
+
+/** Bit-for-bit the same values (NaN equals NaN, -0 differs from 0), naming the first difference. */
+function expectSame(actual: Float32Array, expected: Float32Array): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i])) expect.fail(`element ${i}: got ${actual[i]}, expected ${expected[i]}`);
+  }
+}
+
+/** |actual - expected| <= atol + rtol |expected| elementwise, with a message naming the first miss. */
+function expectClose(actual: Float32Array, expected: Float64Array, scale: number): void {
+  expect(actual.length).toBe(expected.length);
+  const atol = 1e-5 * scale;
+  for (let i = 0; i < expected.length; i++) {
+    if (!(Math.abs(actual[i] - expected[i]) <= atol + 1e-4 * Math.abs(expected[i]))) {
+      expect.fail(`element ${i}: got ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+/** `C[i, j] = sum_p op(A)[i, p] op(B)[p, j]` in float64. */
+function referenceGemm(m: number, n: number, k: number, a: Float32Array, b: Float32Array, transA: boolean, transB: boolean): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]);
+      c[i * n + j] = sum;
+    }
+  }
+  return c;
+}
+
+/** Direct convolution: y[n, o, oy, ox] = bias[o] + sum x[n, c, oy*s - p + ky, ox*s - p + kx] w[o, c, ky, kx]. */
+function referenceConv(x: Float32Array, w: Float32Array, bias: Float32Array | null, info: Conv2dInfo): Float64Array {
+  const { batch, inChannels: C, inHeight: H, inWidth: W, outChannels: O, outHeight: OH, outWidth: OW, kernelHeight: KH, kernelWidth: KW } = info;
+  const y = new Float64Array(batch * O * OH * OW);
+  for (let n = 0; n < batch; n++) for (let o = 0; o < O; o++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+    let sum = bias ? bias[o] : 0;
+    for (let c = 0; c < C; c++) for (let ky = 0; ky < KH; ky++) for (let kx = 0; kx < KW; kx++) {
+      const iy = oy * info.strideHeight - info.padTop + ky;
+      const ix = ox * info.strideWidth - info.padLeft + kx;
+      if (iy >= 0 && iy < H && ix >= 0 && ix < W) sum += x[((n * C + c) * H + iy) * W + ix] * w[((o * C + c) * KH + ky) * KW + kx];
+    }
+    y[((n * O + o) * OH + oy) * OW + ox] = sum;
+  }
+  return y;
+}
+
+/** Both conv gradients by scattering each output gradient over its window (the adjoint of referenceConv). */
+function referenceConvGrads(x: Float32Array, w: Float32Array, dy: Float32Array, info: Conv2dInfo): { dx: Float64Array; dw: Float64Array } {
+  const { batch, inChannels: C, inHeight: H, inWidth: W, outChannels: O, outHeight: OH, outWidth: OW, kernelHeight: KH, kernelWidth: KW } = info;
+  const dx = new Float64Array(x.length);
+  const dw = new Float64Array(w.length);
+  for (let n = 0; n < batch; n++) for (let o = 0; o < O; o++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+    const g = dy[((n * O + o) * OH + oy) * OW + ox];
+    for (let c = 0; c < C; c++) for (let ky = 0; ky < KH; ky++) for (let kx = 0; kx < KW; kx++) {
+      const iy = oy * info.strideHeight - info.padTop + ky;
+      const ix = ox * info.strideWidth - info.padLeft + kx;
+      if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+      const xi = ((n * C + c) * H + iy) * W + ix;
+      const wi = ((o * C + c) * KH + ky) * KW + kx;
+      dx[xi] += g * w[wi];
+      dw[wi] += g * x[xi];
+    }
+  }
+  return { dx, dw };
+}
+
+function checkGemm(m: number, n: number, k: number, transA: boolean, transB: boolean): void {
+  const a = random(m * k);
+  const b = random(k * n);
+  const c = new Float32Array(m * n + 3).fill(7);
+  gemm({ m, n, k, a, aOffset: 0, transA, b, bOffset: 0, transB, c, cOffset: 2 });
+  expectClose(c.subarray(2, 2 + m * n), referenceGemm(m, n, k, a, b, transA, transB), Math.sqrt(k));
+  expect([c[0], c[1], c[m * n + 2]]).toEqual([7, 7, 7]);
+}
+
+function checkConv(shape: [number, number, number, number], outChannels: number, kernel: [number, number], stride: [number, number], padding: [number, number]): void {
+  const [n, c, h, w] = shape;
+  const info = computeConv2dInfo(shape, [outChannels, c, kernel[0], kernel[1]], stride, padding);
+  const x = random(n * c * h * w);
+  const filter = random(outChannels * c * kernel[0] * kernel[1]);
+  const bias = random(outChannels);
+  const dy = random(n * outChannels * info.outHeight * info.outWidth);
+  const taps = c * kernel[0] * kernel[1];
+  const outSize = dy.length;
+  expectClose(onHeap([x, filter, bias], outSize, (xa, fa, ba, out) => conv2dKernel(xa, fa, ba, out, info)), referenceConv(x, filter, bias, info), Math.sqrt(taps));
+  expectClose(onHeap([x, filter], outSize, (xa, fa, out) => conv2dKernel(xa, fa, 0, out, info)), referenceConv(x, filter, null, info), Math.sqrt(taps));
+  const { dx, dw } = referenceConvGrads(x, filter, dy, info);
+  expectClose(onHeap([dy, filter], x.length, (da, fa, out) => conv2dBackpropInputKernel(da, fa, out, info)), dx, Math.sqrt(outChannels * taps));
+  expectClose(onHeap([x, dy], filter.length, (xa, da, out) => conv2dBackpropFilterKernel(xa, da, out, info)), dw, Math.sqrt(n * info.outHeight * info.outWidth));
+}
+
+describe('packed SIMD gemm', () => {
+  const sizes = [1, 3, 4, 8, 17, 65];
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      it(`matches the triple loop on odd sizes (transA ${transA}, transB ${transB})`, () => {
+        for (const m of sizes) for (const n of sizes) for (const k of [1, 3, 17, 65, 300]) checkGemm(m, n, k, transA, transB);
+      });
+    }
+  }
+
+  it('matches on random shapes (fast-check, fixed seed)', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 600 }), fc.boolean(), fc.boolean(),
+      (m, n, k, transA, transB) => checkGemm(m, n, k, transA, transB),
+    ), { seed: 42, numRuns: 60 });
+  });
+
+  it('splits one large product across threads by columns', () => {
+    checkGemm(130, 301, 257, false, false);
+    checkGemm(67, 523, 129, true, true);
+  });
+
+  it('multiplies batches, broadcasting a batch-1 operand, on one thread and split across threads', () => {
+    for (const [batch, m, n, k] of [[3, 5, 7, 9], [4, 64, 96, 130], [5, 33, 65, 200]]) {
+      for (const [aBatch, bBatch] of [[batch, batch], [1, batch], [batch, 1]]) {
+        const a = random(aBatch * m * k);
+        const b = random(bBatch * k * n);
+        const out = onHeap([a, b], batch * m * n, (aa, ba, oa) => matmulKernel(aa, ba, oa, { batch, m, n, k, transA: false, transB: true, aBatch, bBatch }));
+        const expected = new Float64Array(batch * m * n);
+        for (let i = 0; i < batch; i++) {
+          const ai = a.subarray(aBatch === 1 ? 0 : i * m * k, (aBatch === 1 ? 0 : i * m * k) + m * k);
+          const bi = b.subarray(bBatch === 1 ? 0 : i * k * n, (bBatch === 1 ? 0 : i * k * n) + k * n);
+          expected.set(referenceGemm(m, n, k, ai, bi, false, true), i * m * n);
+        }
+        expectClose(out, expected, Math.sqrt(k));
+      }
+    }
+  });
+
+  it('returns zeros for an empty inner dimension', () => {
+    const out = onHeap([], 6, (oa) => {
+      view(oa, 6).fill(NaN);
+      matmulKernel(0, 0, oa, { batch: 1, m: 2, n: 3, k: 0, transA: false, transB: false, aBatch: 1, bBatch: 1 });
+    });
+    expect([...out]).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('im2col/col2im convolution kernels', () => {
+  it('match direct loops on odd geometries: strides, paddings, rectangular kernels, 1x1', () => {
+    checkConv([1, 1, 1, 1], 1, [1, 1], [1, 1], [0, 0]);
+    checkConv([2, 3, 7, 5], 5, [3, 2], [2, 1], [1, 0]);
+    checkConv([3, 2, 9, 9], 3, [1, 1], [1, 1], [0, 0]);
+    checkConv([2, 5, 8, 8], 6, [1, 1], [2, 2], [0, 0]);
+    checkConv([1, 3, 6, 6], 17, [1, 1], [1, 1], [1, 1]);
+    checkConv([2, 1, 23, 23], 9, [11, 11], [4, 4], [0, 0]);
+    checkConv([1, 4, 10, 11], 3, [5, 5], [1, 1], [2, 2]);
+    checkConv([3, 2, 5, 5], 2, [5, 5], [3, 3], [2, 2]);
+  });
+
+  it('match on random geometries (fast-check, fixed seed)', () => {
+    fc.assert(fc.property(
+      fc.record({
+        n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 5 }), h: fc.integer({ min: 1, max: 12 }), w: fc.integer({ min: 1, max: 12 }),
+        o: fc.integer({ min: 1, max: 9 }), kh: fc.integer({ min: 1, max: 5 }), kw: fc.integer({ min: 1, max: 5 }),
+        sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }), ph: fc.integer({ min: 0, max: 2 }), pw: fc.integer({ min: 0, max: 2 }),
+      }).filter((g) => g.kh <= g.h + 2 * g.ph && g.kw <= g.w + 2 * g.pw),
+      (g) => checkConv([g.n, g.c, g.h, g.w], g.o, [g.kh, g.kw], [g.sh, g.sw], [g.ph, g.pw]),
+    ), { seed: 7, numRuns: 80 });
+  });
+
+  it('split the batch across threads (NiN-like layer sizes)', () => {
+    checkConv([4, 16, 14, 14], 64, [3, 3], [1, 1], [1, 1]);
+    checkConv([3, 48, 13, 13], 96, [1, 1], [1, 1], [0, 0]);
+    checkConv([2, 1, 60, 60], 96, [11, 11], [4, 4], [0, 0]);
+  });
+});
+
+describe('backend kernels on large storage (SIMD, split across threads)', () => {
+  const backend = new CpuBackend();
+  // Odd and above the parallel thresholds, so ranges split and the last vector runs into slack.
+  const size = 300_007;
+  const xs = random(size);
+  xs[5] = NaN;
+  xs[6] = -0;
+  xs[7] = 0;
+  const ys = random(size);
+  const read = (id: DataId) => backend.readSync(id).slice();
+
+  it('unary ops match their scalar definitions', () => {
+    const x = backend.write(xs, [size]);
+    const cases: [(id: DataId) => DataId, (v: number) => number][] = [
+      [(id) => backend.relu(id, size), (v) => (v > 0 ? v : v <= 0 ? 0 : v)],
+      [(id) => backend.step(id, size), (v) => (v > 0 ? 1 : 0)],
+      [(id) => backend.neg(id, size), (v) => -v],
+      [(id) => backend.sqrt(id, size), Math.sqrt],
+    ];
+    for (const [kernel, scalar] of cases) {
+      expectSame(read(kernel(x)), Float32Array.from(xs, scalar));
+    }
+  });
+
+  it('binary ops match on same shapes and with a scalar on either side', () => {
+    const a = backend.write(xs, [size]);
+    const b = backend.write(ys, [size]);
+    const s = backend.write(Float32Array.of(0.75), []);
+    const same = { aShape: [size], bShape: [size], outShape: [size] };
+    const right = { aShape: [size], bShape: [], outShape: [size] };
+    const left = { aShape: [], bShape: [size], outShape: [size] };
+    const ops: ['add' | 'sub' | 'mul' | 'div' | 'greater', (p: number, q: number) => number][] = [
+      ['add', (p, q) => p + q], ['sub', (p, q) => p - q], ['mul', (p, q) => p * q], ['div', (p, q) => p / q], ['greater', (p, q) => (p > q ? 1 : 0)],
+    ];
+    for (const [op, scalar] of ops) {
+      expectSame(read(backend[op](a, b, same)), Float32Array.from(xs, (v, i) => scalar(v, ys[i])));
+      expectSame(read(backend[op](a, s, right)), Float32Array.from(xs, (v) => scalar(v, 0.75)));
+      expectSame(read(backend[op](s, b, left)), Float32Array.from(ys, (v) => scalar(0.75, v)));
+    }
+  });
+
+  it('max pooling and its gradient match the definition, ties to the first maximum', () => {
+    const shape = [3, 17, 61, 59] as const;
+    const info = computePool2dInfo('maxPool2d', shape, 3, 2, 1);
+    const values = random(shape.reduce((p, q) => p * q));
+    // Ties in every other window.
+    for (let i = 0; i < values.length; i += 7) values[i] = values[i + 1] ?? values[i];
+    const dyValues = random(info.outShape.reduce((p, q) => p * q));
+    const x = backend.write(values, shape);
+    const dy = backend.write(dyValues, info.outShape);
+    const y = read(backend.maxPool2d(x, info));
+    const dx = read(backend.maxPool2dBackprop(dy, x, info));
+    const expectedY = new Float32Array(y.length);
+    const expectedDx = new Float32Array(dx.length);
+    const [, , h, w] = shape;
+    let o = 0;
+    for (let plane = 0; plane < shape[0] * shape[1]; plane++) {
+      for (let oy = 0; oy < info.outHeight; oy++) {
+        for (let ox = 0; ox < info.outWidth; ox++, o++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
+            const iy = oy * 2 - 1 + ky;
+            const ix = ox * 2 - 1 + kx;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            const index = (plane * h + iy) * w + ix;
+            if (at < 0 || values[index] > best) {
+              best = values[index];
+              at = index;
+            }
+          }
+          expectedY[o] = best;
+          expectedDx[at] += dyValues[o];
+        }
+      }
+    }
+    expectSame(y, expectedY);
+    expectClose(dx, Float64Array.from(expectedDx), 1);
+  });
+});

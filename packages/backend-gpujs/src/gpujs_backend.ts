@@ -1,0 +1,548 @@
+/**
+ * The gpu.js backend: storage per DataId (host arrays or gpu.js results, split into parts when
+ * large), reference counted, and every kernel of the Backend interface as cached gpu.js kernels.
+ *
+ * Results stay where gpu.js leaves them (`pipeline: true, immutable: true`: textures on GL,
+ * buffers on WebGPU, typed arrays on webasm/cpu) and are downloaded only by `read`. In webgpu mode
+ * every kernel returns a Promise: storage then holds pending parts, later kernels chain on them,
+ * and `read` resolves them.
+ */
+import type {
+  Backend, BinaryInfo, BinaryKernel, Conv2dInfo, DataId, MatmulInfo, Pool2dInfo, ReduceInfo, Shape, UnaryKernel,
+} from '@tapegrad/core';
+import {
+  createGpu, downloadResult, hasNavigatorGpu, isDeviceResult, isHostArray, kernelMode, messageOf, webGpuLikely, webGpuStorageBufferLimit,
+  type CompiledKernel, type GpuInstance, type GpuJsMode, type KernelOutput, type KernelSettings,
+} from './gpujs_adapter.js';
+import { EXACT_INDEX_LIMIT, partCount, planLayout, singlePart, type Layout } from './layout.js';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
+import type { KernelArg, KernelContext, PartData, Tensorish } from './kernels/context.js';
+import { binary, unary } from './kernels/elementwise.js';
+import { fill, oneHot, transpose } from './kernels/layout_ops.js';
+import { matmul } from './kernels/matmul.js';
+import { avgPool2d, avgPool2dBackprop, maxPool2d, maxPool2dBackprop } from './kernels/pool.js';
+import { argmax, max, sum } from './kernels/reduce.js';
+import { isGpuMode, prepareWebGpu, requestedMode, unavailableReason, bestSyncMode, type GpuJsModeRequest } from './modes.js';
+
+/** Options of the gpu.js backend. */
+export interface GpuJsBackendOptions {
+  /** The gpu.js mode; default: `TAPEGRAD_GPUJS_MODE`, else the best available (`'auto'`). */
+  mode?: GpuJsModeRequest;
+  /**
+   * Most elements in one part (one kernel output); larger tensors are split over their leading
+   * axis. Default and maximum 2^24, the float32 exact-index limit. Tests lower it to exercise
+   * splitting on small shapes.
+   */
+  maxPartElements?: number;
+  /**
+   * Run kernels under gpu.js's async contract (every call returns a Promise) in any mode; webgpu
+   * always is. Storage is then pending as in webgpu mode, so this exercises that path anywhere
+   * (and on webasm lets gpu.js split large kernels over worker threads).
+   */
+  async?: boolean;
+  /** Most input parts one kernel may bind (default: what the mode guarantees; raised for webgpu from the device). */
+  maxArrays?: number;
+  /**
+   * Indices kernels may compute, exclusive (default 2^24, where float32 stops being exact). Tests
+   * lower it with maxPartElements so the paths large tensors take run on small shapes.
+   */
+  maxIndex?: number;
+  /** Plan kernels as for a GPU (more threads, e.g. split filter-gradient sums); default: a GPU mode. Tests set it on the CPU. */
+  parallel?: boolean;
+}
+
+interface Storage {
+  data: Tensorish;
+  refs: number;
+  /** Kernel launches and reads still using the parts (async modes). */
+  pins: number;
+  /** No references remain; parts are freed once pins drop to 0. */
+  released: boolean;
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
+
+const noop = (): void => undefined;
+
+/** A tapegrad Backend on gpu.js kernels. Create with `createGpuJsBackend` (async-safe for every mode). */
+export class GpuJsBackend implements Backend {
+  readonly name = 'gpujs';
+  /** The gpu.js mode that really runs (checked on each kernel's first call). */
+  readonly mode: GpuJsMode;
+  readonly isAsync: boolean;
+  private readonly gpu: GpuInstance;
+  private readonly limit: number;
+  private readonly exact: number;
+  private readonly kernels = new Map<string, CompiledKernel>();
+  private readonly verified = new WeakSet<CompiledKernel>();
+  private readonly storages = new Map<DataId, Storage>();
+  /** Kernel results held (textures, buffers, or typed arrays on webasm/cpu). */
+  private readonly results = new Set<KernelOutput>();
+  private bytes = 0;
+  private compiles = 0;
+  /** Pending kernel results and deferred frees (async modes), for `flush`. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private disposed = false;
+  private readonly ctx: KernelContext;
+
+  /**
+   * Creates the backend for a mode already known to be available (see `createGpuJsBackend`).
+   * Sync modes are checked here; webgpu must have been prepared (`prepareWebGpu`).
+   */
+  constructor(mode: GpuJsMode, options: GpuJsBackendOptions = {}) {
+    const reason = unavailableReason(mode);
+    if (reason) throw new Error(`gpujs backend: ${reason}`);
+    if (mode === 'webgpu' && !hasNavigatorGpu()) {
+      throw new Error('gpujs backend: webgpu mode needs navigator.gpu; create the backend with await createGpuJsBackend({ mode: \'webgpu\' }), which loads it');
+    }
+    this.mode = mode;
+    this.isAsync = mode === 'webgpu' || options.async === true;
+    const limit = options.maxPartElements ?? EXACT_INDEX_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > EXACT_INDEX_LIMIT) {
+      throw new Error(`gpujs backend: maxPartElements must be an integer in [1, 2^24], got ${limit}`);
+    }
+    this.limit = limit;
+    this.exact = options.maxIndex ?? EXACT_INDEX_LIMIT;
+    if (!Number.isInteger(this.exact) || this.exact < 2 || this.exact > EXACT_INDEX_LIMIT) {
+      throw new Error(`gpujs backend: maxIndex must be an integer in [2, 2^24], got ${this.exact}`);
+    }
+    this.gpu = createGpu(mode);
+    this.ctx = {
+      limit,
+      exact: this.exact,
+      mode,
+      parallel: options.parallel ?? isGpuMode(mode),
+      // WebGPU guarantees 8 storage buffers per stage (one is the output); GL 8 texture units.
+      maxArrays: options.maxArrays ?? (mode === 'webgpu' ? 7 : isGpuMode(mode) ? 8 : Number.POSITIVE_INFINITY),
+      run: (op, key, source, length, args) => this.runKernel(op, key, source, length, args),
+      release: (parts, after) => this.release(parts, after),
+    };
+  }
+
+  /** Runs a tiny kernel and checks its values and the mode that ran it (async modes: await it). */
+  probe(): Promise<void> | void {
+    const id = this.write(Float32Array.of(1, 2, 3, 4), [4]);
+    const doubled = this.add(id, id, { aShape: [4], bShape: [4], outShape: [4] });
+    const check = (values: Float32Array): void => {
+      if (values[0] !== 2 || values[3] !== 8) {
+        throw new Error(`gpujs backend (${this.mode}): the probe kernel computed [${Array.from(values).join(', ')}] instead of [2, 4, 6, 8]`);
+      }
+    };
+    const cleanup = (): void => {
+      this.disposeData(id);
+      this.disposeData(doubled);
+    };
+    if (this.isAsync) {
+      return this.read(doubled).then(check).finally(cleanup);
+    }
+    try {
+      check(this.readSync(doubled));
+    } finally {
+      cleanup();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Introspection (tests and tools).
+
+  /** Resolves once every pending kernel and deferred free has settled (async modes). */
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(promise: Promise<unknown>): void {
+    const settled = promise.then(noop, noop);
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+  }
+
+  /** Live kernel results: textures (GL), buffers (webgpu) or typed arrays (webasm, cpu). */
+  numLiveResults(): number {
+    return this.results.size;
+  }
+
+  /** Live device objects (textures or buffers) only; 0 on webasm and cpu. */
+  numDeviceResults(): number {
+    let count = 0;
+    for (const result of this.results) if (isDeviceResult(result)) count++;
+    return count;
+  }
+
+  /** Distinct compiled kernels (one per kernel, shapes and attributes). */
+  numKernels(): number {
+    return this.kernels.size;
+  }
+
+  /** Kernel compilations so far (equals numKernels unless the cache was cleared). */
+  numCompiles(): number {
+    return this.compiles;
+  }
+
+  /** The largest part a tensor is held in. */
+  get maxPartElements(): number {
+    return this.limit;
+  }
+
+  /** Number of parts of a storage (1 unless it passed maxPartElements). */
+  partsOf(id: DataId): number {
+    return partCount(this.get(id).data.layout);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Storage.
+
+  write(values: Float32Array, shape: Shape): DataId {
+    const layout = this.layoutFor(shape.length === 0 ? [1] : shape);
+    const parts: PartData[] = [];
+    for (let i = 0; i < partCount(layout); i++) {
+      const start = i * layout.partLength;
+      parts.push(values.slice(start, Math.min(values.length, start + layout.partLength)));
+    }
+    return this.store({ layout, parts });
+  }
+
+  private layoutFor(dims: readonly number[]): Layout {
+    const size = dims.reduce((a, b) => a * b, 1);
+    try {
+      return planLayout(dims, this.limit, this.exact).layout;
+    } catch {
+      return size <= this.limit ? singlePart(size) : { size, partLength: this.limit };
+    }
+  }
+
+  async read(id: DataId): Promise<Float32Array> {
+    const storage = this.get(id);
+    storage.pins++;
+    try {
+      const arrays = await Promise.all(storage.data.parts.map(async (part) => {
+        const data = await part;
+        return isHostArray(data) ? data : await downloadResult(data);
+      }));
+      return concat(arrays, storage.data.layout.size);
+    } catch (error) {
+      throw this.wrapError('read', error);
+    } finally {
+      this.unpin(storage);
+    }
+  }
+
+  readSync(id: DataId): Float32Array {
+    if (this.isAsync) {
+      throw new Error(`gpujs backend: readSync is unavailable in '${this.mode}' mode, where kernels compute asynchronously; use await t.data() (dataSync throws on backend '${this.name}' in mode '${this.mode}')`);
+    }
+    const storage = this.get(id);
+    const arrays = storage.data.parts.map((part) => {
+      if (isPromise(part)) throw new Error(`gpujs backend (${this.mode}): storage is still pending; use await read()`);
+      if (isHostArray(part)) return part;
+      const values = downloadResult(part);
+      if (isPromise(values)) throw new Error(`gpujs backend (${this.mode}): this result downloads asynchronously; use await read()`);
+      return values;
+    });
+    return concat(arrays, storage.data.layout.size);
+  }
+
+  incRef(id: DataId): void {
+    const storage = this.storages.get(id);
+    if (!storage) throw new Error('gpujs backend: incRef on freed storage');
+    storage.refs++;
+  }
+
+  disposeData(id: DataId): void {
+    const storage = this.storages.get(id);
+    if (!storage) return;
+    if (--storage.refs > 0) return;
+    this.storages.delete(id);
+    this.bytes -= storage.data.layout.size * 4;
+    storage.released = true;
+    if (storage.pins === 0) this.freeParts(storage.data.parts);
+  }
+
+  numDataIds(): number {
+    return this.storages.size;
+  }
+
+  numBytes(): number {
+    return this.bytes;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const storage of this.storages.values()) this.freeParts(storage.data.parts);
+    this.storages.clear();
+    this.bytes = 0;
+    for (const kernel of this.kernels.values()) {
+      try {
+        kernel.destroy(true);
+      } catch {
+        // A kernel that never built has nothing to free.
+      }
+    }
+    this.kernels.clear();
+    this.gpu.destroy().catch(noop);
+  }
+
+  private store(data: Tensorish): DataId {
+    const id: DataId = {};
+    for (const part of data.parts) if (isPromise(part)) part.catch(noop);
+    this.storages.set(id, { data, refs: 1, pins: 0, released: false });
+    this.bytes += data.layout.size * 4;
+    return id;
+  }
+
+  private get(id: DataId): Storage {
+    const storage = this.storages.get(id);
+    if (!storage) throw new Error('gpujs backend: storage was freed or belongs to another backend');
+    return storage;
+  }
+
+  private unpin(storage: Storage): void {
+    if (--storage.pins === 0 && storage.released) this.freeParts(storage.data.parts);
+  }
+
+  private freeParts(parts: readonly PartData[]): void {
+    for (const part of parts) {
+      if (isPromise(part)) this.track(part.then((result) => this.freeResult(result), noop));
+      else this.freeResult(part);
+    }
+  }
+
+  private freeResult(result: KernelOutput): void {
+    if (!this.results.delete(result)) return; // host values, or already freed
+    if (isDeviceResult(result)) result.delete();
+  }
+
+  /** Runs `compute` over the inputs' data and stores its result; inputs stay pinned while pending. */
+  private op(inputs: readonly DataId[], compute: (data: Tensorish[]) => Tensorish): DataId {
+    const storages = inputs.map((id) => this.get(id));
+    const out = compute(storages.map((s) => s.data));
+    const pending = out.parts.filter(isPromise);
+    if (pending.length > 0) {
+      for (const s of storages) s.pins++;
+      this.track(Promise.allSettled(pending).then(() => {
+        for (const s of storages) this.unpin(s);
+      }));
+    }
+    return this.store(out);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Kernel running: the cache, the mode check, intermediates.
+
+  private settings(length: number): KernelSettings {
+    return {
+      output: [length],
+      pipeline: true,
+      immutable: true,
+      precision: 'single',
+      tactic: 'precision',
+      loopMaxIterations: 1000,
+      dynamicOutput: false,
+      dynamicArguments: false,
+      strictIntegers: false,
+      asyncMode: this.isAsync,
+    };
+  }
+
+  private runKernel(op: string, key: string, source: () => string, length: number, args: readonly KernelArg[]): PartData {
+    if (this.disposed) throw new Error(`gpujs backend: ${op} on a disposed backend`);
+    if (this.mode === 'webgpu') {
+      // A webgpu kernel keeps the argument kinds of its first call: one built for a buffer cannot
+      // take a host array there later. Pending parts are kernel results, hence buffers.
+      key += `|kinds=${args.map((arg) => (typeof arg === 'number' ? 's' : isHostArray(arg) ? 'h' : 'd')).join('')}`;
+    }
+    let kernel = this.kernels.get(key);
+    if (!kernel) {
+      try {
+        kernel = this.gpu.createKernel(source(), this.settings(length));
+      } catch (error) {
+        throw this.wrapError(op, error);
+      }
+      this.kernels.set(key, kernel);
+      this.compiles++;
+    }
+    const compiled = kernel;
+    const out = args.some((arg) => isPromise(arg))
+      ? Promise.all(args).then((resolved) => this.invoke(op, compiled, resolved))
+      : this.invoke(op, compiled, args as readonly (KernelOutput | number)[]);
+    if (isPromise(out)) this.track(out);
+    return out;
+  }
+
+  private invoke(op: string, kernel: CompiledKernel, args: readonly (KernelOutput | number)[]): PartData {
+    let out: KernelOutput | Promise<KernelOutput>;
+    try {
+      out = kernel(...args);
+    } catch (error) {
+      throw this.wrapError(op, error);
+    }
+    if (isPromise(out)) {
+      return out.then((result) => this.accept(op, kernel, result), (error: unknown) => {
+        throw this.wrapError(op, error);
+      });
+    }
+    return this.accept(op, kernel, out);
+  }
+
+  /** Tracks a kernel result; on a kernel's first run checks that gpu.js ran it in our mode. */
+  private accept(op: string, kernel: CompiledKernel, result: KernelOutput): KernelOutput {
+    if (!this.verified.has(kernel)) {
+      const actual = kernelMode(kernel);
+      if (actual !== this.mode) {
+        if (isDeviceResult(result)) result.delete();
+        const reason = kernel.kernel.fallbackReason ? ` (${kernel.kernel.fallbackReason})` : '';
+        throw new Error(`gpujs backend: asked for mode '${this.mode}' but gpu.js ran kernel '${op}' in mode '${actual}'${reason}; refusing gpu.js's silent fallback`);
+      }
+      this.verified.add(kernel);
+    }
+    if (!isHostArray(result) && !isDeviceResult(result)) {
+      throw new Error(`gpujs backend (${this.mode}): kernel '${op}' returned an unexpected ${Object.prototype.toString.call(result)}`);
+    }
+    this.results.add(result);
+    return result;
+  }
+
+  private release(parts: readonly PartData[], after: readonly PartData[]): void {
+    if (after.some(isPromise) || parts.some(isPromise)) {
+      this.track(Promise.allSettled(after).then(() => this.freeParts(parts)));
+    } else {
+      this.freeParts(parts);
+    }
+  }
+
+  private wrapError(op: string, error: unknown): Error {
+    const message = messageOf(error);
+    if (message.startsWith('gpujs backend')) return error instanceof Error ? error : new Error(message);
+    return new Error(`gpujs backend (${this.mode}): ${op} failed: ${message}`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Kernels.
+
+  private unaryOp(op: UnaryKernel, x: DataId): DataId {
+    return this.op([x], ([xd]) => unary(this.ctx, op, xd));
+  }
+
+  neg(x: DataId): DataId { return this.unaryOp('neg', x); }
+  exp(x: DataId): DataId { return this.unaryOp('exp', x); }
+  log(x: DataId): DataId { return this.unaryOp('log', x); }
+  sqrt(x: DataId): DataId { return this.unaryOp('sqrt', x); }
+  relu(x: DataId): DataId { return this.unaryOp('relu', x); }
+  sigmoid(x: DataId): DataId { return this.unaryOp('sigmoid', x); }
+  tanh(x: DataId): DataId { return this.unaryOp('tanh', x); }
+  step(x: DataId): DataId { return this.unaryOp('step', x); }
+
+  private binaryOp(op: BinaryKernel, a: DataId, b: DataId, info: BinaryInfo): DataId {
+    return this.op([a, b], ([ad, bd]) => binary(this.ctx, op, ad, bd, info));
+  }
+
+  add(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binaryOp('add', a, b, info); }
+  sub(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binaryOp('sub', a, b, info); }
+  mul(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binaryOp('mul', a, b, info); }
+  div(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binaryOp('div', a, b, info); }
+  pow(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binaryOp('pow', a, b, info); }
+  maximum(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binaryOp('maximum', a, b, info); }
+  greater(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binaryOp('greater', a, b, info); }
+
+  sum(x: DataId, info: ReduceInfo): DataId { return this.op([x], ([xd]) => sum(this.ctx, xd, info)); }
+  max(x: DataId, info: ReduceInfo): DataId { return this.op([x], ([xd]) => max(this.ctx, xd, info)); }
+  argmax(x: DataId, info: ReduceInfo): DataId { return this.op([x], ([xd]) => argmax(this.ctx, xd, info)); }
+
+  transpose(x: DataId, shape: Shape, perm: readonly number[]): DataId {
+    return this.op([x], ([xd]) => transpose(this.ctx, xd, shape, perm));
+  }
+
+  matmul(a: DataId, b: DataId, info: MatmulInfo): DataId {
+    return this.op([a, b], ([ad, bd]) => matmul(this.ctx, ad, bd, info));
+  }
+
+  oneHot(indices: DataId, n: number, depth: number): DataId {
+    return this.op([indices], ([id]) => oneHot(this.ctx, id, n, depth));
+  }
+
+  conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo): DataId {
+    const inputs = bias ? [x, filter, bias] : [x, filter];
+    return this.op(inputs, ([xd, fd, bd]) => conv2d(this.ctx, xd, fd, bd ?? null, info));
+  }
+
+  conv2dBackpropInput(dy: DataId, filter: DataId, info: Conv2dInfo): DataId {
+    return this.op([dy, filter], ([dyd, fd]) => conv2dBackpropInput(this.ctx, dyd, fd, info));
+  }
+
+  conv2dBackpropFilter(x: DataId, dy: DataId, info: Conv2dInfo): DataId {
+    return this.op([x, dy], ([xd, dyd]) => conv2dBackpropFilter(this.ctx, xd, dyd, info));
+  }
+
+  maxPool2d(x: DataId, info: Pool2dInfo): DataId { return this.op([x], ([xd]) => maxPool2d(this.ctx, xd, info)); }
+  maxPool2dBackprop(dy: DataId, x: DataId, info: Pool2dInfo): DataId {
+    return this.op([dy, x], ([dyd, xd]) => maxPool2dBackprop(this.ctx, dyd, xd, info));
+  }
+  avgPool2d(x: DataId, info: Pool2dInfo): DataId { return this.op([x], ([xd]) => avgPool2d(this.ctx, xd, info)); }
+  avgPool2dBackprop(dy: DataId, info: Pool2dInfo): DataId { return this.op([dy], ([dyd]) => avgPool2dBackprop(this.ctx, dyd, info)); }
+
+  fill(size: number, value: number): DataId { return this.op([], () => fill(this.ctx, size, value)); }
+}
+
+function concat(arrays: readonly Float32Array[], size: number): Float32Array {
+  if (arrays.length === 1 && arrays[0].length === size) return arrays[0];
+  const out = new Float32Array(size);
+  let offset = 0;
+  for (const array of arrays) {
+    out.set(array.length > size - offset ? array.subarray(0, size - offset) : array, offset);
+    offset += array.length;
+  }
+  return out;
+}
+
+/**
+ * Creates a gpu.js backend, resolving the mode (`options.mode` > `TAPEGRAD_GPUJS_MODE` > best
+ * available), loading WebGPU when needed, and running a probe kernel to check the mode really
+ * runs. Rejects with the reason when the requested mode is unavailable.
+ */
+export async function createGpuJsBackend(options: GpuJsBackendOptions = {}): Promise<GpuJsBackend> {
+  const request = requestedMode(options.mode);
+  let mode: GpuJsMode;
+  if (request === 'auto') {
+    mode = bestSyncMode();
+    if (webGpuLikely()) {
+      try {
+        await prepareWebGpu();
+        mode = 'webgpu';
+      } catch {
+        // No WebGPU adapter here: the best synchronous mode it is.
+      }
+    }
+  } else {
+    mode = request;
+    if (mode === 'webgpu') await prepareWebGpu();
+  }
+  if (mode === 'webgpu' && options.maxArrays === undefined) {
+    // The device binds as many storage buffers as it was created with; one holds the output.
+    options = { ...options, maxArrays: Math.max(1, (await webGpuStorageBufferLimit()) - 1) };
+  }
+  const backend = new GpuJsBackend(mode, options);
+  try {
+    await backend.probe();
+  } catch (error) {
+    backend.dispose();
+    throw error;
+  }
+  return backend;
+}
+
+/** The synchronous constructor path for modes that need no async start-up (not webgpu). */
+export function createGpuJsBackendSync(options: GpuJsBackendOptions = {}): GpuJsBackend {
+  const request = requestedMode(options.mode);
+  const mode = request === 'auto' ? bestSyncMode() : request;
+  if (mode === 'webgpu' || options.async) throw new Error(`gpujs backend: ${mode === 'webgpu' ? 'webgpu mode' : 'the async contract'} starts asynchronously; use await createGpuJsBackend() (or await setBackend('gpujs'))`);
+  const backend = new GpuJsBackend(mode, options);
+  try {
+    void backend.probe();
+  } catch (error) {
+    backend.dispose();
+    throw error;
+  }
+  return backend;
+}

@@ -1,0 +1,149 @@
+/**
+ * Convolution and its gradients in gather form: every output element loops over the inputs that
+ * contribute to it, with every loop bound a literal baked from the Conv2dInfo.
+ */
+import type { Conv2dInfo } from '@tapegrad/core';
+import { idiv, lit } from '../layout.js';
+import type { KernelContext, Tensorish } from './context.js';
+import { gather, type GatherInput } from './gather.js';
+import { loop } from './reduce.js';
+
+/** `base * stride - pad + k` with the trivial terms dropped. */
+export function windowPos(base: string, stride: number, pad: number, k: string): string {
+  const scaled = stride === 1 ? base : `${base} * ${lit(stride)}`;
+  return pad === 0 ? `${scaled} + ${k}` : `${scaled} - ${lit(pad)} + ${k}`;
+}
+
+/** The bounds check of a window position, or '' where padding is 0 (it can never leave the input). */
+export function inBounds(pos: string, pad: number, extent: number): string {
+  return pad === 0 ? '' : `${pos} >= 0.0 && ${pos} < ${lit(extent)}`;
+}
+
+/** `if (cond) { body }`, or the bare body when there is no condition. */
+export function guarded(cond: string, body: string): string {
+  return cond === '' ? body : `if (${cond}) {\n${body}\n}`;
+}
+
+/**
+ * Output position `out` whose window (stride, pad) covers input position `pos` at kernel offset
+ * `k`: statements defining `out`, and the condition that it exists.
+ */
+export function coveringWindow(out: string, pos: string, pad: number, k: string, stride: number, outExtent: number): { pre: string; cond: string } {
+  const shifted = pad === 0 ? `${pos} - ${k}` : `${pos} + ${lit(pad)} - ${k}`;
+  if (stride === 1) {
+    return { pre: `const ${out} = ${shifted};`, cond: `${out} >= 0.0 && ${out} < ${lit(outExtent)}` };
+  }
+  return {
+    pre: `const ${out}t = ${shifted};\nconst ${out} = ${idiv(`${out}t`, stride)};`,
+    cond: `${out}t >= 0.0 && ${out} < ${lit(outExtent)} && ${out} * ${lit(stride)} == ${out}t`,
+  };
+}
+
+function infoKey(info: Conv2dInfo): string {
+  return [info.batch, info.inChannels, info.inHeight, info.inWidth, info.outChannels, info.outHeight, info.outWidth,
+    info.kernelHeight, info.kernelWidth, info.strideHeight, info.strideWidth, info.padTop, info.padLeft].join(',');
+}
+
+/** `y[n, o, oy, ox] = bias[o] + sum_{c, ky, kx} x[n, c, oy*sH - pT + ky, ox*sW - pL + kx] * w[o, c, ky, kx]`. */
+export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias: Tensorish | null, info: Conv2dInfo): Tensorish {
+  const { inChannels: C, inHeight: H, inWidth: W, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
+  const inputs: GatherInput[] = [{ data: x, dims: [...info.inShape], batch: true }, { data: filter, dims: [...info.filterShape] }];
+  if (bias) inputs.push({ data: bias, dims: [info.outChannels] });
+  return gather(ctx, {
+    op: 'conv2d',
+    key: `conv2d|${infoKey(info)}|${bias ? 'bias' : 'nobias'}`,
+    outDims: [...info.outShape],
+    inputs,
+    body: (g) => {
+      const [n, o, oy, ox] = g.o;
+      const rx = g.read(0, [n, 'c', 'iy', 'ix']);
+      const rw = g.read(1, [o, 'c', 'ky', 'kx']);
+      const inner = `${rx.pre}\n${rw.pre}\nacc += ${rx.expr} * ${rw.expr};`;
+      const overX = loop('kx', kW, `const ix = ${windowPos(ox, sW, pL, 'kx')};\n${guarded(inBounds('ix', pL, W), inner)}`);
+      const overY = loop('ky', kH, `const iy = ${windowPos(oy, sH, pT, 'ky')};\n${guarded(inBounds('iy', pT, H), overX)}`);
+      let init = 'let acc = 0.0;';
+      if (bias) {
+        const rb = g.read(2, [o]);
+        init = `${rb.pre}\nlet acc = ${rb.expr};`;
+      }
+      return `${init}\n${loop('c', C, overY)}\nreturn acc;`;
+    },
+  });
+}
+
+/**
+ * `dx[n, c, iy, ix] = sum over (ky, kx) whose window position (oy, ox) exists, and over o, of
+ * dy[n, o, oy, ox] * w[o, c, ky, kx]`.
+ */
+export function conv2dBackpropInput(ctx: KernelContext, dy: Tensorish, filter: Tensorish, info: Conv2dInfo): Tensorish {
+  const { outChannels: O, outHeight: oH, outWidth: oW, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
+  return gather(ctx, {
+    op: 'conv2dBackpropInput',
+    key: `conv2dBackpropInput|${infoKey(info)}`,
+    outDims: [...info.inShape],
+    inputs: [{ data: dy, dims: [...info.outShape], batch: true }, { data: filter, dims: [...info.filterShape] }],
+    body: (g) => {
+      const [n, c, iy, ix] = g.o;
+      const rdy = g.read(0, [n, 'o', 'oy', 'ox']);
+      const rw = g.read(1, ['o', c, 'ky', 'kx']);
+      const overO = loop('o', O, `${rdy.pre}\n${rw.pre}\nacc += ${rdy.expr} * ${rw.expr};`);
+      const wx = coveringWindow('ox', ix, pL, 'kx', sW, oW);
+      const wy = coveringWindow('oy', iy, pT, 'ky', sH, oH);
+      const overX = loop('kx', kW, `${wx.pre}\n${guarded(wx.cond, overO)}`);
+      const overY = loop('ky', kH, `${wy.pre}\n${guarded(wy.cond, overX)}`);
+      return `let acc = 0.0;\n${overY}\nreturn acc;`;
+    },
+  });
+}
+
+/** Threads a GPU wants busy; below it the filter gradient splits its batch sum. */
+const GPU_THREADS = 1 << 18;
+
+/**
+ * `dw[o, c, ky, kx] = sum_{n, oy, ox} dy[n, o, oy, ox] * x[n, c, oy*sH - pT + ky, ox*sW - pL + kx]`.
+ * On a GPU with few filter elements the batch sum is split in groups (partials `[groups, ...]`,
+ * groups outermost so neighbouring threads read neighbouring inputs, then summed), so enough
+ * threads run.
+ */
+export function conv2dBackpropFilter(ctx: KernelContext, x: Tensorish, dy: Tensorish, info: Conv2dInfo): Tensorish {
+  const { batch: N, inHeight: H, inWidth: W, outHeight: oH, outWidth: oW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
+  const filterSize = info.filterShape.reduce((a, b) => a * b, 1);
+  let groups = 1;
+  if (ctx.parallel && filterSize < GPU_THREADS && N > 1) {
+    groups = Math.min(N, Math.ceil(GPU_THREADS / filterSize), Math.max(1, Math.floor(ctx.limit / filterSize)));
+  }
+  const perGroup = Math.ceil(N / groups);
+  groups = Math.ceil(N / perGroup);
+  const ragged = perGroup * groups !== N;
+  const outDims = groups > 1 ? [groups, ...info.filterShape] : [...info.filterShape];
+  const partial = gather(ctx, {
+    op: 'conv2dBackpropFilter',
+    key: `conv2dBackpropFilter|${infoKey(info)}|${groups}`,
+    outDims,
+    inputs: [{ data: x, dims: [...info.inShape] }, { data: dy, dims: [...info.outShape] }],
+    body: (g) => {
+      const [o, c, ky, kx] = groups > 1 ? g.o.slice(1) : g.o;
+      const rx = g.read(0, ['n', c, 'iy', 'ix']);
+      const rdy = g.read(1, ['n', o, 'oy', 'ox']);
+      const inner = `${rx.pre}\n${rdy.pre}\nacc += ${rdy.expr} * ${rx.expr};`;
+      const overX = loop('ox', oW, `const ix = ${windowPos('ox', sW, pL, kx)};\n${guarded(inBounds('ix', pL, W), inner)}`);
+      const overY = loop('oy', oH, `const iy = ${windowPos('oy', sH, pT, ky)};\n${guarded(inBounds('iy', pT, H), overX)}`);
+      const nExpr = groups > 1 ? `${g.o[0]} * ${lit(perGroup)} + nn` : 'nn';
+      const overN = loop('nn', perGroup, `const n = ${nExpr};\n${guarded(ragged ? `n < ${lit(N)}` : '', overY)}`);
+      return `let acc = 0.0;\n${overN}\nreturn acc;`;
+    },
+  });
+  if (groups === 1) return partial;
+  const total = gather(ctx, {
+    op: 'conv2dBackpropFilter',
+    key: `sumGroups|${groups}|${filterSize}`,
+    outDims: [filterSize],
+    inputs: [{ data: partial, dims: [groups, filterSize] }],
+    body: (g) => {
+      const read = g.read(0, ['gg', g.o[0]]);
+      return `let acc = 0.0;\n${loop('gg', groups, `${read.pre}\nacc += ${read.expr};`)}\nreturn acc;`;
+    },
+  });
+  ctx.release(partial.parts, total.parts);
+  return total;
+}

@@ -1,0 +1,255 @@
+/**
+ * Every kernel of the gpujs backend against a float64 reference and the CPU backend on random inputs, in the modes this
+ * machine always has (webasm, cpu), once with whole tensors and once with tensors split into
+ * parts (maxPartElements 64), which exercises the batch splitting of large outputs.
+ */
+import { CpuBackend } from '@tapegrad/backend-cpu';
+import { computeConv2dInfo, computePool2dInfo, type Backend, type BinaryKernel, type UnaryKernel } from '@tapegrad/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGpuJsBackend, releaseWebGpuDevice, type GpuJsBackend } from '../src/index.js';
+import { compareKernel, randomValues, rng } from './helpers.js';
+
+type Config = { mode: 'webasm' | 'cpu' | 'headlessgl' | 'webgpu'; limit?: number; async?: boolean; parallel?: boolean };
+
+const configs: Config[] = [
+  { mode: 'webasm' },
+  { mode: 'webasm', limit: 64 },
+  { mode: 'webasm', limit: 64, async: true, parallel: true },
+  { mode: 'cpu' },
+  { mode: 'cpu', limit: 64 },
+];
+// Opt-in: headless-gl (the `gl` package built from source) under xvfb-run; see headlessgl.test.ts.
+// GPU modes bind at most ~8 arrays per kernel, so their split configuration uses bigger parts.
+if (process.env.TAPEGRAD_TEST_HEADLESSGL === '1') configs.push({ mode: 'headlessgl' }, { mode: 'headlessgl', limit: 1024 });
+// On the GPU machine: TAPEGRAD_GPUJS_MODE=webgpu adds the webgpu configurations.
+if (process.env.TAPEGRAD_GPUJS_MODE === 'webgpu') configs.push({ mode: 'webgpu' }, { mode: 'webgpu', limit: 1024 });
+
+const worst = new Map<string, { abs: number; rel: number }>();
+
+afterAll(async () => {
+  // Dawn keeps the process alive while its device lives.
+  if (process.env.TAPEGRAD_GPUJS_MODE === 'webgpu') await releaseWebGpuDevice();
+});
+
+afterAll(() => {
+  const lines = [...worst.entries()].map(([config, err]) => `${config}: max |gpujs - float64| = ${err.abs.toExponential(2)}, max |gpujs - float64| / max(|float64|, 1) = ${err.rel.toExponential(2)}`);
+  console.log(`gpujs kernels vs the float64 reference (and the CPU backend):\n${lines.join('\n')}`);
+});
+
+for (const { mode, limit, async, parallel } of configs) {
+  const label = `${mode}${limit ? ` (parts of ${limit})` : ''}${async ? ' async' : ''}${parallel ? ' GPU-planned' : ''}`;
+  describe(`gpujs ${label} matches the CPU backend`, () => {
+    let gpu: GpuJsBackend;
+    const cpu: Backend = new CpuBackend();
+    const random = rng(1234);
+    beforeAll(async () => {
+      gpu = await createGpuJsBackend({ mode, maxPartElements: limit, async, parallel });
+      expect(gpu.mode).toBe(mode);
+    });
+    afterAll(async () => {
+      expect(gpu.numDataIds()).toBe(0);
+      await gpu.flush();
+      expect(gpu.numLiveResults()).toBe(0);
+      gpu.dispose();
+    });
+
+    const check = async (
+      inputs: { values: Float32Array; shape: readonly number[] }[],
+      kernel: (backend: Backend, ids: import('@tapegrad/core').DataId[]) => import('@tapegrad/core').DataId,
+      tol?: { atol?: number; rtol?: number },
+    ): Promise<void> => {
+      const { maxAbs, maxRel } = await compareKernel(gpu, cpu, inputs, kernel, tol);
+      const seen = worst.get(label) ?? { abs: 0, rel: 0 };
+      worst.set(label, { abs: Math.max(seen.abs, maxAbs), rel: Math.max(seen.rel, maxRel) });
+    };
+    const input = (shape: number[], lo = -1, hi = 1) => ({ values: randomValues(random, shape.reduce((a, b) => a * b, 1), lo, hi), shape });
+
+    it('unary kernels', async () => {
+      const ops: UnaryKernel[] = ['neg', 'exp', 'relu', 'sigmoid', 'tanh', 'step'];
+      for (const op of ops) {
+        const x = input([7, 11], -4, 4);
+        x.values[0] = 0;
+        x.values[1] = 1e-3;
+        x.values[2] = -30;
+        x.values[3] = 30;
+        await check([x], (b, [id]) => b[op](id, 77));
+      }
+      for (const op of ['log', 'sqrt'] as const) await check([input([7, 11], 0.01, 5)], (b, [id]) => b[op](id, 77));
+    });
+
+    it('binary kernels with broadcasting', async () => {
+      const ops: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'greater'];
+      const cases: [number[], number[], number[]][] = [
+        [[5, 13], [5, 13], [5, 13]],
+        [[5, 13], [], [5, 13]],
+        [[], [4, 20], [4, 20]],
+        [[2, 3, 17], [17], [2, 3, 17]],
+        [[2, 1, 9], [5, 1], [2, 5, 9]],
+        [[3, 1], [1, 40], [3, 40]],
+      ];
+      for (const op of ops) {
+        for (const [aShape, bShape, outShape] of cases) {
+          const b = input(bShape);
+          if (op === 'div') for (let i = 0; i < b.values.length; i++) b.values[i] = Math.sign(b.values[i] || 1) * (0.5 + Math.abs(b.values[i]));
+          await check([input(aShape), b], (be, [ia, ib]) => be[op](ia, ib, { aShape, bShape, outShape }));
+        }
+      }
+    });
+
+    it('pow, including negative bases with integer exponents', async () => {
+      await check([input([6, 9], 0.1, 3), input([6, 9], -2, 2)], (b, [x, y]) => b.pow(x, y, { aShape: [6, 9], bShape: [6, 9], outShape: [6, 9] }));
+      const base = input([4, 5], -3, 3);
+      const exps = { values: Float32Array.from([0, 1, 2, 3, -1]), shape: [5] };
+      await check([base, exps], (b, [x, y]) => b.pow(x, y, { aShape: [4, 5], bShape: [5], outShape: [4, 5] }));
+    });
+
+    it('sum, max and argmax over the inner axis (short, long and tied rows)', async () => {
+      for (const [outSize, reduceSize] of [[1, 1], [6, 7], [3, 300], [2, 2500]]) {
+        await check([input([outSize, reduceSize])], (b, [x]) => b.sum(x, { outSize, reduceSize }), { atol: 1e-4, rtol: 1e-4 });
+        await check([input([outSize, reduceSize])], (b, [x]) => b.max(x, { outSize, reduceSize }));
+        await check([input([outSize, reduceSize])], (b, [x]) => b.argmax(x, { outSize, reduceSize }));
+      }
+      const ties = { values: Float32Array.from([1, 3, 3, 2, 5, 5, 5, 5, -1, -1, -2, -1]), shape: [3, 4] };
+      await check([ties], (b, [x]) => b.argmax(x, { outSize: 3, reduceSize: 4 }));
+      await check([ties], (b, [x]) => b.max(x, { outSize: 3, reduceSize: 4 }));
+    });
+
+    it('transpose', async () => {
+      const cases: [number[], number[]][] = [[[5, 13], [1, 0]], [[2, 3, 4], [2, 0, 1]], [[3, 4, 5, 6], [1, 0, 2, 3]], [[3, 4, 5, 6], [3, 2, 1, 0]], [[70], [0]]];
+      for (const [shape, perm] of cases) await check([input(shape)], (b, [x]) => b.transpose(x, shape, perm));
+    });
+
+    it('batched matmul with transposes and batch broadcast', async () => {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          for (const [aBatch, bBatch] of [[1, 1], [3, 3], [1, 3], [3, 1]]) {
+            const batch = Math.max(aBatch, bBatch);
+            const [m, n, k] = [5, 7, 6];
+            const aShape = transA ? [aBatch, k, m] : [aBatch, m, k];
+            const bShape = transB ? [bBatch, n, k] : [bBatch, k, n];
+            await check([input(aShape), input(bShape)], (b, [x, y]) => b.matmul(x, y, { batch, m, n, k, transA, transB, aBatch, bBatch }));
+          }
+        }
+      }
+      await check([input([1, 33, 40]), input([1, 40, 9])], (b, [x, y]) => b.matmul(x, y, { batch: 1, m: 33, n: 9, k: 40, transA: false, transB: false, aBatch: 1, bBatch: 1 }));
+    });
+
+    it('oneHot', async () => {
+      const indices = { values: Float32Array.from([0, 3, 2, 9, 1, 0, 5, 7, 4, 8, 6, 2]), shape: [12] };
+      await check([indices], (b, [x]) => b.oneHot(x, 12, 10));
+    });
+
+    it('fill', async () => {
+      for (const [size, value] of [[1, 2.5], [10, -1], [200, 0.125], [1000, -3]]) {
+        await check([], (b) => b.fill(size, value));
+      }
+    });
+
+    const convCases: { x: number[]; w: number[]; stride: number | [number, number]; padding: number | [number, number] }[] = [
+      { x: [2, 3, 7, 7], w: [4, 3, 3, 3], stride: 1, padding: 1 },
+      { x: [2, 2, 9, 8], w: [3, 2, 3, 2], stride: [2, 3], padding: [1, 0] },
+      { x: [3, 4, 5, 5], w: [6, 4, 1, 1], stride: 1, padding: 0 },
+      { x: [1, 1, 12, 12], w: [2, 1, 5, 5], stride: 4, padding: 2 },
+      { x: [2, 3, 6, 6], w: [2, 3, 6, 6], stride: 1, padding: 0 },
+    ];
+
+    it('conv2d with and without bias', async () => {
+      for (const c of convCases) {
+        const info = computeConv2dInfo(c.x, c.w, c.stride, c.padding);
+        await check([input(c.x), input(c.w), input([c.w[0]])], (b, [x, w, bias]) => b.conv2d(x, w, bias, info), { atol: 1e-5, rtol: 1e-4 });
+        await check([input(c.x), input(c.w)], (b, [x, w]) => b.conv2d(x, w, null, info), { atol: 1e-5, rtol: 1e-4 });
+      }
+    });
+
+    it('conv2dBackpropInput and conv2dBackpropFilter', async () => {
+      for (const c of convCases) {
+        const info = computeConv2dInfo(c.x, c.w, c.stride, c.padding);
+        await check([input([...info.outShape]), input(c.w)], (b, [dy, w]) => b.conv2dBackpropInput(dy, w, info), { atol: 1e-5, rtol: 1e-4 });
+        await check([input(c.x), input([...info.outShape])], (b, [x, dy]) => b.conv2dBackpropFilter(x, dy, info), { atol: 1e-5, rtol: 1e-4 });
+      }
+    });
+
+    const poolCases: { x: number[]; k: number | [number, number]; s: number | [number, number]; p: number | [number, number] }[] = [
+      { x: [2, 3, 7, 7], k: 3, s: 2, p: 0 },
+      { x: [2, 2, 8, 9], k: 3, s: 2, p: 1 },
+      { x: [1, 3, 6, 6], k: [2, 3], s: [1, 2], p: [1, 1] },
+      { x: [2, 2, 5, 5], k: 5, s: 5, p: 0 },
+    ];
+
+    it('maxPool2d and avgPool2d with their gradients', async () => {
+      for (const c of poolCases) {
+        const maxInfo = computePool2dInfo('maxPool2d', c.x, c.k, c.s, c.p);
+        const avgInfo = computePool2dInfo('avgPool2d', c.x, c.k, c.s, c.p);
+        await check([input(c.x)], (b, [x]) => b.maxPool2d(x, maxInfo));
+        await check([input(c.x)], (b, [x]) => b.avgPool2d(x, avgInfo));
+        await check([input([...maxInfo.outShape]), input(c.x)], (b, [dy, x]) => b.maxPool2dBackprop(dy, x, maxInfo));
+        await check([input([...avgInfo.outShape])], (b, [dy]) => b.avgPool2dBackprop(dy, avgInfo));
+      }
+    });
+
+    it('maxPool2dBackprop routes ties to the first maximum in row-major window order', async () => {
+      const info = computePool2dInfo('maxPool2d', [1, 2, 6, 6], 3, 2, 1);
+      const tied = { values: new Float32Array(72).map((_, i) => (i % 5 === 0 ? 1 : Math.floor(i / 7) % 2)), shape: [1, 2, 6, 6] };
+      await check([input([...info.outShape]), tied], (b, [dy, x]) => b.maxPool2dBackprop(dy, x, info));
+      const flat = { values: new Float32Array(72).fill(0.5), shape: [1, 2, 6, 6] };
+      await check([input([...info.outShape]), flat], (b, [dy, x]) => b.maxPool2dBackprop(dy, x, info));
+    });
+
+    it('compiles each (kernel, shapes, attributes) once', async () => {
+      const shape = [3, 40];
+      const a = gpu.write(randomValues(random, 120), shape);
+      const before = gpu.numCompiles();
+      const r1 = gpu.relu(a, 120);
+      const afterFirst = gpu.numCompiles();
+      const r2 = gpu.relu(a, 120);
+      const r3 = gpu.relu(r1, 120);
+      expect(gpu.numCompiles()).toBe(afterFirst);
+      expect(afterFirst - before).toBeLessThanOrEqual(limit ? 2 : 1);
+      for (const id of [a, r1, r2, r3]) gpu.disposeData(id);
+    });
+
+    if (limit) {
+      it('splits large results into parts and reads them back whole', async () => {
+        const w = Math.floor(limit / 15) + 2;
+        const values = randomValues(random, 15 * w);
+        const id = gpu.write(values, [3, 5, w]);
+        expect(gpu.partsOf(id)).toBeGreaterThan(1);
+        const relu = gpu.relu(id, 15 * w);
+        expect(gpu.partsOf(relu)).toBe(gpu.partsOf(id));
+        expect(Array.from(await gpu.read(id))).toEqual(Array.from(values));
+        const t = gpu.transpose(id, [15, w], [1, 0]);
+        const cpuT = cpu.transpose(cpu.write(values, [15, w]), [15, w], [1, 0]);
+        expect(Array.from(await gpu.read(t))).toEqual(Array.from(cpu.readSync(cpuT)));
+        for (const d of [id, relu, t]) gpu.disposeData(d);
+      });
+    }
+  });
+}
+
+describe('gpujs with a lowered exact-index limit (the paths of tensors over 2^24 elements, on small shapes)', () => {
+  const cpu: Backend = new CpuBackend();
+  const random = rng(77);
+  const input = (shape: number[]) => ({ values: randomValues(random, shape.reduce((a, b) => a * b, 1)), shape });
+
+  for (const mode of ['webasm', 'cpu'] as const) {
+    it(`${mode}: repartitions misaligned views, splits outputs below the batch axis, windows inputs by batch`, async () => {
+      const gpu = await createGpuJsBackend({ mode, maxPartElements: 64, maxIndex: 16 });
+      const x = input([3, 5, 6]);
+      // Written in parts of two [5, 6] slices (60); read as [5, 18] rows, which cut parts mid-row.
+      await compareKernel(gpu, cpu, [x], (b, [id]) => b.sum(id, { outSize: 5, reduceSize: 18 }));
+      await compareKernel(gpu, cpu, [x], (b, [id]) => b.transpose(id, [15, 6], [1, 0]));
+      const y = input([90]);
+      await compareKernel(gpu, cpu, [x, y], (b, [a, c]) => b.add(a, c, { aShape: [3, 5, 6], bShape: [3, 5, 6], outShape: [3, 5, 6] }));
+      // One image (75 outputs) is over a part: the output splits at the channel axis.
+      const info = computeConv2dInfo([4, 2, 5, 5], [3, 2, 3, 3], 1, 1);
+      await compareKernel(gpu, cpu, [input([4, 2, 5, 5]), input([3, 2, 3, 3]), input([3])], (b, [xi, w, bias]) => b.conv2d(xi, w, bias, info));
+      await compareKernel(gpu, cpu, [input([...info.outShape]), input([3, 2, 3, 3])], (b, [dy, w]) => b.conv2dBackpropInput(dy, w, info));
+      await compareKernel(gpu, cpu, [input([4, 2, 5, 5]), input([...info.outShape])], (b, [xi, dy]) => b.conv2dBackpropFilter(xi, dy, info));
+      const pool = computePool2dInfo('maxPool2d', [4, 3, 6, 6], 3, 2, 1);
+      await compareKernel(gpu, cpu, [input([...pool.outShape]), input([4, 3, 6, 6])], (b, [dy, xi]) => b.maxPool2dBackprop(dy, xi, pool));
+      expect(gpu.numDataIds()).toBe(0);
+      expect(gpu.numLiveResults()).toBe(0);
+      gpu.dispose();
+    });
+  }
+});

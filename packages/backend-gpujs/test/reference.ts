@@ -1,0 +1,230 @@
+/**
+ * A float64 reference of every Backend kernel, as plain gather loops, written from the interface's
+ * definitions (independent of the CPU backend's optimised kernels). Implements just enough of
+ * `Backend` for the parity tests.
+ */
+import type { BinaryInfo, Conv2dInfo, DataId, MatmulInfo, Pool2dInfo, ReduceInfo, Shape } from '@tapegrad/core';
+
+type Values = Float64Array;
+
+function strides(shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    out[i] = s;
+    s *= shape[i];
+  }
+  return out;
+}
+
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** The subset of Backend the tests call, in float64, rounded to float32 on read. */
+export class ReferenceBackend {
+  private readonly store = new Map<DataId, Values>();
+
+  private put(values: Values): DataId {
+    const id: DataId = {};
+    this.store.set(id, values);
+    return id;
+  }
+
+  private v(id: DataId): Values {
+    const values = this.store.get(id);
+    if (!values) throw new Error('reference: unknown storage');
+    return values;
+  }
+
+  write(values: Float32Array): DataId { return this.put(Float64Array.from(values)); }
+  async read(id: DataId): Promise<Float32Array> { return Float32Array.from(this.v(id)); }
+  readSync(id: DataId): Float32Array { return Float32Array.from(this.v(id)); }
+  disposeData(id: DataId): void { this.store.delete(id); }
+
+  private map(x: DataId, f: (v: number) => number): DataId { return this.put(this.v(x).map(f)); }
+  neg(x: DataId): DataId { return this.map(x, (v) => -v); }
+  exp(x: DataId): DataId { return this.map(x, Math.exp); }
+  log(x: DataId): DataId { return this.map(x, Math.log); }
+  sqrt(x: DataId): DataId { return this.map(x, Math.sqrt); }
+  relu(x: DataId): DataId { return this.map(x, (v) => (v < 0 ? 0 : v)); }
+  sigmoid(x: DataId): DataId { return this.map(x, (v) => 1 / (1 + Math.exp(-v))); }
+  tanh(x: DataId): DataId { return this.map(x, Math.tanh); }
+  step(x: DataId): DataId { return this.map(x, (v) => (v > 0 ? 1 : 0)); }
+
+  private zip(a: DataId, b: DataId, info: BinaryInfo, f: (x: number, y: number) => number): DataId {
+    const out = info.outShape;
+    const rank = out.length;
+    const stridesIn = (shape: Shape): number[] => {
+      const s = strides(shape);
+      return out.map((_, axis) => {
+        const i = axis - (rank - shape.length);
+        return i < 0 || shape[i] === 1 ? 0 : s[i];
+      });
+    };
+    const [sa, sb, so] = [stridesIn(info.aShape), stridesIn(info.bShape), strides(out)];
+    const [va, vb] = [this.v(a), this.v(b)];
+    const result = new Float64Array(size(out));
+    for (let i = 0; i < result.length; i++) {
+      let ia = 0;
+      let ib = 0;
+      for (let axis = 0; axis < rank; axis++) {
+        const c = Math.floor(i / so[axis]) % out[axis];
+        ia += c * sa[axis];
+        ib += c * sb[axis];
+      }
+      result[i] = f(va[ia], vb[ib]);
+    }
+    return this.put(result);
+  }
+  add(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, (x, y) => x + y); }
+  sub(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, (x, y) => x - y); }
+  mul(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, (x, y) => x * y); }
+  div(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, (x, y) => x / y); }
+  pow(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, Math.pow); }
+  maximum(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, (x, y) => (x >= y ? x : y)); }
+  greater(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, (x, y) => (x > y ? 1 : 0)); }
+
+  private rows(x: DataId, { outSize, reduceSize }: ReduceInfo, f: (row: Values) => number): DataId {
+    const v = this.v(x);
+    return this.put(Float64Array.from({ length: outSize }, (_, o) => f(v.subarray(o * reduceSize, (o + 1) * reduceSize))));
+  }
+  sum(x: DataId, info: ReduceInfo): DataId { return this.rows(x, info, (r) => r.reduce((a, b) => a + b, 0)); }
+  max(x: DataId, info: ReduceInfo): DataId { return this.rows(x, info, (r) => r.reduce((a, b) => (b > a ? b : a))); }
+  argmax(x: DataId, info: ReduceInfo): DataId {
+    return this.rows(x, info, (r) => {
+      let best = 0;
+      for (let i = 1; i < r.length; i++) if (r[i] > r[best]) best = i;
+      return best;
+    });
+  }
+
+  transpose(x: DataId, shape: Shape, perm: readonly number[]): DataId {
+    const v = this.v(x);
+    const inStrides = strides(shape);
+    const outShape = perm.map((a) => shape[a]);
+    const outStrides = strides(outShape);
+    const out = new Float64Array(v.length);
+    for (let j = 0; j < out.length; j++) {
+      let src = 0;
+      perm.forEach((axis, i) => { src += (Math.floor(j / outStrides[i]) % outShape[i]) * inStrides[axis]; });
+      out[j] = v[src];
+    }
+    return this.put(out);
+  }
+
+  matmul(a: DataId, b: DataId, info: MatmulInfo): DataId {
+    const { batch, m, n, k, transA, transB, aBatch, bBatch } = info;
+    const [va, vb] = [this.v(a), this.v(b)];
+    const out = new Float64Array(batch * m * n);
+    for (let bi = 0; bi < batch; bi++) {
+      const ao = aBatch === 1 ? 0 : bi * m * k;
+      const bo = bBatch === 1 ? 0 : bi * k * n;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let kk = 0; kk < k; kk++) acc += va[ao + (transA ? kk * m + i : i * k + kk)] * vb[bo + (transB ? j * k + kk : kk * n + j)];
+          out[(bi * m + i) * n + j] = acc;
+        }
+      }
+    }
+    return this.put(out);
+  }
+
+  oneHot(indices: DataId, n: number, depth: number): DataId {
+    const v = this.v(indices);
+    const out = new Float64Array(n * depth);
+    for (let i = 0; i < n; i++) if (Number.isInteger(v[i]) && v[i] >= 0 && v[i] < depth) out[i * depth + v[i]] = 1;
+    return this.put(out);
+  }
+
+  fill(count: number, value: number): DataId { return this.put(new Float64Array(count).fill(value)); }
+
+  conv2d(x: DataId, w: DataId, bias: DataId | null, c: Conv2dInfo): DataId {
+    const [vx, vw, vb] = [this.v(x), this.v(w), bias ? this.v(bias) : null];
+    const out = new Float64Array(size(c.outShape));
+    for (let n = 0; n < c.batch; n++) for (let o = 0; o < c.outChannels; o++) for (let oy = 0; oy < c.outHeight; oy++) for (let ox = 0; ox < c.outWidth; ox++) {
+      let acc = vb ? vb[o] : 0;
+      for (let ci = 0; ci < c.inChannels; ci++) for (let ky = 0; ky < c.kernelHeight; ky++) for (let kx = 0; kx < c.kernelWidth; kx++) {
+        const iy = oy * c.strideHeight - c.padTop + ky;
+        const ix = ox * c.strideWidth - c.padLeft + kx;
+        if (iy < 0 || iy >= c.inHeight || ix < 0 || ix >= c.inWidth) continue;
+        acc += vx[((n * c.inChannels + ci) * c.inHeight + iy) * c.inWidth + ix] * vw[((o * c.inChannels + ci) * c.kernelHeight + ky) * c.kernelWidth + kx];
+      }
+      out[((n * c.outChannels + o) * c.outHeight + oy) * c.outWidth + ox] = acc;
+    }
+    return this.put(out);
+  }
+
+  /** Scatter form (the opposite of the kernels under test): each (output, tap) adds into its input. */
+  private convScatter(c: Conv2dInfo, visit: (xi: number, wi: number, yi: number) => void): void {
+    for (let n = 0; n < c.batch; n++) for (let o = 0; o < c.outChannels; o++) for (let oy = 0; oy < c.outHeight; oy++) for (let ox = 0; ox < c.outWidth; ox++) {
+      const yi = ((n * c.outChannels + o) * c.outHeight + oy) * c.outWidth + ox;
+      for (let ci = 0; ci < c.inChannels; ci++) for (let ky = 0; ky < c.kernelHeight; ky++) for (let kx = 0; kx < c.kernelWidth; kx++) {
+        const iy = oy * c.strideHeight - c.padTop + ky;
+        const ix = ox * c.strideWidth - c.padLeft + kx;
+        if (iy < 0 || iy >= c.inHeight || ix < 0 || ix >= c.inWidth) continue;
+        visit(((n * c.inChannels + ci) * c.inHeight + iy) * c.inWidth + ix, ((o * c.inChannels + ci) * c.kernelHeight + ky) * c.kernelWidth + kx, yi);
+      }
+    }
+  }
+  conv2dBackpropInput(dy: DataId, w: DataId, c: Conv2dInfo): DataId {
+    const [vdy, vw] = [this.v(dy), this.v(w)];
+    const out = new Float64Array(size(c.inShape));
+    this.convScatter(c, (xi, wi, yi) => { out[xi] += vdy[yi] * vw[wi]; });
+    return this.put(out);
+  }
+  conv2dBackpropFilter(x: DataId, dy: DataId, c: Conv2dInfo): DataId {
+    const [vx, vdy] = [this.v(x), this.v(dy)];
+    const out = new Float64Array(size(c.filterShape));
+    this.convScatter(c, (xi, wi, yi) => { out[wi] += vdy[yi] * vx[xi]; });
+    return this.put(out);
+  }
+
+  /** Input index of each window's first maximum (row-major window order). */
+  private firstMax(vx: Values, p: Pool2dInfo): number[] {
+    const out: number[] = [];
+    for (let plane = 0; plane < p.batch * p.channels; plane++) for (let oy = 0; oy < p.outHeight; oy++) for (let ox = 0; ox < p.outWidth; ox++) {
+      let best = -1;
+      for (let ky = 0; ky < p.kernelHeight; ky++) for (let kx = 0; kx < p.kernelWidth; kx++) {
+        const iy = oy * p.strideHeight - p.padTop + ky;
+        const ix = ox * p.strideWidth - p.padLeft + kx;
+        if (iy < 0 || iy >= p.inHeight || ix < 0 || ix >= p.inWidth) continue;
+        const i = (plane * p.inHeight + iy) * p.inWidth + ix;
+        if (best < 0 || vx[i] > vx[best]) best = i;
+      }
+      out.push(best);
+    }
+    return out;
+  }
+  maxPool2d(x: DataId, p: Pool2dInfo): DataId {
+    const vx = this.v(x);
+    return this.put(Float64Array.from(this.firstMax(vx, p), (i) => vx[i]));
+  }
+  maxPool2dBackprop(dy: DataId, x: DataId, p: Pool2dInfo): DataId {
+    const vdy = this.v(dy);
+    const out = new Float64Array(size(p.inShape));
+    this.firstMax(this.v(x), p).forEach((i, o) => { out[i] += vdy[o]; });
+    return this.put(out);
+  }
+  private windows(p: Pool2dInfo, visit: (xi: number, yi: number) => void): void {
+    let yi = 0;
+    for (let plane = 0; plane < p.batch * p.channels; plane++) for (let oy = 0; oy < p.outHeight; oy++) for (let ox = 0; ox < p.outWidth; ox++, yi++) {
+      for (let ky = 0; ky < p.kernelHeight; ky++) for (let kx = 0; kx < p.kernelWidth; kx++) {
+        const iy = oy * p.strideHeight - p.padTop + ky;
+        const ix = ox * p.strideWidth - p.padLeft + kx;
+        if (iy >= 0 && iy < p.inHeight && ix >= 0 && ix < p.inWidth) visit((plane * p.inHeight + iy) * p.inWidth + ix, yi);
+      }
+    }
+  }
+  avgPool2d(x: DataId, p: Pool2dInfo): DataId {
+    const vx = this.v(x);
+    const out = new Float64Array(size(p.outShape));
+    this.windows(p, (xi, yi) => { out[yi] += vx[xi] / (p.kernelHeight * p.kernelWidth); });
+    return this.put(out);
+  }
+  avgPool2dBackprop(dy: DataId, p: Pool2dInfo): DataId {
+    const vdy = this.v(dy);
+    const out = new Float64Array(size(p.inShape));
+    this.windows(p, (xi, yi) => { out[xi] += vdy[yi] / (p.kernelHeight * p.kernelWidth); });
+    return this.put(out);
+  }
+}

@@ -1,0 +1,85 @@
+/** Saving and loading NiN checkpoints: safetensors files whose metadata describes the model and run. */
+import { loadCheckpoint, readSafetensorsFile, saveCheckpoint, type Optimizer, type OptimizerOptionsJson, type SafetensorsMetadata, type Sequential } from '@tapegrad/nn';
+import { nin, ninArchitecture, ninWidths, type NinVariant } from '../model/index.js';
+import { createOptimizer } from '../train/index.js';
+import { decodeModelInfo, decodeRunInfo, encodeRunInfo, type ModelInfo, type RunInfo } from './run_info.js';
+
+/** A model loaded from a checkpoint, with what is known about it. */
+export interface LoadedModel {
+  readonly model: Sequential;
+  readonly info: ModelInfo;
+}
+
+/** A training run restored from a checkpoint: model and optimizer state as saved. */
+export interface LoadedRun extends LoadedModel {
+  readonly optimizer: Optimizer<OptimizerOptionsJson>;
+  readonly run: RunInfo;
+}
+
+/** The metadata of the safetensors file at `path`. */
+export async function readCheckpointMetadata(path: string): Promise<SafetensorsMetadata> {
+  return (await readSafetensorsFile(path)).metadata;
+}
+
+/**
+ * Writes `model`'s state dict, `optimizer`'s state and `run` (variant, input size, epoch, seed,
+ * settings, history) to a safetensors file, atomically. The model's tensors keep PyTorch's names,
+ * so `safetensors.torch.load_file` plus `load_state_dict` (after dropping `optimizer.*`) reads it.
+ */
+export async function saveRunCheckpoint(path: string, model: Sequential, optimizer: Optimizer<OptimizerOptionsJson>, run: RunInfo): Promise<void> {
+  await saveCheckpoint(path, { model, optimizer, metadata: encodeRunInfo(run) });
+}
+
+/** The NiN a model description calls for, with fresh weights. */
+export function buildModel(info: ModelInfo): Sequential {
+  return nin({ variant: info.variant, widths: info.widths, numClasses: info.numClasses });
+}
+
+/**
+ * Loads the model of a checkpoint for inference. Its variant, widths, class count and input size
+ * come from the file's metadata; a file without any (e.g. written by PyTorch) needs `variant`, and
+ * then has the variant's defaults. When both are there they must agree.
+ * @throws naming `path` when the file is unreadable, lacks a variant, or does not fit the model
+ */
+export async function loadModel(path: string, variant?: NinVariant): Promise<LoadedModel> {
+  const known = decodeModelInfo(await readCheckpointMetadata(path), path);
+  if (known === null && variant === undefined) {
+    throw new Error(`${path}: the file does not say which NiN it holds (no 'variant' metadata); pass --variant d2l or --variant small`);
+  }
+  if (known?.variant !== undefined && variant !== undefined && known.variant !== variant) {
+    throw new Error(`${path}: holds a '${known.variant}' NiN, not '${variant}'`);
+  }
+  const chosen = known?.variant ?? (variant as NinVariant);
+  const architecture = ninArchitecture(chosen, known?.widths);
+  const info: ModelInfo = {
+    variant: chosen,
+    widths: ninWidths(architecture),
+    numClasses: known?.numClasses ?? 10,
+    inputSize: known?.inputSize ?? architecture.inputSize,
+  };
+  const model = buildModel(info);
+  await loadInto(path, model, undefined, info);
+  return { model, info };
+}
+
+/**
+ * Restores a run saved by `saveRunCheckpoint`: the model, an optimizer of the saved kind with its
+ * state, and the run information.
+ * @throws naming `path` when the file is not such a checkpoint or does not fit
+ */
+export async function loadRun(path: string): Promise<LoadedRun> {
+  const run = decodeRunInfo(await readCheckpointMetadata(path), path);
+  const model = buildModel(run.model);
+  const optimizer = createOptimizer(run.settings.optimizer, model.parameters(), run.settings.lr);
+  await loadInto(path, model, optimizer, run.model);
+  return { model, info: run.model, optimizer, run };
+}
+
+async function loadInto(path: string, model: Sequential, optimizer: Optimizer<OptimizerOptionsJson> | undefined, info: ModelInfo): Promise<void> {
+  try {
+    await loadCheckpoint(path, { model, optimizer });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${path}: does not fit the ${info.variant} NiN (widths ${info.widths.join(', ')}, ${info.numClasses} classes): ${message}`, { cause: error });
+  }
+}

@@ -1,0 +1,11 @@
+/** NiN checkpoints. */
+export {
+  buildModel,
+  loadModel,
+  loadRun,
+  readCheckpointMetadata,
+  saveRunCheckpoint,
+  type LoadedModel,
+  type LoadedRun,
+} from './files.js';
+export { decodeModelInfo, decodeRunInfo, encodeRunInfo, type ModelInfo, type RunInfo, type RunSettings } from './run_info.js';

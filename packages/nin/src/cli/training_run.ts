@@ -1,0 +1,108 @@
+/**
+ * A training run as the CLI and the quick start do it: a fresh or resumed model, Fashion-MNIST
+ * from the usual places, per-epoch lines, a checkpoint and a plot after every epoch.
+ */
+import { writeFile } from 'node:fs/promises';
+import { manualSeed } from '@tapegrad/core';
+import type { Optimizer, OptimizerOptionsJson, Sequential } from '@tapegrad/nn';
+import { buildModel, loadRun, saveRunCheckpoint, type ModelInfo, type RunSettings } from '../checkpoint/index.js';
+import { loadFashionMnistBytes, type ByteImageDataset, type DownloadProgress, type Split } from '../data/index.js';
+import { renderTrainingPlot } from '../plot/index.js';
+import { createOptimizer, createSchedule, formatEpochStats, train, type EpochStats } from '../train/index.js';
+import type { CliIo } from './io.js';
+import { createProgress } from './progress.js';
+
+/** A model and optimizer ready to train, with the run they belong to. */
+export interface PreparedRun {
+  readonly net: Sequential;
+  readonly optimizer: Optimizer<OptimizerOptionsJson>;
+  readonly model: ModelInfo;
+  readonly settings: RunSettings;
+  /** Epochs already trained. */
+  readonly epoch: number;
+  readonly history: readonly EpochStats[];
+}
+
+/** Where the data comes from and where results go. */
+export interface RunOutputs {
+  /** The `--data DIR` of the data look-up. */
+  readonly dataDir?: string;
+  /** Checkpoint written after every epoch. */
+  readonly save?: string;
+  /** SVG of the curves written after every epoch. */
+  readonly plot?: string;
+}
+
+/** A new run: the model seeded with `settings.seed`, a fresh optimizer. */
+export function startRun(model: ModelInfo, settings: RunSettings): PreparedRun {
+  manualSeed(settings.seed);
+  const net = buildModel(model);
+  return { net, optimizer: createOptimizer(settings.optimizer, net.parameters(), settings.lr), model, settings, epoch: 0, history: [] };
+}
+
+/** The run saved in checkpoint `path`, to continue until `epochs` (default: as planned). */
+export async function resumeRun(path: string, epochs?: number): Promise<PreparedRun> {
+  const { model: net, optimizer, run } = await loadRun(path);
+  const planned = epochs ?? run.settings.epochs;
+  if (planned <= run.epoch) throw new Error(`${path}: already trained ${run.epoch} epochs; pass --epochs N with N > ${run.epoch} to train on`);
+  return { net, optimizer, model: run.model, settings: { ...run.settings, epochs: planned }, epoch: run.epoch, history: run.history };
+}
+
+function downloadReporter(io: CliIo): (progress: DownloadProgress) => void {
+  let current = '';
+  return ({ file, receivedBytes, totalBytes }) => {
+    if (file !== current) {
+      current = file;
+      io.err(`downloading ${file}${totalBytes ? ` (${(totalBytes / 1e6).toFixed(1)} MB)` : ''}`);
+    }
+  };
+}
+
+/** Loads one split of Fashion-MNIST as bytes, found as the data layer looks (downloading if needed). */
+export function loadSplit(split: Split, dataDir: string | undefined, limit: number | null, io: CliIo): Promise<ByteImageDataset> {
+  return loadFashionMnistBytes({ split, dir: dataDir, env: io.env, limit: limit ?? undefined, onProgress: downloadReporter(io) });
+}
+
+/** `small NiN (widths 16, 32, 64), input 28x28` */
+export function describeModel(model: ModelInfo): string {
+  return `${model.variant} NiN (widths ${model.widths.join(', ')}), input ${model.inputSize}x${model.inputSize}`;
+}
+
+/**
+ * Trains `run` to `run.settings.epochs`, printing one line per epoch (and progress), writing the
+ * checkpoint and plot after each epoch. Returns the whole history (earlier epochs included).
+ */
+export async function runTraining(run: PreparedRun, outputs: RunOutputs, io: CliIo): Promise<EpochStats[]> {
+  const { net, optimizer, model, settings } = run;
+  const [trainData, testData] = [await loadSplit('train', outputs.dataDir, settings.limitTrain, io), await loadSplit('test', outputs.dataDir, settings.limitTest, io)];
+  io.out(`training ${describeModel(model)} on ${trainData.count} images, testing on ${testData.count}; ` +
+    `${settings.optimizer} lr ${settings.lr} (${settings.schedule}), batch ${settings.batchSize}, seed ${settings.seed}` +
+    (run.epoch > 0 ? `; resuming after epoch ${run.epoch}` : ''));
+  const progress = createProgress(io);
+  const history = [...run.history];
+  try {
+    await train({
+      model: net,
+      optimizer,
+      trainData,
+      testData,
+      epochs: settings.epochs,
+      startEpoch: run.epoch,
+      batchSize: settings.batchSize,
+      seed: settings.seed,
+      resize: model.inputSize === trainData.size ? undefined : model.inputSize,
+      lrSchedule: createSchedule(settings.schedule, settings.lr, settings.epochs),
+      onProgress: (p) => progress.update(p),
+      onEpoch: async (stats) => {
+        progress.end();
+        io.out(formatEpochStats(stats));
+        history.push(stats);
+        if (outputs.save) await saveRunCheckpoint(outputs.save, net, optimizer, { model, settings, epoch: stats.epoch, history });
+        if (outputs.plot) await writeFile(outputs.plot, renderTrainingPlot(history));
+      },
+    });
+  } finally {
+    progress.end();
+  }
+  return history;
+}

@@ -1,0 +1,15 @@
+/** The NiN model: blocks, variants and the layer-shape summary. */
+export { ninBlock } from './nin_block.js';
+export { nin, type NinOptions } from './nin.js';
+export {
+  isNinVariant,
+  ninArchitecture,
+  ninWidths,
+  NIN_VARIANTS,
+  type NinArchitecture,
+  type NinConvSpec,
+  type NinInit,
+  type NinVariant,
+  type NinWidths,
+} from './variants.js';
+export { formatLayerShapes, layerShapes, type LayerShape } from './summary.js';

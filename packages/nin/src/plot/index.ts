@@ -1,0 +1,2 @@
+/** Training curves as SVG. */
+export { renderTrainingPlot } from './training_plot.js';

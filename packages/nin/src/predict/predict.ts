@@ -1,0 +1,91 @@
+/** Classifying images with a trained NiN: logits, probabilities and the top class. */
+import { noGrad, softmax, tensor, tidy } from '@tapegrad/core';
+import type { Module } from '@tapegrad/nn';
+import { FASHION_MNIST_CLASSES, resizeGrayBilinear, scaleToUnitInto } from '../data/index.js';
+import type { GrayImage } from './gray_image.js';
+
+/** The model's verdict on one image (the `--json` record of `nin predict`). */
+export interface Prediction {
+  /** The file the image came from. */
+  readonly source: string;
+  /** The image's position in that file. */
+  readonly index: number;
+  readonly logits: number[];
+  /** Softmax of the logits. */
+  readonly probabilities: number[];
+  /** Index of the first largest logit. */
+  readonly label: number;
+  /** The Fashion-MNIST name of `label` (with 10 classes), else `class <label>`. */
+  readonly className: string;
+}
+
+/** The name of class `label` for a model with `numClasses` outputs. */
+export function className(label: number, numClasses: number): string {
+  return numClasses === FASHION_MNIST_CLASSES.length ? FASHION_MNIST_CLASSES[label] : `class ${label}`;
+}
+
+/**
+ * `image` as the model's input: resized to `size x size` with PIL-exact bilinear filtering (as the
+ * chapter's `Resize`), then scaled to [0, 1] (as `ToTensor`), written at `offset` of `out`.
+ */
+export function preprocessInto(image: GrayImage, size: number, out: Float32Array, offset: number): void {
+  const same = image.width === size && image.height === size;
+  const pixels = same ? image.pixels : resizeGrayBilinear({ data: image.pixels, offset: 0, width: image.width, height: image.height }, size, size);
+  scaleToUnitInto(pixels, out, offset);
+}
+
+/** Index of the first largest value. */
+function argmaxFirst(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/**
+ * Classifies `images` with `model` (in evaluation mode, without recording), `batchSize` at a
+ * time, each preprocessed to `inputSize x inputSize`. Predictions come in input order.
+ */
+export async function predictImages(model: Module, images: readonly GrayImage[], inputSize: number, batchSize = 64): Promise<Prediction[]> {
+  const wasTraining = model.training;
+  model.eval();
+  const out: Prediction[] = [];
+  try {
+    for (let start = 0; start < images.length; start += batchSize) {
+      const group = images.slice(start, start + batchSize);
+      const plane = inputSize * inputSize;
+      const input = new Float32Array(group.length * plane);
+      group.forEach((image, i) => preprocessInto(image, inputSize, input, i * plane));
+      const [logitsT, probsT] = noGrad(() => tidy(() => {
+        const logits = model.forward(tensor(input, [group.length, 1, inputSize, inputSize]));
+        return [logits, softmax(logits, 1)];
+      }));
+      const [logits, probs] = await Promise.all([logitsT.data(), probsT.data()]);
+      logitsT.dispose();
+      probsT.dispose();
+      const classes = logitsT.shape[1];
+      group.forEach((image, i) => {
+        const row = Array.from(logits.subarray(i * classes, (i + 1) * classes));
+        const label = argmaxFirst(row);
+        out.push({
+          source: image.source,
+          index: image.index,
+          logits: row,
+          probabilities: Array.from(probs.subarray(i * classes, (i + 1) * classes)),
+          label,
+          className: className(label, classes),
+        });
+      });
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return out;
+}
+
+/** `shirt.png: Shirt 0.912, T-shirt/top 0.051, Pullover 0.020` (the `k` most probable classes). */
+export function formatPrediction(prediction: Prediction, k = 3, showIndex = false): string {
+  const order = prediction.probabilities.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, k);
+  const classes = prediction.probabilities.length;
+  const where = showIndex ? `${prediction.source}[${prediction.index}]` : prediction.source;
+  return `${where}: ${order.map(([p, i]) => `${className(i, classes)} ${p.toFixed(3)}`).join(', ')}`;
+}

@@ -1,0 +1,10 @@
+/** Training and evaluation. */
+export { train, stepsPerEpoch, type TrainOptions, type StepProgress, type LrSchedule } from './train.js';
+export { evaluateAccuracy, type EvaluateOptions } from './evaluate.js';
+export { constantLr, cosineLr, createSchedule, isScheduleName, SCHEDULE_NAMES, type ScheduleName } from './schedule.js';
+export { TRAINING_DEFAULTS, type TrainingDefaults } from './defaults.js';
+export { createOptimizer, isOptimizerName, OPTIMIZER_NAMES, type OptimizerName } from './optimizers.js';
+export { epochSeeds, type EpochSeeds } from './seeds.js';
+export { formatEpochStats, isEpochStats, type EpochStats } from './stats.js';
+export { NonFiniteLossError } from './tally.js';
+export { trainStep, evalBatch, type BatchResult } from './step.js';

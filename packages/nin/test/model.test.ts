@@ -1,0 +1,69 @@
+import '@tapegrad/backend-cpu';
+import { describe, expect, it } from 'vitest';
+import { formatLayerShapes, layerShapes, nin, ninBlock } from '@tapegrad/nin';
+
+const D2L_SUMMARY = [
+  '0 output shape: [1, 96, 54, 54]',
+  '1 output shape: [1, 96, 26, 26]',
+  '2 output shape: [1, 256, 26, 26]',
+  '3 output shape: [1, 256, 12, 12]',
+  '4 output shape: [1, 384, 12, 12]',
+  '5 output shape: [1, 384, 5, 5]',
+  '6 output shape: [1, 384, 5, 5]',
+  '7 output shape: [1, 10, 5, 5]',
+  '8 output shape: [1, 10, 1, 1]',
+  '9 output shape: [1, 10]',
+];
+
+const SMALL_SUMMARY = [
+  '0 output shape: [1, 16, 28, 28]',
+  '1 output shape: [1, 16, 13, 13]',
+  '2 output shape: [1, 32, 13, 13]',
+  '3 output shape: [1, 32, 6, 6]',
+  '4 output shape: [1, 64, 6, 6]',
+  '5 output shape: [1, 64, 2, 2]',
+  '6 output shape: [1, 64, 2, 2]',
+  '7 output shape: [1, 10, 2, 2]',
+  '8 output shape: [1, 10, 1, 1]',
+  '9 output shape: [1, 10]',
+];
+
+const TORCH_KEYS = ['0', '2', '4', '7'].flatMap((block) => ['0', '2', '4'].flatMap((conv) => [`${block}.${conv}.weight`, `${block}.${conv}.bias`]));
+
+describe('nin model', () => {
+  it('prints the chapter summary for d2l at 224', () => {
+    expect(formatLayerShapes(layerShapes(nin({ variant: 'd2l' }), [1, 1, 224, 224]))).toEqual(D2L_SUMMARY);
+  });
+
+  it('prints the summary for small at 28', () => {
+    expect(formatLayerShapes(layerShapes(nin({ variant: 'small' }), [1, 1, 28, 28]))).toEqual(SMALL_SUMMARY);
+  });
+
+  it("has PyTorch's state-dict keys and shapes", () => {
+    const sd = nin({ variant: 'd2l' }).stateDict();
+    expect([...sd.keys()]).toEqual(TORCH_KEYS);
+    expect(sd.get('0.0.weight')?.shape).toEqual([96, 1, 11, 11]);
+    expect(sd.get('2.0.weight')?.shape).toEqual([256, 96, 5, 5]);
+    expect(sd.get('7.4.bias')?.shape).toEqual([10]);
+    expect([...nin({ variant: 'small' }).stateDict().keys()]).toEqual(TORCH_KEYS);
+  });
+
+  it('builds blocks of conv, ReLU, 1x1 conv, ReLU, 1x1 conv, ReLU', () => {
+    const block = ninBlock(3, 8, 5, 2, 1);
+    expect(block.namedParameters().map(([name, p]) => [name, p.shape])).toEqual([
+      ['0.weight', [8, 3, 5, 5]], ['0.bias', [8]], ['2.weight', [8, 8, 1, 1]], ['2.bias', [8]], ['4.weight', [8, 8, 1, 1]], ['4.bias', [8]],
+    ]);
+    expect(block.children().map((m) => m.constructor.name)).toEqual(['Conv2d', 'ReLU', 'Conv2d', 'ReLU', 'Conv2d', 'ReLU']);
+  });
+
+  it('takes numClasses and widths', () => {
+    const net = nin({ variant: 'small', numClasses: 3, widths: [4, 6, 8] });
+    expect(layerShapes(net, [2, 1, 28, 28]).map((l) => l.shape).at(-1)).toEqual([2, 3]);
+    expect(net.stateDict().get('4.4.weight')?.shape).toEqual([8, 8, 1, 1]);
+    expect(() => nin({ variant: 'small', widths: [4, 0, 8] })).toThrow(/widths/);
+  });
+
+  it('names the layer that does not fit a too small input', () => {
+    expect(() => layerShapes(nin({ variant: 'd2l' }), [1, 1, 28, 28])).toThrow(/kernel/);
+  });
+});
