@@ -69,6 +69,21 @@ function cases(): Case[] {
     out.push({ name: `maxPool2dBackprop ${xs}`, inputs: [input([...info.outShape]), input(xs)], run: (b, [dy, x]) => b.maxPool2dBackprop(dy, x, info) });
     out.push({ name: `avgPool2dBackprop ${xs}`, inputs: [input([...info.outShape])], run: (b, [dy]) => b.avgPool2dBackprop(dy, info) });
   }
+  // One kernel fed a device result, then a host array, in the same argument (webgpu keeps the
+  // argument kinds of a kernel's first call, so the cache key must hold them).
+  out.push({
+    name: 'mixed argument kinds',
+    inputs: [input([9]), input([9])],
+    run: (b, [x, y]) => {
+      const info = { aShape: [9], bShape: [9], outShape: [9] };
+      const ex = b.exp(x, 9);
+      const first = b.mul(ex, y, info);
+      const second = b.mul(y, first, info);
+      b.disposeData(ex);
+      b.disposeData(first);
+      return second;
+    },
+  });
   // IEEE special values (the conformance suite checks these exactly).
   const edges = { shape: [5], values: Float32Array.from([0, -1, 1, Infinity, -Infinity]) };
   for (const op of ['log', 'sqrt', 'relu', 'neg'] as const) out.push({ name: `${op} specials`, inputs: [edges], run: (b, [x]) => b[op](x, 5), atol: 0, rtol: 0 });
