@@ -277,13 +277,31 @@ function wrapAdapter(adapter: AdapterLike): AdapterLike {
   return patched;
 }
 
+/**
+ * Registers `listener` for device errors nothing else caught. Dawn's Node binding takes the
+ * listener as a function or, in some builds, only as an `{handleEvent}` object; where it takes
+ * neither, the errors still surface as failed kernels, so a warning is all that is lost.
+ */
+function listenForUncapturedErrors(device: EventTargetLike, listener: (event: unknown) => void): void {
+  const attempts: unknown[] = [listener, { handleEvent: listener }];
+  for (const attempt of attempts) {
+    try {
+      device.addEventListener('uncapturederror', attempt as (event: unknown) => void);
+      return;
+    } catch {
+      // Try the next listener form.
+    }
+  }
+  console.warn('gpujs backend: this WebGPU device takes no uncapturederror listener; device errors surface only as failed kernels');
+}
+
 /** Gives `device` an `onuncapturederror` setter that forwards to addEventListener. */
 function forwardUncapturedError<T extends EventTargetLike>(device: T): T {
   const descriptor = {
     configurable: true,
     get: () => null,
     set: (listener: unknown) => {
-      if (typeof listener === 'function') device.addEventListener('uncapturederror', listener as (event: unknown) => void);
+      if (typeof listener === 'function') listenForUncapturedErrors(device, listener as (event: unknown) => void);
     },
   };
   try {
