@@ -10,8 +10,8 @@
  *          --reps N (timed steps per framework, default 5)   --slow-reps N (tfjs-cpu, default 2)
  *          --torch-threads N (default 2)   --profile-steps N (default 3)   --no-save
  */
-import '@tapegrad/backend-cpu';
-import { getBackend, setBackend } from '@tapegrad/core';
+import { CpuBackend } from '@tapegrad/backend-cpu';
+import { setBackend } from '@tapegrad/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -195,18 +195,22 @@ function printKernels(spec: NetworkSpec, rows: KernelRow[]): void {
 
 async function main(): Promise<void> {
   const options = parseOptions();
-  await setBackend('cpu');
+  const backend = await setBackend('cpu');
+  if (!(backend instanceof CpuBackend)) throw new Error(`expected tapegrad's cpu backend, got '${backend.name}'`);
   await tf.setBackend('wasm');
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version,
-    tapegradThreads: process.env.TAPEGRAD_CPU_THREADS ?? String(availableParallelism()), loadAverageAtStart: loadavg(),
+    tapegradThreads: backend.threads, tapegradFusedMultiplyAdd: backend.fusedMultiplyAdd,
+    tfjsWasmSimd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')), tfjsWasmThreads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
+    loadAverageAtStart: loadavg(),
   };
-  console.log(`tapegrad bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, tfjs ${tf.version_core} (wasm: simd ${String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))}, threads ${String(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))}); load average ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`tapegrad bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; tapegrad cpu: ${machine.tapegradThreads} threads, FMA ${machine.tapegradFusedMultiplyAdd}; tfjs ${tf.version_core} wasm: SIMD ${machine.tfjsWasmSimd}, threads ${machine.tfjsWasmThreads}`);
+  console.log(`load average at start: ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} (the machine is shared: steps alternate between frameworks; medians)`);
   const report: Record<string, unknown> = { date: new Date().toISOString(), machine, options: { ...options, networks: options.networks.map((n) => n.name) } };
   if (options.mode === 'kernels') {
     const tables: Record<string, KernelRow[]> = {};
     for (const spec of options.networks) {
-      tables[spec.name] = await kernelTable(getBackend(), spec, options.reps);
+      tables[spec.name] = await kernelTable(backend, spec, options.reps);
       printKernels(spec, tables[spec.name]);
     }
     report.kernels = tables;
@@ -218,12 +222,13 @@ async function main(): Promise<void> {
     try {
       for (const spec of options.networks) {
         const result = await compare(spec, options, torch);
-        result.profile = await profileTraining(getBackend(), spec, options.profileSteps);
+        result.profile = await profileTraining(backend, spec, options.profileSteps);
         results[spec.name] = result;
       }
     } finally {
       torch?.close();
     }
+    report.versions = { tfjs: tf.version_core, pytorch: torch?.description ?? null };
     for (const spec of options.networks) {
       printResult(results[spec.name]);
       const profile = results[spec.name].profile;

@@ -36,6 +36,8 @@ export class TorchProcess {
   private readonly lines: Interface;
   private readonly waiting: ((line: string) => void)[] = [];
   private stderr = '';
+  /** e.g. `1.13.0 (2 threads)`, once a network is loaded. */
+  description: string | null = null;
 
   constructor(python: string, readonly threads: number) {
     this.child = spawn(python, [script, String(threads)], { env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
@@ -68,14 +70,15 @@ export class TorchProcess {
 export class TorchNin implements Runner {
   readonly name = 'pytorch';
 
-  private constructor(private readonly child: TorchProcess, private readonly key: string, readonly version: string) {}
+  private constructor(private readonly child: TorchProcess, private readonly key: string) {}
 
   static async create(child: TorchProcess, data: NetworkData): Promise<TorchNin> {
     const path = join(tmpdir(), `tapegrad-bench-${process.pid}-${data.spec.name}.f32`);
     writeRaw(data, path);
     const reply = await child.request({ cmd: 'init', name: data.spec.name, spec: data.spec, path });
     rmSync(path);
-    return new TorchNin(child, data.spec.name, `${reply.version ?? '?'} (${reply.threads ?? '?'} threads)`);
+    child.description = `${reply.version ?? '?'} (${reply.threads ?? '?'} threads)`;
+    return new TorchNin(child, data.spec.name);
   }
 
   async train(): Promise<Timed<number>> {

@@ -10,7 +10,8 @@ import { matmulKernel } from './kernels/gemm.js';
 import { oneHotKernel, transposeKernel } from './kernels/layout.js';
 import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropKernel, maxPool2dKernel } from './kernels/pool.js';
 import { argmaxInner, maxInner, sumInner } from './kernels/reduce.js';
-import { free, malloc, view } from './wasm/runtime.js';
+import { free, fusedMultiplyAdd, malloc, view } from './wasm/runtime.js';
+import { threadCount } from './wasm/threads.js';
 
 interface Storage {
   /** Byte address of the values in the shared memory. */
@@ -23,6 +24,10 @@ interface Storage {
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly isAsync = false;
+  /** Threads that share large kernels (`TAPEGRAD_CPU_THREADS`, else the available parallelism). */
+  readonly threads = threadCount;
+  /** Whether the GEMM uses relaxed SIMD's fused multiply-add (Node 22+, or Node 20 with `--experimental-wasm-relaxed-simd`). */
+  readonly fusedMultiplyAdd = fusedMultiplyAdd;
   private readonly storages = new Map<DataId, Storage>();
   private bytes = 0;
 

@@ -5,6 +5,9 @@
  */
 import { computeConv2dInfo, computePool2dInfo, type Conv2dInfo, type DataId } from '@tapegrad/core';
 import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/cpu_backend.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from '../src/kernels/conv.js';
@@ -249,42 +252,107 @@ describe('backend kernels on large storage (SIMD, split across threads)', () => 
     }
   });
 
-  it('max pooling and its gradient match the definition, ties to the first maximum', () => {
-    const shape = [3, 17, 61, 59] as const;
-    const info = computePool2dInfo('maxPool2d', shape, 3, 2, 1);
+  it('transposes runs and sums rows like the definitions', () => {
+    const shape = [6, 70, 11, 73] as const;
     const values = random(shape.reduce((p, q) => p * q));
-    // Ties in every other window.
-    for (let i = 0; i < values.length; i += 7) values[i] = values[i + 1] ?? values[i];
-    const dyValues = random(info.outShape.reduce((p, q) => p * q));
     const x = backend.write(values, shape);
-    const dy = backend.write(dyValues, info.outShape);
-    const y = read(backend.maxPool2d(x, info));
-    const dx = read(backend.maxPool2dBackprop(dy, x, info));
-    const expectedY = new Float32Array(y.length);
-    const expectedDx = new Float32Array(dx.length);
-    const [, , h, w] = shape;
-    let o = 0;
-    for (let plane = 0; plane < shape[0] * shape[1]; plane++) {
-      for (let oy = 0; oy < info.outHeight; oy++) {
-        for (let ox = 0; ox < info.outWidth; ox++, o++) {
-          let best = -Infinity;
-          let at = -1;
-          for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
-            const iy = oy * 2 - 1 + ky;
-            const ix = ox * 2 - 1 + kx;
-            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-            const index = (plane * h + iy) * w + ix;
-            if (at < 0 || values[index] > best) {
-              best = values[index];
-              at = index;
+    const [a, b, c, d] = shape;
+    const swapped = new Float32Array(values.length);
+    // out[j, i, k, l] = x[i, j, k, l].
+    for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) for (let k = 0; k < c * d; k++) swapped[(j * a + i) * c * d + k] = values[(i * b + j) * c * d + k];
+    expectSame(read(backend.transpose(x, shape, [1, 0, 2, 3])), swapped);
+    const rows = b;
+    const cols = a * c * d;
+    const sums = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) sums[r] += swapped[r * cols + k];
+    const t = backend.write(swapped, [rows, cols]);
+    expectClose(read(backend.sum(t, { outSize: rows, reduceSize: cols })), sums, 1e-3);
+  });
+
+  for (const [kernel, stride, pad] of [[3, 2, 1], [3, 1, 1], [2, 2, 0], [3, 2, 0], [3, 3, 1]]) {
+    it(`max pooling k${kernel} s${stride} p${pad} and its gradient match the definition, ties to the first maximum`, () => {
+      const shape = [3, 7, 61, 59] as const;
+      const info = computePool2dInfo('maxPool2d', shape, kernel, stride, pad);
+      const values = random(shape.reduce((p, q) => p * q));
+      // Ties in many windows, and a NaN.
+      for (let i = 0; i < values.length; i += 7) values[i] = values[i + 1] ?? values[i];
+      values[1000] = NaN;
+      const dyValues = random(info.outShape.reduce((p, q) => p * q));
+      const x = backend.write(values, shape);
+      const dy = backend.write(dyValues, info.outShape);
+      const y = read(backend.maxPool2d(x, info));
+      const dx = read(backend.maxPool2dBackprop(dy, x, info));
+      const expectedY = new Float32Array(y.length);
+      const expectedDx = new Float32Array(dx.length);
+      const [, , h, w] = shape;
+      let o = 0;
+      for (let plane = 0; plane < shape[0] * shape[1]; plane++) {
+        for (let oy = 0; oy < info.outHeight; oy++) {
+          for (let ox = 0; ox < info.outWidth; ox++, o++) {
+            let best = -Infinity;
+            let at = -1;
+            for (let ky = 0; ky < kernel; ky++) for (let kx = 0; kx < kernel; kx++) {
+              const iy = oy * stride - pad + ky;
+              const ix = ox * stride - pad + kx;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              const index = (plane * h + iy) * w + ix;
+              const v = values[index];
+              if (at < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+                best = v;
+                at = index;
+              }
             }
+            expectedY[o] = best;
+            expectedDx[at] += dyValues[o];
           }
-          expectedY[o] = best;
-          expectedDx[at] += dyValues[o];
         }
       }
-    }
-    expectSame(y, expectedY);
-    expectClose(dx, Float64Array.from(expectedDx), 1);
+      expectSame(y, expectedY);
+      expectClose(dx, Float64Array.from(expectedDx), 1);
+    });
+  }
+});
+
+describe('the fused multiply-add GEMM (relaxed SIMD, in a child process with the flag)', () => {
+  const dist = new URL('../dist/index.js', import.meta.url);
+  it.skipIf(!existsSync(dist))('matches the triple loop and a direct convolution (built dist)', () => {
+    // The child builds random operands, runs matmul and conv2d on the backend, and prints the
+    // largest error relative to a float64 loop, scaled by the sum of |terms|.
+    const script = `
+      import { CpuBackend } from ${JSON.stringify(dist.href)};
+      import { computeConv2dInfo } from '@tapegrad/core';
+      const backend = new CpuBackend();
+      let seed = 7;
+      const random = (n) => Float32Array.from({ length: n }, () => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed / 2 ** 31 - 1; });
+      let worst = 0;
+      const [m, n, k] = [67, 129, 301];
+      const a = random(m * k), b = random(k * n);
+      const c = backend.readSync(backend.matmul(backend.write(a, [m, k]), backend.write(b, [k, n]), { batch: 1, m, n, k, transA: false, transB: false, aBatch: 1, bBatch: 1 }));
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let sum = 0, size = 0;
+        for (let p = 0; p < k; p++) { sum += a[i * k + p] * b[p * n + j]; size += Math.abs(a[i * k + p] * b[p * n + j]); }
+        worst = Math.max(worst, Math.abs(c[i * n + j] - sum) / size);
+      }
+      const info = computeConv2dInfo([2, 5, 11, 9], [7, 5, 3, 3], 1, 1);
+      const x = random(2 * 5 * 11 * 9), w = random(7 * 5 * 9);
+      const y = backend.readSync(backend.conv2d(backend.write(x, info.inShape), backend.write(w, info.filterShape), null, info));
+      for (let q = 0; q < 2; q++) for (let o = 0; o < 7; o++) for (let oy = 0; oy < 11; oy++) for (let ox = 0; ox < 9; ox++) {
+        let sum = 0, size = 0;
+        for (let ch = 0; ch < 5; ch++) for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
+          const iy = oy - 1 + ky, ix = ox - 1 + kx;
+          if (iy < 0 || iy >= 11 || ix < 0 || ix >= 9) continue;
+          const t = x[((q * 5 + ch) * 11 + iy) * 9 + ix] * w[((o * 5 + ch) * 3 + ky) * 3 + kx];
+          sum += t; size += Math.abs(t);
+        }
+        worst = Math.max(worst, Math.abs(y[((q * 7 + o) * 11 + oy) * 9 + ox] - sum) / Math.max(size, 1e-30));
+      }
+      console.log(JSON.stringify({ fusedMultiplyAdd: backend.fusedMultiplyAdd, worst }));
+    `;
+    const output = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8',
+    });
+    const { fusedMultiplyAdd, worst } = JSON.parse(output.trim().split('\n').pop() ?? '{}') as { fusedMultiplyAdd: boolean; worst: number };
+    expect(fusedMultiplyAdd).toBe(true);
+    expect(worst).toBeLessThan(1e-6);
   });
 });

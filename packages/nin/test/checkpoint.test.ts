@@ -10,7 +10,7 @@ import { torchFixture } from './fixtures.js';
 
 const RUN: RunInfo = {
   model: { variant: 'small', widths: [4, 6, 8], numClasses: 10, inputSize: 28 },
-  settings: { optimizer: 'adam', lr: 0.002, schedule: 'cosine', batchSize: 32, seed: 3, epochs: 4, limitTrain: 1000, limitTest: null },
+  settings: { optimizer: 'adam', lr: 0.002, schedule: 'cosine', init: 'data', batchSize: 32, seed: 3, epochs: 4, limitTrain: 1000, limitTest: null },
   epoch: 1,
   history: [{ epoch: 1, loss: 1.5, trainAcc: 0.4, testAcc: 0.5, seconds: 2.5 }],
 };

@@ -1,6 +1,8 @@
 import '@tapegrad/backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { formatLayerShapes, layerShapes, nin, ninBlock } from '@tapegrad/nin';
+import { manualSeed, mean, memory, noGrad, rand, sqrt, sub, tidy, mul } from '@tapegrad/core';
+import { Conv2d } from '@tapegrad/nn';
+import { convMacs, formatLayerShapes, inEvalMode, initFromData, layerShapes, nin, ninBlock } from '@tapegrad/nin';
 
 const D2L_SUMMARY = [
   '0 output shape: [1, 96, 54, 54]',
@@ -65,5 +67,55 @@ describe('nin model', () => {
 
   it('names the layer that does not fit a too small input', () => {
     expect(() => layerShapes(nin({ variant: 'd2l' }), [1, 1, 28, 28])).toThrow(/kernel/);
+  });
+
+  it('data-dependent init gives every conv channel zero mean and unit variance on the batch', () => {
+    manualSeed(3);
+    const net = nin({ variant: 'small', widths: [4, 6, 8] });
+    const images = rand([32, 1, 28, 28]);
+    const before = memory().numTensors;
+    initFromData(net, images);
+    expect(memory().numTensors).toBe(before);
+    // Check the last conv of the classifier block (block 7, layer 4), fed by everything before it.
+    noGrad(() => tidy(() => {
+      let x = images;
+      for (const block of net.children()) {
+        if (block === net.children()[7]) {
+          for (const [name, layer] of block.namedChildren()) {
+            if (name === '4') {
+              const y = (layer as Conv2d).forward(x);
+              const mu = mean(y, [0, 2, 3]);
+              const sd = sqrt(mean(mul(sub(y, mean(y, [0, 2, 3], true)), sub(y, mean(y, [0, 2, 3], true))), [0, 2, 3]));
+              for (const m of mu.dataSync()) expect(Math.abs(m)).toBeLessThan(1e-4);
+              for (const v of sd.dataSync()) expect(v).toBeCloseTo(1, 3);
+            }
+            x = layer.forward(x);
+          }
+          break;
+        }
+        x = block.forward(x);
+      }
+    }));
+    images.dispose();
+  });
+
+  it('counts the multiply-accumulates of the convolutions', () => {
+    // conv1 784*25*16 + two 1x1 784*16*16, conv2 169*9*16*32 + 2*169*32*32, conv3 36*9*32*64 + 2*36*64*64, conv4 4*9*64*10 + 2*4*10*10.
+    expect(convMacs(nin({ variant: 'small' }), [1, 1, 28, 28])).toBe(313600 + 401408 + 778752 + 346112 + 663552 + 294912 + 23040 + 800);
+  });
+
+  it('runs code in evaluation mode and restores the mode, also on errors and for promises', async () => {
+    const net = nin({ variant: 'small', widths: [2, 2, 2] });
+    expect(inEvalMode(net, () => net.training)).toBe(false);
+    expect(net.training).toBe(true);
+    expect(() => inEvalMode(net, () => { throw new Error('boom'); })).toThrow('boom');
+    expect(net.training).toBe(true);
+    const pending = inEvalMode(net, async () => net.training);
+    expect(net.training).toBe(false);
+    expect(await pending).toBe(false);
+    expect(net.training).toBe(true);
+    net.eval();
+    inEvalMode(net, () => 0);
+    expect(net.training).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import {
   cosineLr,
   epochSeeds,
   formatEpochStats,
+  initFromDataset,
   loadFashionMnistBytes,
   loadRun,
   nin,
@@ -37,6 +38,7 @@ describe('train', () => {
   it('reaches 0.70 test accuracy in a seeded 300-step run of small on 6,000 images', async () => {
     manualSeed(0);
     const model = nin({ variant: 'small', widths: [8, 16, 32] });
+    initFromDataset(model, trainData, { seed: 0 });
     const optimizer = new Adam(model.parameters(), { lr: 3e-3 });
     const lines: string[] = [];
     // 6,000 images in batches of 60: 100 steps per epoch, 300 in 3 epochs.
@@ -55,7 +57,7 @@ describe('train', () => {
     const data = { ...trainData, count: 600, pixels: trainData.pixels.subarray(0, 600 * 784), labels: trainData.labels.subarray(0, 600) };
     const test = { ...testData, count: 200, pixels: testData.pixels.subarray(0, 200 * 784), labels: testData.labels.subarray(0, 200) };
     const info: ModelInfo = { variant: 'small', widths: [4, 8, 8], numClasses: 10, inputSize: 28 };
-    const settings: RunSettings = { optimizer: 'adam', lr: 3e-3, schedule: 'cosine', batchSize: 50, seed: 7, epochs: 2, limitTrain: 600, limitTest: 200 };
+    const settings: RunSettings = { optimizer: 'adam', lr: 3e-3, schedule: 'cosine', init: 'model', batchSize: 50, seed: 7, epochs: 2, limitTrain: 600, limitTest: 200 };
     const fresh = () => {
       manualSeed(settings.seed);
       // Dropout is on in this model so that its masks must be reproduced too.

@@ -34,7 +34,10 @@ export interface GemmArgs {
   readonly cOffset: number;
 }
 
-/** Where the scatter kernels (`pack`, `im2col`) put element (r, c) of a virtual matrix. */
+/**
+ * Where the `pack` kernel puts element (r, c): at `(r >> shift) * sa + (r & mask) * sb + (c >> shift) * sc
+ * + (c & mask) * sd` floats, mask = 2^shift - 1.
+ */
 export interface PanelLayout {
   readonly shift: number;
   readonly sa: number;
@@ -47,7 +50,7 @@ export interface PanelLayout {
  * Panels of `width` consecutive rows of a matrix with `depth` columns:
  * (r, c) -> (r / width) * depth * width + c * width + r % width.
  */
-export function panelsOfRows(width: number, depth: number): PanelLayout {
+function panelsOfRows(width: number, depth: number): PanelLayout {
   const shift = Math.log2(width);
   return { shift, sa: depth * width, sb: 1, sc: width * width, sd: width };
 }
@@ -62,8 +65,8 @@ export function panelFloats(count: number, depth: number, width: number): number
   return Math.ceil(count / width) * width * depth;
 }
 
-/** Zeroes the last panel when it is partial (the scatter kernels write only real lanes). */
-export function zeroPartialPanel(dst: number, count: number, depth: number, width: number): KernelCall[] {
+/** Zeroes the last panel when it is partial (`pack` writes only real lanes). */
+function zeroPartialPanel(dst: number, count: number, depth: number, width: number): KernelCall[] {
   if (count % width === 0) return [];
   const panelBytes = depth * width * 4;
   return [{ kernel: 'zero', args: [dst + (Math.ceil(count / width) - 1) * panelBytes, panelBytes] }];

@@ -1,17 +1,22 @@
 /** Layout kernels: transpose and one-hot. */
 import { sizeOf, stridesOf, type Shape } from '@tapegrad/core';
 import { view } from '../wasm/runtime.js';
+import { runParallel, threadCount } from '../wasm/threads.js';
+import { GROUPS_PER_THREAD, splitRange } from './gemm.js';
+
+/** Below this many elements a transpose runs on one thread. */
+const MIN_PARALLEL_ELEMENTS = 1 << 18;
 
 /**
  * `out[j] = x[source(j)]` where output axis `i` walks input axis `perm[i]`. Output axes that stay
- * adjacent and in order in the input are merged first, so the inner loop runs as long as possible.
+ * adjacent and in order in the input are merged first, so the inner loop runs as long as possible;
+ * when the innermost merged axis is contiguous and at most two axes remain around it (a batch or
+ * channel swap, as a bias gradient's), the `copyRuns` kernel copies whole runs, split across threads.
  */
 export function transposeKernel(xAt: number, outAt: number, shape: Shape, perm: readonly number[]): void {
   const inStrides = stridesOf(shape);
   const size = sizeOf(shape);
   if (size === 0) return;
-  const x = view(xAt, size);
-  const out = view(outAt, size);
   // Merged output axes: extent, and input stride of one step along it (its innermost axis's stride,
   // since stride[a] = shape[a+1] * stride[a+1] for input axes a, a+1 that stay adjacent).
   const extents: number[] = [];
@@ -33,12 +38,23 @@ export function transposeKernel(xAt: number, outAt: number, shape: Shape, perm: 
   const rank = extents.length;
   const inner = extents[rank - 1];
   const innerStep = steps[rank - 1];
+  if (innerStep === 1 && rank <= 3) {
+    // Runs of `inner` floats over (at most) two outer axes: [n0, s0] and [n1, s1].
+    const [n0, s0] = rank === 3 ? [extents[0], steps[0]] : [1, 0];
+    const [n1, s1] = rank >= 2 ? [extents[rank - 2], steps[rank - 2]] : [1, 0];
+    const parts = size < MIN_PARALLEL_ELEMENTS || threadCount === 1 ? 1 : Math.min(n0, GROUPS_PER_THREAD * threadCount);
+    runParallel(splitRange(n0, parts).map(([first, end]) => [
+      { kernel: 'copyRuns', args: [xAt + first * s0 * 4, end - first, s0, n1, s1, inner, outAt + first * n1 * inner * 4] },
+    ]));
+    return;
+  }
+  const x = view(xAt, size);
+  const out = view(outAt, size);
   const index = new Array<number>(rank).fill(0);
   let offset = 0;
   for (let start = 0; start < size; start += inner) {
     // One run of the innermost merged axis: out[start + j] = x[offset + j*innerStep].
-    if (innerStep === 1) out.set(x.subarray(offset, offset + inner), start);
-    else for (let j = 0; j < inner; j++) out[start + j] = x[offset + j * innerStep];
+    for (let j = 0; j < inner; j++) out[start + j] = x[offset + j * innerStep];
     // Odometer increment over the outer merged axes.
     for (let axis = rank - 2; axis >= 0; axis--) {
       index[axis]++;

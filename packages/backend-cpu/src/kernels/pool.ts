@@ -50,19 +50,21 @@ function coveringWindows(ws: Workspace, inExtent: number, outExtent: number, ker
   return at;
 }
 
-/** `dx[n, c, iy, ix] = sum of dy over the windows whose first maximum is (iy, ix)`. */
+/**
+ * `dx[n, c, iy, ix] = sum of dy over the windows whose first maximum is (iy, ix)`: the first maxima
+ * are found again (as the forward pass does), then each input row gathers from the windows covering it.
+ */
 export function maxPool2dBackpropKernel(dy: number, x: number, dx: number, info: Pool2dInfo): void {
   const { batch, channels, inHeight, inWidth, outHeight, outWidth } = info;
   if (batch * channels === 0) return;
   const ws = workspace();
   const argmax = ws.alloc(batch * channels * outHeight * outWidth);
   const rows = coveringWindows(ws, inHeight, outHeight, info.kernelHeight, info.strideHeight, info.padTop);
-  const cols = coveringWindows(ws, inWidth, outWidth, info.kernelWidth, info.strideWidth, info.padLeft);
   const inPlane = inHeight * inWidth * 4;
   const outPlane = outHeight * outWidth * 4;
   runParallel(planeParts(info).map(([first, end]) => [
     maxPoolCall(x, 0, argmax, first, end, info),
-    { kernel: 'maxPoolGrad', args: [dy + first * outPlane, argmax + first * outPlane, end - first, inHeight, inWidth, outHeight, outWidth, rows, cols, dx + first * inPlane] },
+    { kernel: 'maxPoolGrad', args: [dy + first * outPlane, argmax + first * outPlane, end - first, inHeight, inWidth, outHeight, outWidth, rows, dx + first * inPlane] },
   ]));
 }
 

@@ -1,17 +1,19 @@
 /** Reductions over the innermost axis of an `[outSize, reduceSize]` matrix in the shared memory. */
 import type { ReduceInfo } from '@tapegrad/core';
 import { view } from '../wasm/runtime.js';
+import { runParallel, threadCount } from '../wasm/threads.js';
+import { GROUPS_PER_THREAD, splitRange } from './gemm.js';
 
-/** `out[o] = sum_r x[o * R + r]`. */
+/** Below this many elements a sum runs on one thread. */
+const MIN_PARALLEL_ELEMENTS = 1 << 18;
+
+/** `out[o] = sum_r x[o * R + r]`, accumulated in f64 (the `rowSums` kernel), rows split across threads. */
 export function sumInner(xAt: number, outAt: number, { outSize, reduceSize }: ReduceInfo): void {
-  const x = view(xAt, outSize * reduceSize);
-  const out = view(outAt, outSize);
-  for (let o = 0; o < outSize; o++) {
-    let acc = 0;
-    const base = o * reduceSize;
-    for (let r = 0; r < reduceSize; r++) acc += x[base + r];
-    out[o] = acc;
-  }
+  if (outSize === 0) return;
+  const parts = outSize * reduceSize < MIN_PARALLEL_ELEMENTS || threadCount === 1 ? 1 : Math.min(outSize, GROUPS_PER_THREAD * threadCount);
+  runParallel(splitRange(outSize, parts).map(([first, end]) => [
+    { kernel: 'rowSums', args: [xAt + first * reduceSize * 4, end - first, reduceSize, outAt + first * 4] },
+  ]));
 }
 
 /** `out[o] = max_r x[o * R + r]` (NaN propagates). */

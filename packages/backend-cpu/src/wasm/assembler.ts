@@ -6,7 +6,8 @@
  * Accepted: one `(module ...)` holding `(import "m" "n" (memory min max shared))` and
  * `(func $name (export "name") (param $p type)* (result type)? (local $l type)* instr*)`, with
  * instructions written flat (not folded): `local.get $p`, `block $label`, `br_if $label`, `end`,
- * loads and stores with `offset=` / `align=`, and the numeric and SIMD opcodes listed below.
+ * loads and stores with `offset=` / `align=`, `v128.const i32x4 a b c d`, `i8x16.shuffle` with its 16
+ * lane indices, and the numeric and SIMD opcodes listed below.
  * Comments are `;;` to end of line.
  */
 
@@ -24,9 +25,12 @@ const plainOps: Record<string, readonly number[]> = {
   'i32.rem_s': [0x6f], 'i32.rem_u': [0x70], 'i32.and': [0x71], 'i32.or': [0x72], 'i32.xor': [0x73],
   'i32.shl': [0x74], 'i32.shr_s': [0x75], 'i32.shr_u': [0x76],
   'f32.abs': [0x8b], 'f32.neg': [0x8c], 'f32.sqrt': [0x91], 'f32.add': [0x92], 'f32.sub': [0x93], 'f32.mul': [0x94],
-  'f32.div': [0x95], 'f32.min': [0x96], 'f32.max': [0x97],
-  'v128.and': [0xfd, 0x4e], 'f32x4.gt': [0xfd, 0x44], 'f32x4.neg': [0xfd, 0xe1], 'f32x4.sqrt': [0xfd, 0xe3],
-  'f32x4.splat': [0xfd, 0x13], 'f32x4.add': [0xfd, 0xe4], 'f32x4.sub': [0xfd, 0xe5], 'f32x4.mul': [0xfd, 0xe6],
+  'f32.div': [0x95], 'f32.min': [0x96], 'f32.max': [0x97], 'f64.add': [0xa0],
+  'f32.demote_f64': [0xb6], 'f64.promote_f32': [0xbb], 'f32.reinterpret_i32': [0xbe],
+  'v128.and': [0xfd, 0x4e], 'v128.or': [0xfd, 0x50], 'v128.bitselect': [0xfd, 0x52],
+  'f32x4.eq': [0xfd, 0x41], 'f32x4.ne': [0xfd, 0x42], 'f32x4.gt': [0xfd, 0x44],
+  'i32x4.splat': [0xfd, 0x11], 'i32x4.add': [0xfd, 0xae], 'i32x4.mul': [0xfd, 0xb5], 'f32x4.neg': [0xfd, 0xe1], 'f32x4.sqrt': [0xfd, 0xe3],
+  'f32x4.relaxed_madd': [0xfd, 0x105], 'f32x4.splat': [0xfd, 0x13], 'f32x4.add': [0xfd, 0xe4], 'f32x4.sub': [0xfd, 0xe5], 'f32x4.mul': [0xfd, 0xe6],
   'f32x4.div': [0xfd, 0xe7], 'f32x4.min': [0xfd, 0xe8], 'f32x4.max': [0xfd, 0xe9],
 };
 
@@ -191,11 +195,20 @@ function encodeBody(decl: FuncDecl, funcIndex: Map<string, number>): number[] {
       code.push(0x10, ...unsignedLeb(target));
     } else if (op === 'i32.const') {
       code.push(0x41, ...signedLeb(integer(atom(body[++i], 'an i32'))));
-    } else if (op === 'f32.const') {
-      const text = atom(body[++i], 'an f32');
+    } else if (op === 'f32.const' || op === 'f64.const') {
+      const text = atom(body[++i], 'a float');
       const special: Record<string, number> = { inf: Infinity, '+inf': Infinity, '-inf': -Infinity, nan: NaN };
-      const bytes = new Uint8Array(new Float32Array([text in special ? special[text] : Number(text)]).buffer);
-      code.push(0x43, ...bytes);
+      const value = text in special ? special[text] : Number(text);
+      const bytes = new Uint8Array((op === 'f32.const' ? new Float32Array([value]) : new Float64Array([value])).buffer);
+      code.push(op === 'f32.const' ? 0x43 : 0x44, ...bytes);
+    } else if (op === 'v128.const') {
+      // Only the i32x4 form: four 32-bit lanes, little-endian.
+      if (body[++i] !== 'i32x4') throw new Error(`wat: v128.const supports i32x4 lanes only, in ${decl.name}`);
+      const lanes = new Int32Array(4).map(() => integer(atom(body[++i], 'an i32 lane')));
+      code.push(0xfd, 0x0c, ...new Uint8Array(lanes.buffer));
+    } else if (op === 'i8x16.shuffle') {
+      const lanes = Array.from({ length: 16 }, () => integer(atom(body[++i], 'a lane index')));
+      code.push(0xfd, 0x0d, ...lanes);
     } else if (op === 'f32x4.extract_lane') {
       code.push(0xfd, 0x1f, integer(atom(body[++i], 'a lane')));
     } else if (op in memoryOps) {

@@ -1,20 +1,22 @@
 /**
  * The WebAssembly SIMD kernels, as WebAssembly text (assembled by `assembler.ts` when the backend
  * loads). Every pointer is a byte address in the shared memory; every other argument is a count
- * or a stride in float32 elements. The GEMM micro-kernel is unrolled from its tile shape.
+ * or a stride in float32 elements. The GEMM micro-kernel and the elementwise kernels are generated
+ * from their tile shape and op tables below; everything else is written out.
  *
- * Packed layouts (the BLIS scheme): a matrix packed "in panels of W along rows" stores rows
- * `[W*q, W*q + W)` as panel `q`, each panel `[depth][W]`, so the micro-kernel reads one panel
- * with unit stride. Lanes past the last row are zero.
+ * GEMM layouts (after BLIS): the micro-kernel computes an MR x NR tile of C from MR rows of A
+ * (each read along k with a stride, so A is used in place, row-major or transposed) and NR columns
+ * of B (four per f32x4, read a row at a time: in place when B is row-major, or from "panels of NR
+ * rows" packed by `pack` when B is stored transposed). C is padded to whole tiles.
  */
 
-/** Rows of the micro-tile (A panel width). */
+/** Rows of the micro-tile. */
 export const MR = 4;
-/** Columns of the micro-tile (B panel width), a multiple of 4 (one f32x4 per 4 columns). */
+/** Columns of the micro-tile (and width of a packed B panel): a power of two, at least 4. */
 export const NR = 8;
-/** Depth of one k block: an `MR x KC` A panel and a `KC x NR` B panel stay in L1. */
+/** Depth of one k block: the `MR x KC` rows of A and `KC x NR` of B that a tile reads stay in L1. */
 const KC = 256;
-/** A panels per m block: `MC_PANELS * MR x KC` of A stays in L2 while B panels stream. */
+/** Tile rows per m block: `MC_PANELS * MR x KC` of A stays in L2 while B's columns stream by. */
 const MC_PANELS = 64;
 
 const vectorsPerRow = NR / 4;
@@ -25,9 +27,10 @@ const acc = (r: number, v: number): string => `$c${r}_${v}`;
 /**
  * `C[MR x NR] (+)= sum over kc of A[p][0..MR) (outer) B[p][0..NR)`: the tile lives in
  * MR * NR/4 f32x4 registers; per step, NR/4 loads of B and MR broadcasts of A. Row r of A starts at
- * `$a{r}` and steps `aStep` bytes per p; B rows are `ldb` bytes apart.
+ * `$a{r}` and steps `aStep` bytes per p; B rows are `ldb` bytes apart. With `fusedMultiplyAdd`
+ * each update is one `f32x4.relaxed_madd` (an FMA where the CPU has one), else a multiply and an add.
  */
-function microKernel(): string {
+function microKernel(fusedMultiplyAdd: boolean): string {
   const aParams = rows.map((r) => `(param $a${r} i32)`).join(' ');
   const locals = rows.flatMap((r) => vectors.map((v) => `(local ${acc(r, v)} v128)`)).join(' ');
   const bLocals = vectors.map((v) => `(local $b${v} v128)`).join(' ');
@@ -36,7 +39,9 @@ function microKernel(): string {
     ...vectors.map((v) => `local.get $b v128.load offset=${16 * v} local.set $b${v}`),
     ...rows.flatMap((r) => [
       `local.get $a${r} v128.load32_splat local.set $av`,
-      ...vectors.map((v) => `local.get ${acc(r, v)} local.get $av local.get $b${v} f32x4.mul f32x4.add local.set ${acc(r, v)}`),
+      ...vectors.map((v) => (fusedMultiplyAdd
+        ? `local.get $av local.get $b${v} local.get ${acc(r, v)} f32x4.relaxed_madd local.set ${acc(r, v)}`
+        : `local.get ${acc(r, v)} local.get $av local.get $b${v} f32x4.mul f32x4.add local.set ${acc(r, v)}`)),
       `local.get $a${r} local.get $aStep i32.add local.set $a${r}`,
     ]),
     'local.get $b local.get $ldb i32.add local.tee $b',
@@ -152,11 +157,11 @@ function binaryKernel(name: string, op: string): string {
   )`;
 }
 
-/** The module text. */
-export const kernelsWat = `
+/** The module text, its GEMM micro-kernel with or without fused multiply-add (relaxed SIMD). */
+export const kernelsWat = (fusedMultiplyAdd: boolean): string => `
 (module
   (import "env" "memory" (memory 1 32768 shared))
-  ${microKernel()}
+  ${microKernel(fusedMultiplyAdd)}
 
   ;; C (+)= A B over m x n x k (all >= 1), strides in floats. A element (r, p) is at
   ;; a + ((r / MR) * aPanel + (r % MR) * aRow + p * aStep) * 4 (row-major A: aRow = k, aStep = 1,
@@ -440,60 +445,139 @@ export const kernelsWat = `
     end
   )
 
-  ;; Max pooling of \`planes\` planes [h, w] into [oh, ow]: the window's maximum into y and its flat input
-  ;; index (within these planes) into argmax, each skipped when its address is 0. The window of (oy, ox) covers rows
-  ;; oy*sh - pt + [0, kh) and columns ox*sw - pl + [0, kw), clipped to the image; the first maximum
-  ;; in row-major window order wins, a NaN beats any number, a window of padding alone gives -inf, -1.
+  ;; One max-pooling window: rows y0 + [kyStart, kyEnd) and columns x0 + [kxStart, kxEnd) of the plane
+  ;; starting at flat index planeBase. The first maximum in row-major window order wins and a NaN
+  ;; beats any number; its value goes to y and its flat index to argmax (each skipped when 0); a
+  ;; window of padding alone gives -inf and -1.
+  (func $maxWindow (param $x i32) (param $planeBase i32) (param $w i32) (param $y0 i32) (param $kyStart i32) (param $kyEnd i32)
+      (param $x0 i32) (param $kxStart i32) (param $kxEnd i32) (param $y i32) (param $argmax i32)
+    (local $ky i32) (local $kx i32) (local $row i32) (local $i i32) (local $bestIndex i32) (local $best f32) (local $v f32)
+    f32.const -inf local.set $best
+    i32.const -1 local.set $bestIndex
+    local.get $kyStart local.set $ky
+    block $kyDone
+      loop $kyLoop
+        local.get $ky local.get $kyEnd i32.ge_s br_if $kyDone
+        ;; Flat index of (y0 + ky, x0).
+        local.get $planeBase local.get $y0 local.get $ky i32.add local.get $w i32.mul i32.add local.get $x0 i32.add local.set $row
+        local.get $kxStart local.set $kx
+        block $kxDone
+          loop $kxLoop
+            local.get $kx local.get $kxEnd i32.ge_s br_if $kxDone
+            local.get $row local.get $kx i32.add local.tee $i i32.const 2 i32.shl local.get $x i32.add f32.load local.set $v
+            local.get $bestIndex i32.const 0 i32.lt_s
+            local.get $v local.get $best f32.gt i32.or
+            local.get $v local.get $v f32.ne local.get $best local.get $best f32.eq i32.and i32.or
+            if
+              local.get $v local.set $best
+              local.get $i local.set $bestIndex
+            end
+            local.get $kx i32.const 1 i32.add local.set $kx
+            br $kxLoop
+          end
+        end
+        local.get $ky i32.const 1 i32.add local.set $ky
+        br $kyLoop
+      end
+    end
+    local.get $y
+    if local.get $y local.get $best f32.store end
+    local.get $argmax
+    if local.get $argmax local.get $bestIndex i32.store end
+  )
+
+  ;; Four adjacent windows inside the row (columns x0 + j*sw + [0, kw), j < 4, sw 1 or 2) as the
+  ;; lanes of f32x4 vectors, with the same first-maximum rule as $maxWindow: a tap replaces a lane's
+  ;; best where it is greater, or a NaN over a number.
+  (func $maxWindow4 (param $x i32) (param $planeBase i32) (param $w i32) (param $y0 i32) (param $kyStart i32) (param $kyEnd i32)
+      (param $x0 i32) (param $sw i32) (param $kw i32) (param $y i32) (param $argmax i32)
+    (local $ky i32) (local $kx i32) (local $i i32) (local $at i32) (local $first i32)
+    (local $v v128) (local $index v128) (local $best v128) (local $bestIndex v128) (local $better v128) (local $lanes v128)
+    ;; Lane j of a tap sits j*sw columns right of lane 0.
+    local.get $sw i32x4.splat v128.const i32x4 0 1 2 3 i32x4.mul local.set $lanes
+    i32.const 1 local.set $first
+    local.get $kyStart local.set $ky
+    block $kyDone
+      loop $kyLoop
+        local.get $ky local.get $kyEnd i32.ge_s br_if $kyDone
+        i32.const 0 local.set $kx
+        loop $kxLoop
+          ;; Tap (ky, kx) of lane 0 at flat index (y0 + ky)*w + x0 + kx.
+          local.get $planeBase local.get $y0 local.get $ky i32.add local.get $w i32.mul i32.add local.get $x0 i32.add local.get $kx i32.add local.tee $i
+          i32.const 2 i32.shl local.get $x i32.add local.tee $at v128.load align=4 local.set $v
+          local.get $sw i32.const 2 i32.eq
+          if
+            ;; Stride 2: the even floats of eight in a row.
+            local.get $v local.get $at v128.load offset=16 align=4 i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 local.set $v
+          end
+          local.get $i i32x4.splat local.get $lanes i32x4.add local.set $index
+          local.get $first
+          if
+            local.get $v local.set $best
+            local.get $index local.set $bestIndex
+            i32.const 0 local.set $first
+          else
+            local.get $v local.get $best f32x4.gt
+            local.get $v local.get $v f32x4.ne local.get $best local.get $best f32x4.eq v128.and
+            v128.or local.set $better
+            local.get $v local.get $best local.get $better v128.bitselect local.set $best
+            local.get $index local.get $bestIndex local.get $better v128.bitselect local.set $bestIndex
+          end
+          local.get $kx i32.const 1 i32.add local.tee $kx local.get $kw i32.lt_s br_if $kxLoop
+        end
+        local.get $ky i32.const 1 i32.add local.set $ky
+        br $kyLoop
+      end
+    end
+    local.get $y
+    if local.get $y local.get $best v128.store align=4 end
+    local.get $argmax
+    if local.get $argmax local.get $bestIndex v128.store align=4 end
+  )
+
+  ;; Max pooling of \`planes\` planes [h, w] into [oh, ow]: each window's maximum into y and its flat
+  ;; input index (within these planes) into argmax, each skipped when its address is 0. Window (oy, ox)
+  ;; covers rows oy*sh - pt + [0, kh) and columns ox*sw - pl + [0, kw), clipped to the image; columns
+  ;; [oxLo, oxHi) lie wholly inside, and there runs of four go through $maxWindow4 (strides 1 and 2).
   (func $maxPool (export "maxPool") (param $x i32) (param $planes i32) (param $h i32) (param $w i32) (param $oh i32) (param $ow i32)
       (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32) (param $y i32) (param $argmax i32)
-    (local $plane i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $y0 i32) (local $x0 i32)
-    (local $kyEnd i32) (local $kxStart i32) (local $kxEnd i32) (local $row i32) (local $i i32) (local $bestIndex i32)
-    (local $best f32) (local $v f32) (local $out i32)
+    (local $plane i32) (local $oy i32) (local $ox i32) (local $y0 i32) (local $x0 i32) (local $kyStart i32) (local $kyEnd i32)
+    (local $oxLo i32) (local $oxHi i32) (local $vector i32) (local $out i32) (local $yAt i32) (local $argmaxAt i32) (local $right i32)
+    i32.const 0 local.get $pl local.get $sw local.get $ow call $firstInside local.set $oxLo
+    local.get $kw i32.const 1 i32.sub local.get $pl local.get $sw local.get $w local.get $ow call $endInside local.set $oxHi
+    local.get $sw i32.const 1 i32.eq local.get $sw i32.const 2 i32.eq i32.or local.set $vector
     loop $planeLoop
       i32.const 0 local.set $oy
       loop $oyLoop
+        ;; Rows y0 + [kyStart, kyEnd) of the window, clipped to [0, h).
         local.get $oy local.get $sh i32.mul local.get $pt i32.sub local.set $y0
+        i32.const 0 local.get $y0 i32.sub i32.const 0 local.get $y0 i32.const 0 i32.lt_s select local.set $kyStart
+        local.get $h local.get $y0 i32.sub local.tee $kyEnd local.get $kh local.get $kyEnd local.get $kh i32.lt_s select local.set $kyEnd
         i32.const 0 local.set $ox
         loop $oxLoop
           local.get $ox local.get $sw i32.mul local.get $pl i32.sub local.set $x0
-          f32.const -inf local.set $best
-          i32.const -1 local.set $bestIndex
-          ;; Clipped window: ky in [max(0, -y0), min(kh, h - y0)), kx likewise.
-          i32.const 0 local.get $y0 i32.sub i32.const 0 local.get $y0 i32.const 0 i32.lt_s select local.set $ky
-          local.get $h local.get $y0 i32.sub local.tee $kyEnd local.get $kh local.get $kyEnd local.get $kh i32.lt_s select local.set $kyEnd
-          i32.const 0 local.get $x0 i32.sub i32.const 0 local.get $x0 i32.const 0 i32.lt_s select local.set $kxStart
-          local.get $w local.get $x0 i32.sub local.tee $kxEnd local.get $kw local.get $kxEnd local.get $kw i32.lt_s select local.set $kxEnd
-          block $kyDone
-            loop $kyLoop
-              local.get $ky local.get $kyEnd i32.ge_s br_if $kyDone
-              ;; Flat index of (plane, y0 + ky, x0) within these planes.
-              local.get $plane local.get $h i32.mul local.get $y0 i32.add local.get $ky i32.add local.get $w i32.mul local.get $x0 i32.add local.set $row
-              local.get $kxStart local.set $kx
-              block $kxDone
-                loop $kxLoop
-                  local.get $kx local.get $kxEnd i32.ge_s br_if $kxDone
-                  local.get $row local.get $kx i32.add local.tee $i i32.const 2 i32.shl local.get $x i32.add f32.load local.set $v
-                  local.get $bestIndex i32.const 0 i32.lt_s
-                  local.get $v local.get $best f32.gt i32.or
-                  local.get $v local.get $v f32.ne local.get $best local.get $best f32.eq i32.and i32.or
-                  if
-                    local.get $v local.set $best
-                    local.get $i local.set $bestIndex
-                  end
-                  local.get $kx i32.const 1 i32.add local.set $kx
-                  br $kxLoop
-                end
-              end
-              local.get $ky i32.const 1 i32.add local.set $ky
-              br $kyLoop
-            end
+          ;; Output (plane, oy, ox) is flat index out; its addresses in y and argmax (0 stays 0).
+          local.get $y local.get $out i32.const 2 i32.shl i32.add i32.const 0 local.get $y select local.set $yAt
+          local.get $argmax local.get $out i32.const 2 i32.shl i32.add i32.const 0 local.get $argmax select local.set $argmaxAt
+          local.get $vector local.get $ox local.get $oxLo i32.ge_s i32.and local.get $ox i32.const 4 i32.add local.get $oxHi i32.le_s i32.and
+          if
+            local.get $x local.get $plane local.get $h i32.mul local.get $w i32.mul local.get $w local.get $y0 local.get $kyStart local.get $kyEnd
+            local.get $x0 local.get $sw local.get $kw local.get $yAt local.get $argmaxAt
+            call $maxWindow4
+            local.get $ox i32.const 4 i32.add local.set $ox
+            local.get $out i32.const 4 i32.add local.set $out
+          else
+            ;; Columns x0 + [kxStart, kxEnd), clipped to [0, w).
+            local.get $x local.get $plane local.get $h i32.mul local.get $w i32.mul local.get $w local.get $y0 local.get $kyStart local.get $kyEnd
+            local.get $x0
+            i32.const 0 local.get $x0 i32.sub i32.const 0 local.get $x0 i32.const 0 i32.lt_s select
+            local.get $w local.get $x0 i32.sub local.tee $right local.get $kw local.get $right local.get $kw i32.lt_s select
+            local.get $yAt local.get $argmaxAt
+            call $maxWindow
+            local.get $ox i32.const 1 i32.add local.set $ox
+            local.get $out i32.const 1 i32.add local.set $out
           end
-          local.get $y
-          if local.get $y local.get $out i32.const 2 i32.shl i32.add local.get $best f32.store end
-          local.get $argmax
-          if local.get $argmax local.get $out i32.const 2 i32.shl i32.add local.get $bestIndex i32.store end
-          local.get $out i32.const 1 i32.add local.set $out
-          local.get $ox i32.const 1 i32.add local.tee $ox local.get $ow i32.lt_u br_if $oxLoop
+          local.get $ox local.get $ow i32.lt_s br_if $oxLoop
         end
         local.get $oy i32.const 1 i32.add local.tee $oy local.get $oh i32.lt_u br_if $oyLoop
       end
@@ -501,51 +585,96 @@ export const kernelsWat = `
     end
   )
 
-  ;; Gather-form max-pooling gradient over \`planes\` planes: dx[plane, iy, ix] = sum of dy over the
-  ;; windows (oy, ox) covering (iy, ix) whose first maximum argmax[...] is (iy, ix). rows holds, per
-  ;; iy, the first and last covering oy (i32 pairs); cols likewise per ix.
+  ;; Max-pooling gradient over \`planes\` planes, gathered an input row at a time: dx[plane, iy, :] sums, over
+  ;; the windows (oy, ox) covering row iy (oy from rows[iy]: first and last, an i32 pair) in (oy, ox)
+  ;; order, each window's dy at the column of its first maximum argmax[...] when that lies in row iy.
+  ;; Branch-free: a window whose maximum is elsewhere adds +0 (its dy bits and-ed with 0) at column 0.
   (func $maxPoolGrad (export "maxPoolGrad") (param $dy i32) (param $argmax i32) (param $planes i32) (param $h i32) (param $w i32)
-      (param $oh i32) (param $ow i32) (param $rows i32) (param $cols i32) (param $dx i32)
-    (local $plane i32) (local $iy i32) (local $ix i32) (local $oy i32) (local $oyLast i32) (local $o i32) (local $oEnd i32)
-    (local $in i32) (local $outBase i32) (local $sum f32)
+      (param $oh i32) (param $ow i32) (param $rows i32) (param $dx i32)
+    (local $plane i32) (local $iy i32) (local $oy i32) (local $oyLast i32) (local $o i32) (local $oEnd i32)
+    (local $rowStart i32) (local $row i32) (local $column i32) (local $inside i32) (local $at i32)
     loop $planeLoop
-      local.get $plane local.get $oh i32.mul local.get $ow i32.mul local.set $outBase
       i32.const 0 local.set $iy
       loop $iyLoop
-        i32.const 0 local.set $ix
-        loop $ixLoop
-          f32.const 0 local.set $sum
-          local.get $rows local.get $iy i32.const 3 i32.shl i32.add i32.load local.set $oy
-          local.get $rows local.get $iy i32.const 3 i32.shl i32.add i32.load offset=4 local.set $oyLast
-          block $oyDone
-            loop $oyLoop
-              local.get $oy local.get $oyLast i32.gt_s br_if $oyDone
-              ;; Windows (oy, ox) for ox in cols[ix]: flat output index outBase + oy*ow + ox.
-              local.get $outBase local.get $oy local.get $ow i32.mul i32.add local.tee $o
-              local.get $cols local.get $ix i32.const 3 i32.shl i32.add i32.load offset=4 i32.add local.set $oEnd
-              local.get $o local.get $cols local.get $ix i32.const 3 i32.shl i32.add i32.load i32.add local.set $o
-              block $oxDone
-                loop $oxLoop
-                  local.get $o local.get $oEnd i32.gt_s br_if $oxDone
-                  local.get $argmax local.get $o i32.const 2 i32.shl i32.add i32.load local.get $in i32.eq
-                  if
-                    local.get $sum local.get $dy local.get $o i32.const 2 i32.shl i32.add f32.load f32.add local.set $sum
-                  end
-                  local.get $o i32.const 1 i32.add local.set $o
-                  br $oxLoop
-                end
-              end
-              local.get $oy i32.const 1 i32.add local.set $oy
-              br $oyLoop
+        ;; Row iy of this plane: flat index rowStart, address row; cleared, then gathered into.
+        local.get $plane local.get $h i32.mul local.get $iy i32.add local.get $w i32.mul local.tee $rowStart
+        i32.const 2 i32.shl local.get $dx i32.add local.tee $row i32.const 0 local.get $w i32.const 2 i32.shl memory.fill
+        local.get $rows local.get $iy i32.const 3 i32.shl i32.add i32.load local.set $oy
+        local.get $rows local.get $iy i32.const 3 i32.shl i32.add i32.load offset=4 local.set $oyLast
+        block $oyDone
+          loop $oyLoop
+            local.get $oy local.get $oyLast i32.gt_s br_if $oyDone
+            ;; Windows of output row oy: flat indices (plane*oh + oy)*ow + [0, ow).
+            local.get $plane local.get $oh i32.mul local.get $oy i32.add local.get $ow i32.mul local.tee $o local.get $ow i32.add local.set $oEnd
+            loop $oxLoop
+              ;; column = argmax[o] - rowStart, inside the row when 0 <= column < w (unsigned compare).
+              local.get $argmax local.get $o i32.const 2 i32.shl i32.add i32.load local.get $rowStart i32.sub local.tee $column
+              local.get $w i32.lt_u local.set $inside
+              local.get $row local.get $column i32.const 0 local.get $inside select i32.const 2 i32.shl i32.add local.tee $at
+              local.get $at f32.load
+              local.get $dy local.get $o i32.const 2 i32.shl i32.add i32.load i32.const 0 local.get $inside i32.sub i32.and f32.reinterpret_i32
+              f32.add f32.store
+              local.get $o i32.const 1 i32.add local.tee $o local.get $oEnd i32.lt_u br_if $oxLoop
             end
+            local.get $oy i32.const 1 i32.add local.set $oy
+            br $oyLoop
           end
-          local.get $dx local.get $in i32.const 2 i32.shl i32.add local.get $sum f32.store
-          local.get $in i32.const 1 i32.add local.set $in
-          local.get $ix i32.const 1 i32.add local.tee $ix local.get $w i32.lt_u br_if $ixLoop
         end
         local.get $iy i32.const 1 i32.add local.tee $iy local.get $h i32.lt_u br_if $iyLoop
       end
       local.get $plane i32.const 1 i32.add local.tee $plane local.get $planes i32.lt_u br_if $planeLoop
+    end
+  )
+
+  ;; out[r] = the sum of row r of x [rows, cols], accumulated in f64 (four partial sums, then the tail)
+  ;; and rounded to f32 once.
+  (func $rowSums (export "rowSums") (param $x i32) (param $rows i32) (param $cols i32) (param $out i32)
+    (local $r i32) (local $at i32) (local $end i32) (local $vectorEnd i32)
+    (local $s0 f64) (local $s1 f64) (local $s2 f64) (local $s3 f64)
+    loop $rowLoop
+      local.get $x local.get $r local.get $cols i32.mul i32.const 2 i32.shl i32.add local.tee $at
+      local.get $cols i32.const 2 i32.shl i32.add local.set $end
+      local.get $at local.get $cols i32.const -4 i32.and i32.const 2 i32.shl i32.add local.set $vectorEnd
+      f64.const 0 local.set $s0 f64.const 0 local.set $s1 f64.const 0 local.set $s2 f64.const 0 local.set $s3
+      block $fourDone
+        loop $four
+          local.get $at local.get $vectorEnd i32.ge_u br_if $fourDone
+          local.get $s0 local.get $at f32.load f64.promote_f32 f64.add local.set $s0
+          local.get $s1 local.get $at f32.load offset=4 f64.promote_f32 f64.add local.set $s1
+          local.get $s2 local.get $at f32.load offset=8 f64.promote_f32 f64.add local.set $s2
+          local.get $s3 local.get $at f32.load offset=12 f64.promote_f32 f64.add local.set $s3
+          local.get $at i32.const 16 i32.add local.set $at
+          br $four
+        end
+      end
+      local.get $s0 local.get $s1 f64.add local.get $s2 local.get $s3 f64.add f64.add local.set $s0
+      block $tailDone
+        loop $tail
+          local.get $at local.get $end i32.ge_u br_if $tailDone
+          local.get $s0 local.get $at f32.load f64.promote_f32 f64.add local.set $s0
+          local.get $at i32.const 4 i32.add local.set $at
+          br $tail
+        end
+      end
+      local.get $out local.get $r i32.const 2 i32.shl i32.add local.get $s0 f32.demote_f64 f32.store
+      local.get $r i32.const 1 i32.add local.tee $r local.get $rows i32.lt_u br_if $rowLoop
+    end
+  )
+
+  ;; Concatenates runs of \`run\` floats into out: for i < n0, j < n1, the run at x + (i*s0 + j*s1) floats.
+  (func $copyRuns (export "copyRuns") (param $x i32) (param $n0 i32) (param $s0 i32) (param $n1 i32) (param $s1 i32) (param $run i32) (param $out i32)
+    (local $i i32) (local $j i32) (local $bytes i32)
+    local.get $run i32.const 2 i32.shl local.set $bytes
+    loop $iLoop
+      i32.const 0 local.set $j
+      loop $jLoop
+        local.get $out
+        local.get $x local.get $i local.get $s0 i32.mul local.get $j local.get $s1 i32.mul i32.add i32.const 2 i32.shl i32.add
+        local.get $bytes memory.copy
+        local.get $out local.get $bytes i32.add local.set $out
+        local.get $j i32.const 1 i32.add local.tee $j local.get $n1 i32.lt_u br_if $jLoop
+      end
+      local.get $i i32.const 1 i32.add local.tee $i local.get $n0 i32.lt_u br_if $iLoop
     end
   )
 

@@ -1,8 +1,8 @@
 /** Saving and loading NiN checkpoints: safetensors files whose metadata describes the model and run. */
 import { loadCheckpoint, readSafetensorsFile, saveCheckpoint, type Optimizer, type OptimizerOptionsJson, type SafetensorsMetadata, type Sequential } from '@tapegrad/nn';
-import { nin, ninArchitecture, ninWidths, type NinVariant } from '../model/index.js';
+import { nin, type NinVariant } from '../model/index.js';
 import { createOptimizer } from '../train/index.js';
-import { decodeModelInfo, decodeRunInfo, encodeRunInfo, type ModelInfo, type RunInfo } from './run_info.js';
+import { decodeModelInfo, decodeRunInfo, encodeRunInfo, modelInfo, type ModelInfo, type RunInfo } from './run_info.js';
 
 /** A model loaded from a checkpoint, with what is known about it. */
 export interface LoadedModel {
@@ -49,14 +49,8 @@ export async function loadModel(path: string, variant?: NinVariant): Promise<Loa
   if (known?.variant !== undefined && variant !== undefined && known.variant !== variant) {
     throw new Error(`${path}: holds a '${known.variant}' NiN, not '${variant}'`);
   }
-  const chosen = known?.variant ?? (variant as NinVariant);
-  const architecture = ninArchitecture(chosen, known?.widths);
-  const info: ModelInfo = {
-    variant: chosen,
-    widths: ninWidths(architecture),
-    numClasses: known?.numClasses ?? 10,
-    inputSize: known?.inputSize ?? architecture.inputSize,
-  };
+  const { variant: _, ...overrides } = known ?? {};
+  const info = modelInfo(known?.variant ?? (variant as NinVariant), overrides);
   const model = buildModel(info);
   await loadInto(path, model, undefined, info);
   return { model, info };

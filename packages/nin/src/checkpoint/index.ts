@@ -8,4 +8,4 @@ export {
   type LoadedModel,
   type LoadedRun,
 } from './files.js';
-export { decodeModelInfo, decodeRunInfo, encodeRunInfo, type ModelInfo, type RunInfo, type RunSettings } from './run_info.js';
+export { decodeModelInfo, decodeRunInfo, encodeRunInfo, modelInfo, type ModelInfo, type RunInfo, type RunSettings } from './run_info.js';

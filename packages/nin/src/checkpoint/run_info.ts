@@ -3,8 +3,8 @@
  * and progress, as safetensors metadata (string values).
  */
 import type { SafetensorsMetadata } from '@tapegrad/nn';
-import { isNinVariant, type NinVariant, type NinWidths } from '../model/index.js';
-import { isEpochStats, isOptimizerName, isScheduleName, type EpochStats, type OptimizerName, type ScheduleName } from '../train/index.js';
+import { isNinVariant, ninArchitecture, ninWidths, type NinVariant, type NinWidths } from '../model/index.js';
+import { INIT_NAMES, isEpochStats, isOptimizerName, isScheduleName, type EpochStats, type InitName, type OptimizerName, type ScheduleName } from '../train/index.js';
 
 /** The model a checkpoint holds. */
 export interface ModelInfo {
@@ -15,11 +15,27 @@ export interface ModelInfo {
   readonly inputSize: number;
 }
 
+/**
+ * The description of `variant` with what `overrides` gives, else the variant's widths and input
+ * size and 10 classes (Fashion-MNIST).
+ */
+export function modelInfo(variant: NinVariant, overrides: Partial<Omit<ModelInfo, 'variant'>> = {}): ModelInfo {
+  const architecture = ninArchitecture(variant, overrides.widths);
+  return {
+    variant,
+    widths: ninWidths(architecture),
+    numClasses: overrides.numClasses ?? 10,
+    inputSize: overrides.inputSize ?? architecture.inputSize,
+  };
+}
+
 /** The settings of a training run, enough to resume it exactly. */
 export interface RunSettings {
   readonly optimizer: OptimizerName;
   readonly lr: number;
   readonly schedule: ScheduleName;
+  /** How the weights started (`'data'`: rescaled on training images before the first step). */
+  readonly init: InitName;
   readonly batchSize: number;
   readonly seed: number;
   /** Epochs planned (the cosine schedule spans them). */
@@ -75,9 +91,9 @@ function parseJson(source: string, key: string, text: string): unknown {
   }
 }
 
-function positiveInteger(source: string, key: string, value: unknown): number {
+function integerAtLeast(min: number, source: string, key: string, value: unknown): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new Error(`${source}: metadata '${key}' is not a non-negative integer: ${JSON.stringify(value)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) throw new Error(`${source}: metadata '${key}' is not an integer >= ${min}: ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -100,8 +116,8 @@ export function decodeModelInfo(metadata: SafetensorsMetadata, source: string): 
     if (!isWidths(widths)) throw new Error(`${source}: metadata 'widths' must be three positive integers, got ${metadata[KEYS.widths]}`);
     out.widths = widths;
   }
-  if (metadata[KEYS.numClasses] !== undefined) out.numClasses = positiveInteger(source, KEYS.numClasses, metadata[KEYS.numClasses]);
-  if (metadata[KEYS.inputSize] !== undefined) out.inputSize = positiveInteger(source, KEYS.inputSize, metadata[KEYS.inputSize]);
+  if (metadata[KEYS.numClasses] !== undefined) out.numClasses = integerAtLeast(1, source, KEYS.numClasses, metadata[KEYS.numClasses]);
+  if (metadata[KEYS.inputSize] !== undefined) out.inputSize = integerAtLeast(1, source, KEYS.inputSize, metadata[KEYS.inputSize]);
   return out;
 }
 
@@ -110,6 +126,7 @@ function isSettings(value: unknown): value is RunSettings {
   const v = value as Record<string, unknown>;
   const optionalCount = (x: unknown): boolean => x === null || (Number.isSafeInteger(x) && (x as number) > 0);
   return typeof v.optimizer === 'string' && isOptimizerName(v.optimizer) && typeof v.schedule === 'string' && isScheduleName(v.schedule) &&
+    (INIT_NAMES as readonly unknown[]).includes(v.init) &&
     typeof v.lr === 'number' && v.lr > 0 && Number.isSafeInteger(v.batchSize) && (v.batchSize as number) > 0 &&
     Number.isSafeInteger(v.seed) && (v.seed as number) >= 0 && Number.isSafeInteger(v.epochs) && (v.epochs as number) > 0 &&
     optionalCount(v.limitTrain) && optionalCount(v.limitTest);
@@ -134,6 +151,6 @@ export function decodeRunInfo(metadata: SafetensorsMetadata, source: string): Ru
   if (!isSettings(settings)) throw new Error(`${source}: metadata '${KEYS.settings}' is malformed`);
   const history = parseJson(source, KEYS.history, historyText);
   if (!Array.isArray(history) || !history.every(isEpochStats)) throw new Error(`${source}: metadata '${KEYS.history}' is malformed`);
-  const epoch = positiveInteger(source, KEYS.epoch, metadata[KEYS.epoch]);
+  const epoch = integerAtLeast(0, source, KEYS.epoch, metadata[KEYS.epoch]);
   return { model: { variant, widths, numClasses, inputSize }, settings, epoch, history };
 }

@@ -1,6 +1,7 @@
 /**
- * Training progress: a redrawn bar (cli-progress) on a terminal, plain lines at each quarter of an
- * epoch elsewhere (pipes, files, CI), so logs stay readable.
+ * Training progress: a redrawn bar (cli-progress) on a terminal's standard error; elsewhere (pipes,
+ * files, CI) plain lines on standard output at each quarter of an epoch, so logs stay readable
+ * and standard error holds nothing but errors.
  */
 import cliProgress from 'cli-progress';
 import type { StepProgress } from '../train/index.js';
@@ -53,7 +54,7 @@ class LineReporter implements ProgressReporter {
   private nextQuarter = 1;
   private epoch = 0;
 
-  constructor(private readonly err: CliIo['err']) {}
+  constructor(private readonly out: CliIo['out']) {}
 
   update(p: StepProgress): void {
     if (p.phase !== 'train') return;
@@ -64,14 +65,14 @@ class LineReporter implements ProgressReporter {
     // Report when the steps pass 25%, 50% and 75% of the epoch.
     if (this.nextQuarter <= 3 && p.done * 4 >= this.nextQuarter * p.total && p.done < p.total) {
       while (this.nextQuarter <= 3 && p.done * 4 >= this.nextQuarter * p.total) this.nextQuarter++;
-      this.err(`epoch ${p.epoch}: step ${p.done}/${p.total}, ${describe(p)}`);
+      this.out(`epoch ${p.epoch}: step ${p.done}/${p.total}, ${describe(p)}`);
     }
   }
 
   end(): void {}
 }
 
-/** A bar on `io.terminal` when there is one, else plain progress lines on `io.err`. */
+/** A bar on `io.terminal` when there is one, else plain progress lines on `io.out`. */
 export function createProgress(io: CliIo): ProgressReporter {
-  return io.terminal ? new BarReporter(io.terminal) : new LineReporter(io.err);
+  return io.terminal ? new BarReporter(io.terminal) : new LineReporter(io.out);
 }

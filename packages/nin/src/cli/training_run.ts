@@ -8,7 +8,7 @@ import type { Optimizer, OptimizerOptionsJson, Sequential } from '@tapegrad/nn';
 import { buildModel, loadRun, saveRunCheckpoint, type ModelInfo, type RunSettings } from '../checkpoint/index.js';
 import { loadFashionMnistBytes, type ByteImageDataset, type DownloadProgress, type Split } from '../data/index.js';
 import { renderTrainingPlot } from '../plot/index.js';
-import { createOptimizer, createSchedule, formatEpochStats, train, type EpochStats } from '../train/index.js';
+import { createOptimizer, createSchedule, formatEpochStats, initFromDataset, train, type EpochStats } from '../train/index.js';
 import type { CliIo } from './io.js';
 import { createProgress } from './progress.js';
 
@@ -53,7 +53,7 @@ function downloadReporter(io: CliIo): (progress: DownloadProgress) => void {
   return ({ file, receivedBytes, totalBytes }) => {
     if (file !== current) {
       current = file;
-      io.err(`downloading ${file}${totalBytes ? ` (${(totalBytes / 1e6).toFixed(1)} MB)` : ''}`);
+      io.out(`downloading ${file}${totalBytes ? ` (${(totalBytes / 1e6).toFixed(1)} MB)` : ''}`);
     }
   };
 }
@@ -76,8 +76,10 @@ export async function runTraining(run: PreparedRun, outputs: RunOutputs, io: Cli
   const { net, optimizer, model, settings } = run;
   const [trainData, testData] = [await loadSplit('train', outputs.dataDir, settings.limitTrain, io), await loadSplit('test', outputs.dataDir, settings.limitTest, io)];
   io.out(`training ${describeModel(model)} on ${trainData.count} images, testing on ${testData.count}; ` +
-    `${settings.optimizer} lr ${settings.lr} (${settings.schedule}), batch ${settings.batchSize}, seed ${settings.seed}` +
+    `${settings.optimizer} lr ${settings.lr} (${settings.schedule}), batch ${settings.batchSize}, init ${settings.init}, seed ${settings.seed}` +
     (run.epoch > 0 ? `; resuming after epoch ${run.epoch}` : ''));
+  const resize = model.inputSize === trainData.size ? undefined : model.inputSize;
+  if (run.epoch === 0 && settings.init === 'data') initFromDataset(net, trainData, { seed: settings.seed, resize });
   const progress = createProgress(io);
   const history = [...run.history];
   try {
@@ -90,7 +92,7 @@ export async function runTraining(run: PreparedRun, outputs: RunOutputs, io: Cli
       startEpoch: run.epoch,
       batchSize: settings.batchSize,
       seed: settings.seed,
-      resize: model.inputSize === trainData.size ? undefined : model.inputSize,
+      resize,
       lrSchedule: createSchedule(settings.schedule, settings.lr, settings.epochs),
       onProgress: (p) => progress.update(p),
       onEpoch: async (stats) => {

@@ -12,4 +12,7 @@ export {
   type NinVariant,
   type NinWidths,
 } from './variants.js';
+export { initFromData } from './data_init.js';
+export { convMacs } from './macs.js';
+export { inEvalMode } from './eval_mode.js';
 export { formatLayerShapes, layerShapes, type LayerShape } from './summary.js';

@@ -1,6 +1,7 @@
 /** Each top-level layer's output shape, as the chapter prints them for a one-image input. */
 import { formatShape, noGrad, tidy, zeros } from '@tapegrad/core';
 import type { Sequential } from '@tapegrad/nn';
+import { inEvalMode } from './eval_mode.js';
 
 /** One top-level layer and the shape it outputs. */
 export interface LayerShape {
@@ -16,20 +17,14 @@ export interface LayerShape {
  * @throws the first layer's error when the input does not fit (e.g. too small for a kernel)
  */
 export function layerShapes(net: Sequential, inputShape: readonly number[]): LayerShape[] {
-  const wasTraining = net.training;
   const shapes: LayerShape[] = [];
-  net.eval();
-  try {
-    noGrad(() => tidy(() => {
-      let x = zeros(inputShape);
-      for (const [name, layer] of net.namedChildren()) {
-        x = layer.forward(x);
-        shapes.push({ name, shape: [...x.shape] });
-      }
-    }));
-  } finally {
-    net.train(wasTraining);
-  }
+  inEvalMode(net, () => noGrad(() => tidy(() => {
+    let x = zeros(inputShape);
+    for (const [name, layer] of net.namedChildren()) {
+      x = layer.forward(x);
+      shapes.push({ name, shape: [...x.shape] });
+    }
+  })));
   return shapes;
 }
 

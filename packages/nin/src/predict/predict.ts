@@ -2,6 +2,7 @@
 import { noGrad, softmax, tensor, tidy } from '@tapegrad/core';
 import type { Module } from '@tapegrad/nn';
 import { FASHION_MNIST_CLASSES, resizeGrayBilinear, scaleToUnitInto } from '../data/index.js';
+import { inEvalMode } from '../model/index.js';
 import type { GrayImage } from './gray_image.js';
 
 /** The model's verdict on one image (the `--json` record of `nin predict`). */
@@ -45,41 +46,35 @@ function argmaxFirst(values: ArrayLike<number>): number {
  * Classifies `images` with `model` (in evaluation mode, without recording), `batchSize` at a
  * time, each preprocessed to `inputSize x inputSize`. Predictions come in input order.
  */
-export async function predictImages(model: Module, images: readonly GrayImage[], inputSize: number, batchSize = 64): Promise<Prediction[]> {
-  const wasTraining = model.training;
-  model.eval();
-  const out: Prediction[] = [];
+export function predictImages(model: Module, images: readonly GrayImage[], inputSize: number, batchSize = 64): Promise<Prediction[]> {
+  return inEvalMode(model, async () => {
+    const out: Prediction[] = [];
+    for (let start = 0; start < images.length; start += batchSize) out.push(...(await predictBatch(model, images.slice(start, start + batchSize), inputSize)));
+    return out;
+  });
+}
+
+async function predictBatch(model: Module, group: readonly GrayImage[], inputSize: number): Promise<Prediction[]> {
+  const plane = inputSize * inputSize;
+  const input = new Float32Array(group.length * plane);
+  group.forEach((image, i) => preprocessInto(image, inputSize, input, i * plane));
+  const [logitsT, probsT] = noGrad(() => tidy(() => {
+    const logits = model.forward(tensor(input, [group.length, 1, inputSize, inputSize]));
+    return [logits, softmax(logits, 1)];
+  }));
+  const classes = logitsT.shape[1];
   try {
-    for (let start = 0; start < images.length; start += batchSize) {
-      const group = images.slice(start, start + batchSize);
-      const plane = inputSize * inputSize;
-      const input = new Float32Array(group.length * plane);
-      group.forEach((image, i) => preprocessInto(image, inputSize, input, i * plane));
-      const [logitsT, probsT] = noGrad(() => tidy(() => {
-        const logits = model.forward(tensor(input, [group.length, 1, inputSize, inputSize]));
-        return [logits, softmax(logits, 1)];
-      }));
-      const [logits, probs] = await Promise.all([logitsT.data(), probsT.data()]);
-      logitsT.dispose();
-      probsT.dispose();
-      const classes = logitsT.shape[1];
-      group.forEach((image, i) => {
-        const row = Array.from(logits.subarray(i * classes, (i + 1) * classes));
-        const label = argmaxFirst(row);
-        out.push({
-          source: image.source,
-          index: image.index,
-          logits: row,
-          probabilities: Array.from(probs.subarray(i * classes, (i + 1) * classes)),
-          label,
-          className: className(label, classes),
-        });
-      });
-    }
+    const [logits, probs] = await Promise.all([logitsT.data(), probsT.data()]);
+    return group.map((image, i) => {
+      const row = Array.from(logits.subarray(i * classes, (i + 1) * classes));
+      const label = argmaxFirst(row);
+      const probabilities = Array.from(probs.subarray(i * classes, (i + 1) * classes));
+      return { source: image.source, index: image.index, logits: row, probabilities, label, className: className(label, classes) };
+    });
   } finally {
-    model.train(wasTraining);
+    logitsT.dispose();
+    probsT.dispose();
   }
-  return out;
 }
 
 /** `shirt.png: Shirt 0.912, T-shirt/top 0.051, Pullover 0.020` (the `k` most probable classes). */

@@ -2,6 +2,7 @@
 import { getBackend } from '@tapegrad/core';
 import type { Module } from '@tapegrad/nn';
 import { batches, type ImageDataset } from '../data/index.js';
+import { inEvalMode } from '../model/index.js';
 import { evalBatch } from './step.js';
 import { EpochTally } from './tally.js';
 
@@ -24,19 +25,15 @@ export function readInterval(): number {
  * The fraction of `dataset` that `model` classifies right (first maximal logit equals the label),
  * in evaluation mode (dropout off) and without recording. Restores the model's mode afterwards.
  */
-export async function evaluateAccuracy(model: Module, dataset: ImageDataset, options: EvaluateOptions = {}): Promise<number> {
-  const wasTraining = model.training;
-  model.eval();
-  const tally = new EpochTally(0, readInterval());
-  try {
+export function evaluateAccuracy(model: Module, dataset: ImageDataset, options: EvaluateOptions = {}): Promise<number> {
+  return inEvalMode(model, async () => {
+    const tally = new EpochTally(0, readInterval());
     for (const batch of batches(dataset, { batchSize: options.batchSize ?? 256, resize: options.resize })) {
       await tally.add(evalBatch(model, batch));
       options.onProgress?.(tally.examples, dataset.count);
     }
     await tally.flush();
     options.onProgress?.(tally.examples, dataset.count);
-  } finally {
-    model.train(wasTraining);
-  }
-  return tally.accuracy;
+    return tally.accuracy;
+  });
 }

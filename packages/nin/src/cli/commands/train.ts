@@ -1,7 +1,7 @@
 /** `nin train`: train a NiN on Fashion-MNIST, like the chapter's `train_ch5`. */
-import type { ModelInfo, RunSettings } from '../../checkpoint/index.js';
-import { ninArchitecture, ninWidths, NIN_VARIANTS, type NinWidths } from '../../model/index.js';
-import { OPTIMIZER_NAMES, SCHEDULE_NAMES, TRAINING_DEFAULTS } from '../../train/index.js';
+import { modelInfo, type ModelInfo, type RunSettings } from '../../checkpoint/index.js';
+import { NIN_VARIANTS, type NinWidths } from '../../model/index.js';
+import { INIT_NAMES, OPTIMIZER_NAMES, SCHEDULE_NAMES, TRAINING_DEFAULTS } from '../../train/index.js';
 import { choiceOption, givenOptions, integerOption, parseCommandLine, positiveNumberOption, stringOption, type OptionValues } from '../args.js';
 import { BACKEND_OPTION, useBackendOption } from '../backend.js';
 import type { Command } from '../command.js';
@@ -18,6 +18,7 @@ const OPTIONS = {
   lr: { type: 'string' },
   optimizer: { type: 'string' },
   schedule: { type: 'string' },
+  init: { type: 'string' },
   resize: { type: 'string' },
   'limit-train': { type: 'string' },
   'limit-test': { type: 'string' },
@@ -29,7 +30,7 @@ const OPTIONS = {
 } as const;
 
 /** What a checkpoint fixes: these cannot be given with --resume. */
-const FIXED_BY_CHECKPOINT = ['variant', 'widths', 'batch-size', 'lr', 'optimizer', 'schedule', 'resize', 'limit-train', 'limit-test', 'seed'];
+const FIXED_BY_CHECKPOINT = ['variant', 'widths', 'batch-size', 'lr', 'optimizer', 'schedule', 'init', 'resize', 'limit-train', 'limit-test', 'seed'];
 
 function parseWidths(text: string | undefined): NinWidths | undefined {
   if (text === undefined) return undefined;
@@ -37,24 +38,20 @@ function parseWidths(text: string | undefined): NinWidths | undefined {
   if (parts.length !== 3 || !parts.every((p) => /^\d+$/.test(p) && Number(p) > 0)) {
     throw new UsageError(`--widths must be three positive integers like 16,32,64, got '${text}'`);
   }
-  return parts.map(Number) as unknown as NinWidths;
+  const [a, b, c] = parts.map(Number);
+  return [a, b, c];
 }
 
 /** The model and settings of a new run, from the options and the variant's defaults. */
 function freshSpec(values: OptionValues): { model: ModelInfo; settings: RunSettings } {
   const variant = choiceOption(values, 'variant', NIN_VARIANTS, 'small');
   const defaults = TRAINING_DEFAULTS[variant];
-  const architecture = ninArchitecture(variant, parseWidths(stringOption(values, 'widths')));
-  const model: ModelInfo = {
-    variant,
-    widths: ninWidths(architecture),
-    numClasses: 10,
-    inputSize: integerOption(values, 'resize', architecture.inputSize),
-  };
+  const model = modelInfo(variant, { widths: parseWidths(stringOption(values, 'widths')), inputSize: integerOption(values, 'resize', undefined) });
   const settings: RunSettings = {
     optimizer: choiceOption(values, 'optimizer', OPTIMIZER_NAMES, defaults.optimizer),
     lr: positiveNumberOption(values, 'lr', defaults.lr),
     schedule: choiceOption(values, 'schedule', SCHEDULE_NAMES, defaults.schedule),
+    init: choiceOption(values, 'init', INIT_NAMES, defaults.init),
     batchSize: integerOption(values, 'batch-size', defaults.batchSize),
     seed: integerOption(values, 'seed', 0, 0),
     epochs: integerOption(values, 'epochs', defaults.epochs),
@@ -68,7 +65,8 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'train a NiN on Fashion-MNIST (one line per epoch)',
   help: `Usage: nin train [--variant small|d2l] [--epochs N] [--batch-size N] [--lr X]
-                 [--optimizer adam|sgd] [--schedule constant|cosine] [--widths A,B,C]
+                 [--optimizer adam|sgd] [--schedule constant|cosine] [--init model|data]
+                 [--widths A,B,C]
                  [--resize N] [--limit-train N] [--limit-test N] [--seed N] [--data DIR]
                  [--save FILE.safetensors] [--resume FILE.safetensors] [--plot FILE.svg]
                  [--backend cpu|gpujs]
@@ -78,9 +76,13 @@ Trains on the Fashion-MNIST training images and tests on the test images after e
 (loss: mean per example; train acc: over the epoch, in training mode; test acc: eval mode).
 Defaults: small: ${describeDefaults('small')}.
           d2l:   ${describeDefaults('d2l')} (the chapter's).
+--schedule cosine warms up over the first fifth of epoch 1, then decays to 0 at the last epoch.
+--init data rescales every convolution on 256 training images before the first step, so each
+channel starts with zero mean and unit variance (keeps the classifier block's channels alive).
 --epochs is the last epoch to train. --save writes a checkpoint after every epoch (weights,
-optimizer state, settings, history); --resume continues one to --epochs (default: as planned),
-with the settings it holds, to the same result as an uninterrupted run on the same backend.
+optimizer state, settings, history); --resume continues one to --epochs (default: as planned,
+a new value stretches the cosine schedule) with the settings it holds, to the same result as an
+uninterrupted run on the same backend.
 --plot writes the loss and accuracy curves as SVG. The data is looked for in --data DIR,
 $TAPEGRAD_DATA/fashion-mnist, ~/.cache/tapegrad/fashion-mnist, /usr/share/datasets/fashion-mnist,
 then downloaded into the cache.`,
@@ -108,5 +110,5 @@ then downloaded into the cache.`,
 
 function describeDefaults(variant: 'small' | 'd2l'): string {
   const d = TRAINING_DEFAULTS[variant];
-  return `${d.epochs} epochs, batch ${d.batchSize}, ${d.optimizer} lr ${d.lr} (${d.schedule})`;
+  return `${d.epochs} epochs, batch ${d.batchSize}, ${d.optimizer} lr ${d.lr}, ${d.schedule}, init ${d.init}`;
 }

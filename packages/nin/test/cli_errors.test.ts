@@ -1,0 +1,117 @@
+/** Every bad input gives exit code 1 and exactly one line `nin: ...` on stderr, never a stack trace. */
+import '@tapegrad/backend-cpu';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manualSeed } from '@tapegrad/core';
+import { Adam, saveSafetensors } from '@tapegrad/nn';
+import { nin as buildNin, saveRunCheckpoint, type RunInfo } from '@tapegrad/nin';
+import { CLI_JS, nin, ninProcess, type CliResult } from './cli_helpers.js';
+import { DATA_ROOT } from './fixtures.js';
+
+const RUN: RunInfo = {
+  model: { variant: 'small', widths: [4, 4, 4], numClasses: 10, inputSize: 28 },
+  settings: { optimizer: 'adam', lr: 0.003, schedule: 'cosine', init: 'data', batchSize: 50, seed: 0, epochs: 2, limitTrain: 200, limitTest: 100 },
+  epoch: 1,
+  history: [{ epoch: 1, loss: 2, trainAcc: 0.2, testAcc: 0.2, seconds: 1 }],
+};
+
+function expectOneLineError(result: CliResult, pattern: RegExp): void {
+  expect(result.code).toBe(1);
+  expect(result.stderr).toHaveLength(1);
+  expect(result.stderr[0]).toMatch(/^nin: /);
+  expect(result.stderr[0]).toMatch(pattern);
+  expect(result.stderr[0]).not.toMatch(/\n|\s at \S+ \(/);
+}
+
+describe('nin bad input', () => {
+  let dir: string;
+  const path = (name: string): string => join(dir, name);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nin-cli-'));
+    manualSeed(0);
+    const model = buildNin({ variant: 'small', widths: [4, 4, 4] });
+    await saveRunCheckpoint(path('run.safetensors'), model, new Adam(model.parameters()), RUN);
+    await saveSafetensors(path('plain.safetensors'), buildNin({ variant: 'small' }).stateDict());
+    await writeFile(path('corrupt.safetensors'), Buffer.from('\x10\x00\x00\x00\x00\x00\x00\x00{"a": broken}   '));
+    await writeFile(path('notes.png'), 'just some text');
+    await writeFile(path('broken.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('IHDR garbage')]));
+    const image = new PNG({ width: 28, height: 28 });
+    image.data.fill(255);
+    await writeFile(path('white.png'), PNG.sync.write(image));
+    await mkdir(path('folder.safetensors'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('no command', async () => expectOneLineError(await nin(), /missing command/));
+  it('unknown command', async () => expectOneLineError(await nin('fit'), /unknown command 'fit'/));
+  it('unknown flag', async () => expectOneLineError(await nin('train', '--foo', '1'), /train: unknown option '--foo'/));
+  it('unknown backend', async () => expectOneLineError(await nin('summary', '--backend', 'tpu'), /unknown backend 'tpu' \(expected cpu or gpujs\)/));
+  it('option without its value', async () => expectOneLineError(await nin('train', '--epochs'), /option '--epochs' needs a value/));
+  it('malformed number', async () => expectOneLineError(await nin('train', '--epochs', 'two'), /--epochs must be an integer >= 1, got 'two'/));
+  it('zero batch size', async () => expectOneLineError(await nin('train', '--batch-size', '0'), /--batch-size must be an integer >= 1/));
+  it('negative learning rate', async () => expectOneLineError(await nin('train', '--lr=-1'), /--lr must be a positive number/));
+  it('unknown variant', async () => expectOneLineError(await nin('summary', '--variant', 'huge'), /--variant must be 'd2l' or 'small', got 'huge'/));
+  it('input too small for the network', async () => expectOneLineError(await nin('summary', '--input', '20'), /kernel .* larger than the padded input/));
+  it('stray argument', async () => expectOneLineError(await nin('summary', 'extra'), /unexpected argument 'extra'/));
+  it('eval without weights', async () => expectOneLineError(await nin('eval'), /--weights FILE is required/));
+  it('missing checkpoint', async () => expectOneLineError(await nin('eval', '--weights', path('nope.safetensors')), /nope\.safetensors: no such file/));
+  it('corrupt checkpoint', async () => expectOneLineError(await nin('eval', '--weights', path('corrupt.safetensors')), /corrupt\.safetensors/));
+  it('file without metadata and no --variant', async () => {
+    expectOneLineError(await nin('predict', '--weights', path('plain.safetensors'), path('white.png')), /no 'variant' metadata.*--variant/);
+  });
+  it('checkpoint of the wrong shapes', async () => {
+    expectOneLineError(await nin('predict', '--weights', path('plain.safetensors'), '--variant', 'd2l', path('white.png')), /does not fit the d2l NiN.*size mismatch/);
+  });
+  it('checkpoint of another variant than --variant', async () => {
+    expectOneLineError(await nin('predict', '--weights', path('run.safetensors'), '--variant', 'd2l', path('white.png')), /holds a 'small' NiN, not 'd2l'/);
+  });
+  it('image that is not an image', async () => {
+    expectOneLineError(await nin('predict', '--weights', path('run.safetensors'), path('notes.png')), /notes\.png: not an image/);
+  });
+  it('corrupt PNG', async () => {
+    expectOneLineError(await nin('predict', '--weights', path('run.safetensors'), path('broken.png')), /broken\.png: corrupt PNG image/);
+  });
+  it('missing image', async () => {
+    expectOneLineError(await nin('predict', '--weights', path('run.safetensors'), path('gone.png')), /gone\.png: no such file/);
+  });
+  it('IDX label file given as images', async () => {
+    const labels = join(DATA_ROOT, 'fashion-mnist', 't10k-labels-idx1-ubyte.gz');
+    expectOneLineError(await nin('predict', '--weights', path('run.safetensors'), labels), /is an IDX label file, not images/);
+  });
+  it('predict without images', async () => expectOneLineError(await nin('predict', '--weights', path('run.safetensors')), /no images given/));
+  it('resume from a file that is not a training checkpoint', async () => {
+    expectOneLineError(await nin('train', '--resume', path('plain.safetensors')), /cannot be resumed/);
+  });
+  it('resume with a setting the checkpoint fixes', async () => {
+    expectOneLineError(await nin('train', '--resume', path('run.safetensors'), '--lr', '0.1'), /--lr cannot be changed when resuming/);
+  });
+  it('resume past the planned epochs without --epochs', async () => {
+    expectOneLineError(await nin('train', '--resume', path('run.safetensors'), '--epochs', '1'), /already trained 1 epochs; pass --epochs N with N > 1/);
+  });
+  it('save over a directory', async () => {
+    expectOneLineError(await nin('train', '--save', path('folder.safetensors')), /folder\.safetensors: is a directory/);
+  });
+  it('plot to a file that is not SVG', async () => expectOneLineError(await nin('train', '--plot', path('curves.png')), /must end in \.svg/));
+  it('diverging training names the epoch and step', async () => {
+    const result = await nin('train', '--widths', '4,4,4', '--limit-train', '256', '--limit-test', '64', '--batch-size', '64',
+      '--optimizer', 'sgd', '--lr', '1e30', '--init', 'model', '--schedule', 'constant');
+    expectOneLineError(result, /training diverged: loss is (NaN|Infinity|-Infinity) at epoch 1, step [2-4]/);
+  });
+
+  describe('as a child process', () => {
+    it('is built (npx tsc -b)', () => {
+      expect(existsSync(CLI_JS), `${CLI_JS} is missing: run npx tsc -b first`).toBe(true);
+    });
+    it('unknown flag', async () => expectOneLineError(await ninProcess('eval', '--wieghts', 'x'), /eval: unknown option '--wieghts'/));
+    it('missing checkpoint', async () => expectOneLineError(await ninProcess('predict', '--weights', path('nope.safetensors'), path('white.png')), /no such file/));
+    it('corrupt PNG', async () => expectOneLineError(await ninProcess('predict', '--weights', path('run.safetensors'), path('broken.png')), /corrupt PNG image/));
+  });
+});

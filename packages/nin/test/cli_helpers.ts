@@ -1,0 +1,36 @@
+/** Running `nin` in-process and as a child process, for the CLI tests. */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { main, memoryIo } from '@tapegrad/nin';
+import { DATA_ROOT } from './fixtures.js';
+
+/** What a run of `nin` printed and returned. */
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string[];
+  readonly stderr: string[];
+}
+
+/** The environment the tests give `nin`: the shared data, nothing else. */
+export const TEST_ENV = { TAPEGRAD_DATA: DATA_ROOT, HOME: '/nonexistent-home' };
+
+/** Runs `main(argv)` in this process with recorded output. */
+export async function nin(...argv: string[]): Promise<CliResult> {
+  const io = memoryIo(TEST_ENV);
+  const code = await main(argv, io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+/** The built executable (`npx tsc -b` writes it). */
+export const CLI_JS = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+/** Runs `node dist/cli.js argv` as a child process. */
+export function ninProcess(...argv: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI_JS, ...argv], { env: { ...process.env, ...TEST_ENV, NIN_DEBUG: '' } }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      const lines = (text: string): string[] => text.split('\n').filter((line) => line !== '');
+      resolve({ code, stdout: lines(stdout), stderr: lines(stderr) });
+    });
+  });
+}
