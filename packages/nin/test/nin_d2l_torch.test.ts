@@ -48,7 +48,9 @@ describe('d2l NiN against PyTorch', () => {
       // The chapter's transform: PIL bilinear Resize(224) of the uint8 image, then ToTensor (/255).
       const resized = resizeGrayBilinear({ data: Uint8Array.from(image.pixels28), offset: 0, width: 28, height: 28 }, 224, 224);
       const input = scaleToUnitInto(resized, new Float32Array(224 * 224));
-      const logits = noGrad(() => tidy(() => net.forward(tensor(input, [1, 1, 224, 224])).dataSync()));
+      const output = noGrad(() => tidy(() => net.forward(tensor(input, [1, 1, 224, 224]))));
+      const logits = output.dataSync();
+      output.dispose();
       expect(logits.length).toBe(10);
       logits.forEach((value, k) => expect(Math.abs(value - image.logits[k]), `image ${image.testIndex}, logit ${k}`).toBeLessThanOrEqual(1e-4));
     }

@@ -27,5 +27,5 @@ export interface TrainingDefaults {
  */
 export const TRAINING_DEFAULTS: Readonly<Record<NinVariant, TrainingDefaults>> = Object.freeze({
   d2l: { epochs: 10, batchSize: 128, optimizer: 'sgd', lr: 0.1, schedule: 'constant', init: 'model' },
-  small: { epochs: 3, batchSize: 64, optimizer: 'adam', lr: 0.003, schedule: 'cosine', init: 'data' },
+  small: { epochs: 2, batchSize: 64, optimizer: 'adam', lr: 0.003, schedule: 'cosine', init: 'data' },
 });

@@ -8,6 +8,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { describeModel, loadSplit } from '../training_run.js';
 
+/** `nin eval --weights FILE [--variant] [--data DIR]`: `test acc 0.xxx`. */
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'test accuracy of a checkpoint on the 10,000 test images',

@@ -7,6 +7,7 @@ import { BACKEND_OPTION, useBackendOption } from '../backend.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
 
+/** `nin predict --weights FILE [--variant] [--json] [--top K] IMAGE...` */
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'classify PNG or IDX images with a checkpoint',

@@ -4,6 +4,7 @@ import { choiceOption, integerOption, parseCommandLine } from '../args.js';
 import { BACKEND_OPTION, useBackendOption } from '../backend.js';
 import type { Command } from '../command.js';
 
+/** `nin summary [--variant] [--input N]`: `0 output shape: [1, 96, 54, 54]` ... */
 export const summaryCommand: Command = {
   name: 'summary',
   summary: 'print each layer\'s output shape, as the chapter does',

@@ -61,15 +61,15 @@ function freshSpec(values: OptionValues): { model: ModelInfo; settings: RunSetti
   return { model, settings };
 }
 
+/** `nin train [options]`: a fresh or resumed run, one line per epoch. */
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a NiN on Fashion-MNIST (one line per epoch)',
   help: `Usage: nin train [--variant small|d2l] [--epochs N] [--batch-size N] [--lr X]
                  [--optimizer adam|sgd] [--schedule constant|cosine] [--init model|data]
-                 [--widths A,B,C]
-                 [--resize N] [--limit-train N] [--limit-test N] [--seed N] [--data DIR]
-                 [--save FILE.safetensors] [--resume FILE.safetensors] [--plot FILE.svg]
-                 [--backend cpu|gpujs]
+                 [--widths A,B,C] [--resize N] [--limit-train N] [--limit-test N] [--seed N]
+                 [--data DIR] [--save FILE.safetensors] [--resume FILE.safetensors]
+                 [--plot FILE.svg] [--backend cpu|gpujs]
 
 Trains on the Fashion-MNIST training images and tests on the test images after every epoch:
   epoch 1, loss 0.5123, train acc 0.812, test acc 0.845, time 41.2 sec
