@@ -69,11 +69,12 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const PAGE = 65536;
 /** Maximum pages of the shared memory (2 GiB); only what is used is committed. */
 const MAX_PAGES = 32768;
-/** Bytes reserved at address 0 for each worker's control block and call list. */
+/** Bytes reserved at address 0 for the threads' control block and call lists (see `threads.ts`). */
 export const CONTROL_BYTES = 256 * 1024;
-/** Most worker threads the backend starts (so the reserved control region is bounded). */
+/** Most worker threads the backend starts. */
 export const MAX_WORKERS = 15;
-const ARENA_BASE = CONTROL_BYTES * MAX_WORKERS;
+/** Storage and scratch start after the control block. */
+const ARENA_BASE = CONTROL_BYTES;
 
 /**
  * Whether the engine has relaxed SIMD's `f32x4.relaxed_madd` (Node 22 and later; Node 20 with
