@@ -51,6 +51,10 @@ describe('gpujs mode selection', () => {
     expect(() => createGpuJsBackendSync({ mode: 'headlessgl' })).toThrow(/`gl` package/);
   });
 
+  it.runIf(adapter.headlessGlPackageFound() && !process.env.DISPLAY)('refuses headlessgl when `gl` is installed but has no display, saying what it needs', async () => {
+    await expect(createGpuJsBackend({ mode: 'headlessgl' })).rejects.toThrow(/headlessgl mode: the `gl` package is installed but could not create a WebGL context; it needs a display \(run under xvfb-run\)/);
+  });
+
   it('refuses webgl and webgl2 outside a browser', async () => {
     await expect(createGpuJsBackend({ mode: 'webgl2' })).rejects.toThrow(/webgl2 mode runs only in a browser/);
     await expect(createGpuJsBackend({ mode: 'webgl' })).rejects.toThrow(/webgl mode runs only in a browser/);
