@@ -7,13 +7,11 @@ import { formatShape, type Shape } from './shape.js';
 /** A number, or an `[h, w]` pair. */
 export type Pair = number | readonly [number, number];
 
-/** Geometry of a 2-D convolution over `[N, C, H, W]` input and `[O, C, kH, kW]` filters. */
-export interface Conv2dInfo {
+/** What convolution and pooling share: a sliding window over `[N, C, H, W]` input. */
+export interface WindowGeometry {
   readonly batch: number;
-  readonly inChannels: number;
   readonly inHeight: number;
   readonly inWidth: number;
-  readonly outChannels: number;
   readonly outHeight: number;
   readonly outWidth: number;
   readonly kernelHeight: number;
@@ -23,26 +21,19 @@ export interface Conv2dInfo {
   readonly padTop: number;
   readonly padLeft: number;
   readonly inShape: readonly [number, number, number, number];
-  readonly filterShape: readonly [number, number, number, number];
   readonly outShape: readonly [number, number, number, number];
 }
 
+/** Geometry of a 2-D convolution over `[N, C, H, W]` input and `[O, C, kH, kW]` filters. */
+export interface Conv2dInfo extends WindowGeometry {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly filterShape: readonly [number, number, number, number];
+}
+
 /** Geometry of a 2-D pooling window over `[N, C, H, W]` input. */
-export interface Pool2dInfo {
-  readonly batch: number;
+export interface Pool2dInfo extends WindowGeometry {
   readonly channels: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
-  readonly kernelHeight: number;
-  readonly kernelWidth: number;
-  readonly strideHeight: number;
-  readonly strideWidth: number;
-  readonly padTop: number;
-  readonly padLeft: number;
-  readonly inShape: readonly [number, number, number, number];
-  readonly outShape: readonly [number, number, number, number];
 }
 
 /** Expands a number or `[h, w]` pair, checking each is an integer >= `min`; `where` ends error messages. */
