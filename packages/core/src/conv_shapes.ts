@@ -90,17 +90,39 @@ export function computeConv2dInfo(xShape: Shape, wShape: Shape, stride: Pair, pa
   };
 }
 
+/** A pooling window's kernel, stride and padding, each resolved to an `[h, w]` pair. */
+export interface PoolWindow {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+}
+
+/**
+ * Validates a pooling window independent of any input (pooling layers check it when built):
+ * positive kernel and stride, and padding at most half the kernel, as PyTorch requires.
+ * `where` ends error messages.
+ */
+export function resolvePoolWindow(op: string, kernelSize: Pair, stride: Pair, padding: Pair, where = ''): PoolWindow {
+  const window: PoolWindow = {
+    kernelSize: toPair(op, 'kernelSize', kernelSize, 1, where),
+    stride: toPair(op, 'stride', stride, 1, where),
+    padding: toPair(op, 'padding', padding, 0, where),
+  };
+  if (2 * window.padding[0] > window.kernelSize[0] || 2 * window.padding[1] > window.kernelSize[1]) {
+    throw new Error(`${op}: padding ${formatPairValue(padding)} must be at most half of kernelSize ${formatPairValue(kernelSize)}${where}`);
+  }
+  return window;
+}
+
 /** Validates and resolves the geometry of a pooling window over `x [N, C, H, W]`. */
 export function computePool2dInfo(op: string, xShape: Shape, kernelSize: Pair, stride: Pair, padding: Pair): Pool2dInfo {
   assertNchw(op, 'input', xShape);
   const [batch, channels, inHeight, inWidth] = xShape;
   const where = ` (input ${formatShape(xShape)})`;
-  const [kernelHeight, kernelWidth] = toPair(op, 'kernelSize', kernelSize, 1, where);
-  const [strideHeight, strideWidth] = toPair(op, 'stride', stride, 1, where);
-  const [padTop, padLeft] = toPair(op, 'padding', padding, 0, where);
-  if (2 * padTop > kernelHeight || 2 * padLeft > kernelWidth) {
-    throw new Error(`${op}: padding ${formatPairValue(padding)} must be at most half of kernelSize ${formatPairValue(kernelSize)}${where}`);
-  }
+  const window = resolvePoolWindow(op, kernelSize, stride, padding, where);
+  const [kernelHeight, kernelWidth] = window.kernelSize;
+  const [strideHeight, strideWidth] = window.stride;
+  const [padTop, padLeft] = window.padding;
   const outHeight = outExtent(op, 'height', inHeight, kernelHeight, strideHeight, padTop, xShape);
   const outWidth = outExtent(op, 'width', inWidth, kernelWidth, strideWidth, padLeft, xShape);
   return {

@@ -1,5 +1,5 @@
 /** `MaxPool2d` and `AvgPool2d`: windowed pooling over NCHW input. */
-import { avgPool2d, maxPool2d, toPair, type Pair, type Tensor } from '@tapegrad/core';
+import { avgPool2d, maxPool2d, resolvePoolWindow, type Pair, type Tensor } from '@tapegrad/core';
 import { Module } from '../module.js';
 import { formatPair } from './pair.js';
 
@@ -21,12 +21,10 @@ abstract class Pool2d extends Module {
     const args: Pool2dArgs = stride === undefined || typeof stride === 'number' || Array.isArray(stride)
       ? { stride: stride as Pair | undefined, padding }
       : (stride as Pool2dArgs);
-    this.kernelSize = toPair(op, 'kernelSize', kernelSize, 1);
-    this.stride = toPair(op, 'stride', args.stride ?? kernelSize, 1);
-    this.padding = toPair(op, 'padding', args.padding ?? 0, 0);
-    if (2 * this.padding[0] > this.kernelSize[0] || 2 * this.padding[1] > this.kernelSize[1]) {
-      throw new Error(`${op}: padding ${formatPair(this.padding)} must be at most half of kernelSize ${formatPair(this.kernelSize)}`);
-    }
+    const window = resolvePoolWindow(op, kernelSize, args.stride ?? kernelSize, args.padding ?? 0);
+    this.kernelSize = window.kernelSize;
+    this.stride = window.stride;
+    this.padding = window.padding;
   }
 
   protected override extraRepr(): string {
