@@ -3,7 +3,7 @@
  * thread, works in place), kernels in WebAssembly SIMD and TypeScript.
  */
 import type { Backend, BinaryInfo, Conv2dInfo, DataId, MatmulInfo, Pool2dInfo, ReduceInfo, Shape } from '@tapegrad/core';
-import { sizeOf } from '@tapegrad/core';
+import { sizeOf, StorageLedger } from '@tapegrad/core';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
 import { binaryKernel, unaryKernel } from './kernels/elementwise.js';
 import { matmulKernel } from './kernels/gemm.js';
@@ -13,11 +13,11 @@ import { argmaxInner, maxInner, sumInner } from './kernels/reduce.js';
 import { free, fusedMultiplyAdd, malloc, view } from './wasm/runtime.js';
 import { threadCount } from './wasm/threads.js';
 
+/** A block of the shared memory holding `length` float32 values. */
 interface Storage {
   /** Byte address of the values in the shared memory. */
   readonly at: number;
   readonly length: number;
-  refs: number;
 }
 
 /** Every kernel of the Backend interface, synchronously. */
@@ -28,8 +28,7 @@ export class CpuBackend implements Backend {
   readonly threads = threadCount;
   /** Whether the GEMM uses relaxed SIMD's fused multiply-add (Node 22+, or Node 20 with `--experimental-wasm-relaxed-simd`). */
   readonly fusedMultiplyAdd = fusedMultiplyAdd;
-  private readonly storages = new Map<DataId, Storage>();
-  private bytes = 0;
+  private readonly ledger = new StorageLedger<Storage>('cpu', ({ at, length }) => free(at, length));
 
   /** Allocates `length` floats, lets `kernel` fill them (given their address), and stores them. */
   private run(length: number, kernel: (out: number) => void): DataId {
@@ -40,16 +39,11 @@ export class CpuBackend implements Backend {
       free(at, length);
       throw error;
     }
-    const id: DataId = {};
-    this.storages.set(id, { at, length, refs: 1 });
-    this.bytes += length * 4;
-    return id;
+    return this.ledger.add({ at, length }, length * 4);
   }
 
   private storage(id: DataId): Storage {
-    const storage = this.storages.get(id);
-    if (!storage) throw new Error('cpu backend: storage was freed or belongs to another backend');
-    return storage;
+    return this.ledger.get(id);
   }
 
   /** Byte address of a storage's values. */
@@ -72,32 +66,23 @@ export class CpuBackend implements Backend {
   }
 
   incRef(id: DataId): void {
-    const storage = this.storages.get(id);
-    if (!storage) throw new Error('cpu backend: incRef on freed storage');
-    storage.refs++;
+    this.ledger.incRef(id);
   }
 
   disposeData(id: DataId): void {
-    const storage = this.storages.get(id);
-    if (!storage) return;
-    if (--storage.refs > 0) return;
-    this.storages.delete(id);
-    this.bytes -= storage.length * 4;
-    free(storage.at, storage.length);
+    this.ledger.decRef(id);
   }
 
   numDataIds(): number {
-    return this.storages.size;
+    return this.ledger.count;
   }
 
   numBytes(): number {
-    return this.bytes;
+    return this.ledger.bytes;
   }
 
   dispose(): void {
-    for (const { at, length } of this.storages.values()) free(at, length);
-    this.storages.clear();
-    this.bytes = 0;
+    this.ledger.clear();
   }
 
   neg(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('neg', this.at(x), out, size)); }
