@@ -28,25 +28,35 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 /** Class labels: an `Int32Array`, a number array, or a tensor of class indices. */
 export type Labels = Int32Array | readonly number[] | Tensor;
 
-function labelsAsTensor(labels: Labels, logits: Tensor): Tensor {
-  const [n, classes] = logits.shape;
-  if (!(labels instanceof Int32Array) && !Array.isArray(labels)) {
-    const t = labels as Tensor;
-    t.assertLive('crossEntropy');
-    if (t.rank !== 1 || t.shape[0] !== n) throw new Error(`crossEntropy: labels ${formatShape(t.shape)} must be [${n}] for logits ${formatShape(logits.shape)}`);
-    return t;
-  }
-  const values = labels as ArrayLike<number>;
-  if (values.length !== n) throw new Error(`crossEntropy: ${values.length} labels for logits ${formatShape(logits.shape)} (expected ${n})`);
-  const host = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
+/** Throws unless each label is an integer class index in `[0, classes)`, naming the first that is not. */
+function checkLabels(values: ArrayLike<number>, logits: Tensor): void {
+  const classes = logits.shape[1];
+  for (let i = 0; i < values.length; i++) {
     const label = values[i];
     if (!Number.isInteger(label) || label < 0 || label >= classes) {
       throw new Error(`crossEntropy: label ${label} at index ${i} is not a class index in [0, ${classes}) for logits ${formatShape(logits.shape)}`);
     }
-    host[i] = label;
   }
-  return valuesOn(host, [n], logits.backend);
+}
+
+/**
+ * The labels as a `[N]` tensor on the logits' backend, each checked to be a class index. A tensor
+ * of labels is read to check it (labels are small); on an asynchronous backend, where a synchronous
+ * read is impossible, it is used unchecked.
+ */
+function labelsAsTensor(labels: Labels, logits: Tensor): Tensor {
+  const n = logits.shape[0];
+  if (!(labels instanceof Int32Array) && !Array.isArray(labels)) {
+    const t = labels as Tensor;
+    t.assertLive('crossEntropy');
+    if (t.rank !== 1 || t.shape[0] !== n) throw new Error(`crossEntropy: labels ${formatShape(t.shape)} must be [${n}] for logits ${formatShape(logits.shape)}`);
+    if (!t.backend.isAsync) checkLabels(t.dataSync(), logits);
+    return t;
+  }
+  const values = labels as ArrayLike<number>;
+  if (values.length !== n) throw new Error(`crossEntropy: ${values.length} labels for logits ${formatShape(logits.shape)} (expected ${n})`);
+  checkLabels(values, logits);
+  return valuesOn(Float32Array.from(values), [n], logits.backend);
 }
 
 /** Mean cross-entropy of `logits [N, K]` against class indices, as PyTorch's `F.cross_entropy`. */
