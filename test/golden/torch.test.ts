@@ -110,6 +110,11 @@ describe('PyTorch golden fixtures', () => {
     });
   }
 
+  it('maxPool2d ties reach a 4-wide vector path: tied cases with output rows of 8 or more columns plus a remainder, strides 1 and 2', () => {
+    const wide = fixture<{ cases: PoolCase[] }>('maxpool2d.json').cases.filter((c) => c.name.includes('ties') && c.out.shape[3] >= 9 && c.out.shape[3] % 4 !== 0);
+    expect(wide.map((c) => c.stride[1]).sort()).toEqual([1, 2]);
+  });
+
   for (const [file, op] of [['maxpool2d.json', 'maxPool2d'], ['avgpool2d.json', 'avgPool2d']] as const) {
     for (const c of fixture<{ cases: PoolCase[] }>(file).cases) {
       it(`${op} ${c.name}: out, dx`, () => {
