@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensorsFile } from '@tapegrad/nn';
 import { FASHION_MNIST_CLASSES } from '@tapegrad/nin';
 import { nin, ninProcess } from './cli_helpers.js';
-import { DATA_ROOT } from './fixtures.js';
+import { fashionMnistDir } from './fixtures.js';
 
 const TINY = ['--widths', '4,6,8', '--limit-train', '300', '--limit-test', '100', '--batch-size', '50', '--lr', '0.003'];
 const EPOCH_LINE = /^epoch (\d+), loss \d+\.\d{4}, train acc [01]\.\d{3}, test acc [01]\.\d{3}, time \d+\.\d sec$/;
@@ -59,7 +59,8 @@ describe('nin', () => {
   });
 
   it('trains with a checkpoint and a plot, then evaluates and predicts with it', async () => {
-    const result = await nin('train', ...TINY, '--epochs', '2', '--save', path('tiny.safetensors'), '--plot', path('tiny.svg'));
+    const data = await fashionMnistDir();
+    const result = await nin('train', ...TINY, '--data', data, '--epochs', '2', '--save', path('tiny.safetensors'), '--plot', path('tiny.svg'));
     expect(result.stderr).toEqual([]);
     expect(result.code).toBe(0);
     expect(result.stdout[0]).toMatch(/^training small NiN \(widths 4, 6, 8\), input 28x28 on 300 images, testing on 100/);
@@ -70,7 +71,7 @@ describe('nin', () => {
     expect(metadata['tapegrad.optimizer']).toMatch(/"type":"Adam"/);
     expect(await readFile(path('tiny.svg'), 'utf8')).toMatch(/<svg[^>]*>.*test acc.*<\/svg>/s);
 
-    const evaluated = await nin('eval', '--weights', path('tiny.safetensors'), '--limit-test', '100');
+    const evaluated = await nin('eval', '--weights', path('tiny.safetensors'), '--data', data, '--limit-test', '100');
     expect(evaluated.code).toBe(0);
     expect(evaluated.stdout.at(-1)).toMatch(/^test acc 0\.\d{3}$/);
     // The same model on the same 100 images: the last epoch's test accuracy.
@@ -80,7 +81,7 @@ describe('nin', () => {
     const png = new PNG({ width: 40, height: 30 });
     png.data.fill(128);
     await writeFile(path('gray.png'), PNG.sync.write(png));
-    const idx = join(DATA_ROOT, 'fashion-mnist', 't10k-images-idx3-ubyte.gz');
+    const idx = join(data, 't10k-images-idx3-ubyte.gz');
     const text = await nin('predict', '--weights', path('tiny.safetensors'), '--top', '2', path('gray.png'));
     expect(text.code).toBe(0);
     expect(text.stdout).toHaveLength(1);
@@ -100,10 +101,10 @@ describe('nin', () => {
   });
 
   it('resumes to the same weights and lines as an uninterrupted run', async () => {
-    const common = [...TINY, '--schedule', 'constant', '--seed', '3'];
+    const common = [...TINY, '--data', await fashionMnistDir(), '--schedule', 'constant', '--seed', '3'];
     const straight = await nin('train', ...common, '--epochs', '2', '--save', path('straight.safetensors'));
     const first = await nin('train', ...common, '--epochs', '1', '--save', path('part.safetensors'));
-    const rest = await nin('train', '--resume', path('part.safetensors'), '--epochs', '2', '--save', path('resumed.safetensors'));
+    const rest = await nin('train', '--resume', path('part.safetensors'), '--data', await fashionMnistDir(), '--epochs', '2', '--save', path('resumed.safetensors'));
     for (const r of [straight, first, rest]) expect(r.code, r.stderr.join('\n')).toBe(0);
     expect(rest.stdout[0]).toMatch(/resuming after epoch 1$/);
     expect([...epochLines(first.stdout), ...epochLines(rest.stdout)]).toEqual(epochLines(straight.stdout));

@@ -10,7 +10,7 @@ import { manualSeed } from '@tapegrad/core';
 import { Adam, saveSafetensors } from '@tapegrad/nn';
 import { nin as buildNin, saveRunCheckpoint, type RunInfo } from '@tapegrad/nin';
 import { CLI_JS, nin, ninProcess, type CliResult } from './cli_helpers.js';
-import { DATA_ROOT } from './fixtures.js';
+import { fashionMnistDir } from './fixtures.js';
 
 const RUN: RunInfo = {
   model: { variant: 'small', widths: [4, 4, 4], numClasses: 10, inputSize: 28 },
@@ -83,7 +83,7 @@ describe('nin bad input', () => {
     expectOneLineError(await nin('predict', '--weights', path('run.safetensors'), path('gone.png')), /gone\.png: no such file/);
   });
   it('IDX label file given as images', async () => {
-    const labels = join(DATA_ROOT, 'fashion-mnist', 't10k-labels-idx1-ubyte.gz');
+    const labels = join(await fashionMnistDir(), 't10k-labels-idx1-ubyte.gz');
     expectOneLineError(await nin('predict', '--weights', path('run.safetensors'), labels), /is an IDX label file, not images/);
   });
   it('predict without images', async () => expectOneLineError(await nin('predict', '--weights', path('run.safetensors')), /no images given/));
@@ -101,7 +101,7 @@ describe('nin bad input', () => {
   });
   it('plot to a file that is not SVG', async () => expectOneLineError(await nin('train', '--plot', path('curves.png')), /must end in \.svg/));
   it('diverging training names the epoch and step', async () => {
-    const result = await nin('train', '--widths', '4,4,4', '--limit-train', '256', '--limit-test', '64', '--batch-size', '64',
+    const result = await nin('train', '--data', await fashionMnistDir(), '--widths', '4,4,4', '--limit-train', '256', '--limit-test', '64', '--batch-size', '64',
       '--optimizer', 'sgd', '--lr', '1e30', '--init', 'model', '--schedule', 'constant');
     expectOneLineError(result, /training diverged: loss is (NaN|Infinity|-Infinity) at epoch 1, step [2-4]/);
   });

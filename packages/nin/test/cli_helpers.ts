@@ -2,7 +2,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main, memoryIo } from '@tapegrad/nin';
-import { DATA_ROOT } from './fixtures.js';
 
 /** What a run of `nin` printed and returned. */
 export interface CliResult {
@@ -11,8 +10,11 @@ export interface CliResult {
   readonly stderr: string[];
 }
 
-/** The environment the tests give `nin`: the shared data, nothing else. */
-export const TEST_ENV = { TAPEGRAD_DATA: DATA_ROOT, HOME: '/nonexistent-home' };
+/**
+ * The environment the tests give `nin`: no data root and a home without a cache, so a test that
+ * needs the data passes `--data` (from `fashionMnistDir()`) and no test reaches for a download.
+ */
+export const TEST_ENV = { TAPEGRAD_DATA: '', HOME: '/nonexistent-home' };
 
 /** Runs `main(argv)` in this process with recorded output. */
 export async function nin(...argv: string[]): Promise<CliResult> {

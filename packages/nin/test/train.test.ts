@@ -22,17 +22,18 @@ import {
   type ModelInfo,
   type RunSettings,
 } from '@tapegrad/nin';
-import { DATA_ROOT } from './fixtures.js';
+import { fashionMnistDir } from './fixtures.js';
 
 const withoutTime = (history: readonly EpochStats[]): Omit<EpochStats, 'seconds'>[] => history.map(({ seconds: _, ...rest }) => rest);
 
-describe('train', () => {
+describe('train on Fashion-MNIST', () => {
   let trainData: ByteImageDataset;
   let testData: ByteImageDataset;
 
   beforeAll(async () => {
-    trainData = await loadFashionMnistBytes({ split: 'train', dir: DATA_ROOT, limit: 6000, download: false });
-    testData = await loadFashionMnistBytes({ split: 'test', dir: DATA_ROOT, limit: 2000, download: false });
+    const dir = await fashionMnistDir();
+    trainData = await loadFashionMnistBytes({ split: 'train', dir, limit: 6000, download: false });
+    testData = await loadFashionMnistBytes({ split: 'test', dir, limit: 2000, download: false });
   });
 
   it('reaches 0.70 test accuracy in a seeded 300-step run of small on 6,000 images', async () => {
@@ -106,6 +107,9 @@ describe('train', () => {
     expect(counts[2]).toBe(counts[0]);
   });
 
+});
+
+describe('train on made-up data', () => {
   it('stops at a non-finite loss, naming the epoch and step', async () => {
     const images = new Float32Array(40 * 784).fill(0.5);
     images[15 * 784 + 3] = Number.NaN;

@@ -3,10 +3,10 @@ import { FASHION_MNIST_CLASSES } from '../../src/data/classes.js';
 import { loadFashionMnistArrays, loadFashionMnistBytes } from '../../src/data/fashion_mnist.js';
 import { resizeImages } from '../../src/data/resize.js';
 import { toFloatImages } from '../../src/data/to_float.js';
-import { DATA_ROOT, FASHION_DIR } from './helpers.js';
+import { FASHION_DIR } from './helpers.js';
 
 /** Look-up options that find the real files through `--data` and nothing else. */
-const only = { dir: DATA_ROOT, env: {}, home: '/nonexistent', systemDir: '/nonexistent', download: false } as const;
+const only = { dir: FASHION_DIR, env: {}, home: '/nonexistent', systemDir: '/nonexistent', download: false } as const;
 
 describe('loadFashionMnistArrays', () => {
   it('loads the 60,000 training images in [0, 1]: mean 0.2860, 6,000 per class, labels 9,0,0,3,...', async () => {
@@ -37,7 +37,7 @@ describe('loadFashionMnistArrays', () => {
     const bytes = await loadFashionMnistBytes({ ...only, split: 'test', limit: 6 });
     expect(bytes).toMatchObject({ count: 6, size: 28 });
     expect(bytes.pixels.length).toBe(6 * 784);
-    const resized = await loadFashionMnistArrays({ ...only, dir: FASHION_DIR, split: 'test', limit: 6, resize: 64 });
+    const resized = await loadFashionMnistArrays({ ...only, split: 'test', limit: 6, resize: 64 });
     expect(resized).toMatchObject({ count: 6, size: 64 });
     expect(resized.images).toEqual(toFloatImages(resizeImages(bytes.pixels, 6, 28, 64), 6, 64));
     expect(Array.from(resized.labels)).toEqual(Array.from(bytes.labels));

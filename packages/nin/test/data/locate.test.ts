@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_FILE_NAMES } from '../../src/data/files.js';
 import { fashionMnistCacheDir, locateFashionMnist, type LocateOptions } from '../../src/data/locate.js';
-import { rm, serveFiles, tempDir } from './helpers.js';
+import { rm, serveFiles, tempDir } from './tools.js';
 
 /** Fills `dir` with four placeholder files named as the canonical ones (look-up does not parse). */
 async function fill(dir: string, names: readonly string[] = FASHION_MNIST_FILE_NAMES): Promise<string> {
