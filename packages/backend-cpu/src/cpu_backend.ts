@@ -2,10 +2,10 @@
  * The CPU backend: storage in the kernels' shared WebAssembly memory (so every kernel, on any
  * thread, works in place), kernels in WebAssembly SIMD and TypeScript.
  */
-import type { Backend, BinaryInfo, Conv2dInfo, DataId, MatmulInfo, Pool2dInfo, ReduceInfo, Shape } from '@tapegrad/core';
+import type { Activation, Backend, BinaryInfo, Conv2dInfo, DataId, MatmulInfo, Pool2dInfo, ReduceInfo, Shape } from '@tapegrad/core';
 import { sizeOf, StorageLedger } from '@tapegrad/core';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
-import { binaryKernel, unaryKernel } from './kernels/elementwise.js';
+import { binaryKernel, reluBackpropKernel, unaryKernel } from './kernels/elementwise.js';
 import { matmulKernel } from './kernels/gemm.js';
 import { oneHotKernel, transposeKernel } from './kernels/layout.js';
 import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropKernel, maxPool2dKernel } from './kernels/pool.js';
@@ -93,6 +93,7 @@ export class CpuBackend implements Backend {
   sigmoid(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('sigmoid', this.at(x), out, size)); }
   tanh(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('tanh', this.at(x), out, size)); }
   step(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('step', this.at(x), out, size)); }
+  reluBackprop(dy: DataId, y: DataId, size: number): DataId { return this.run(size, (out) => reluBackpropKernel(this.at(dy), this.at(y), out, size)); }
 
   private binary(op: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'greater', a: DataId, b: DataId, info: BinaryInfo): DataId {
     const sa = this.storage(a);
@@ -116,8 +117,8 @@ export class CpuBackend implements Backend {
   matmul(a: DataId, b: DataId, info: MatmulInfo): DataId { return this.run(info.batch * info.m * info.n, (out) => matmulKernel(this.at(a), this.at(b), out, info)); }
   oneHot(indices: DataId, n: number, depth: number): DataId { return this.run(n * depth, (out) => oneHotKernel(this.at(indices), out, n, depth)); }
 
-  conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo): DataId {
-    return this.run(sizeOf(info.outShape), (out) => conv2dKernel(this.at(x), this.at(filter), bias ? this.at(bias) : 0, out, info));
+  conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo, activation: Activation): DataId {
+    return this.run(sizeOf(info.outShape), (out) => conv2dKernel(this.at(x), this.at(filter), bias ? this.at(bias) : 0, out, info, activation));
   }
   conv2dBackpropInput(dy: DataId, filter: DataId, info: Conv2dInfo): DataId {
     return this.run(sizeOf(info.inShape), (out) => conv2dBackpropInputKernel(this.at(dy), this.at(filter), out, info));

@@ -59,6 +59,15 @@ function expectClose(actual: Float32Array, expected: Float64Array, scale: number
   }
 }
 
+/**
+ * Output extent of a sliding window, written here rather than taken from core (whose
+ * computeConv2dInfo / computePool2dInfo the kernels are checked with): PyTorch's floor-mode
+ * `floor((in + 2 pad - dilation (kernel - 1) - 1) / stride) + 1`, dilation 1.
+ */
+function expectedExtent(inExtent: number, kernel: number, stride: number, pad: number, dilation = 1): number {
+  return Math.floor((inExtent + 2 * pad - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
 /** `C[i, j] = sum_p op(A)[i, p] op(B)[p, j]` in float64. */
 function referenceGemm(m: number, n: number, k: number, a: Float32Array, b: Float32Array, transA: boolean, transB: boolean): Float64Array {
   const c = new Float64Array(m * n);
@@ -120,6 +129,7 @@ function checkGemm(m: number, n: number, k: number, transA: boolean, transB: boo
 function checkConv(shape: [number, number, number, number], outChannels: number, kernel: [number, number], stride: [number, number], padding: [number, number]): void {
   const [n, c, h, w] = shape;
   const info = computeConv2dInfo(shape, [outChannels, c, kernel[0], kernel[1]], stride, padding);
+  expect(info.outShape).toEqual([n, outChannels, expectedExtent(h, kernel[0], stride[0], padding[0]), expectedExtent(w, kernel[1], stride[1], padding[1])]);
   const x = random(n * c * h * w);
   const filter = random(outChannels * c * kernel[0] * kernel[1]);
   const bias = random(outChannels);
@@ -273,6 +283,7 @@ describe('backend kernels on large storage (SIMD, split across threads)', () => 
     it(`max pooling k${kernel} s${stride} p${pad} and its gradient match the definition, ties to the first maximum`, () => {
       const shape = [3, 7, 61, 59] as const;
       const info = computePool2dInfo('maxPool2d', shape, kernel, stride, pad);
+      expect(info.outShape).toEqual([3, 7, expectedExtent(61, kernel, stride, pad), expectedExtent(59, kernel, stride, pad)]);
       const values = random(shape.reduce((p, q) => p * q));
       // Ties in many windows, and a NaN.
       for (let i = 0; i < values.length; i += 7) values[i] = values[i + 1] ?? values[i];
@@ -335,7 +346,7 @@ describe('the fused multiply-add GEMM (relaxed SIMD, in a child process with the
       }
       const info = computeConv2dInfo([2, 5, 11, 9], [7, 5, 3, 3], 1, 1);
       const x = random(2 * 5 * 11 * 9), w = random(7 * 5 * 9);
-      const y = backend.readSync(backend.conv2d(backend.write(x, info.inShape), backend.write(w, info.filterShape), null, info));
+      const y = backend.readSync(backend.conv2d(backend.write(x, info.inShape), backend.write(w, info.filterShape), null, info, 'linear'));
       for (let q = 0; q < 2; q++) for (let o = 0; o < 7; o++) for (let oy = 0; oy < 11; oy++) for (let ox = 0; ox < 9; ox++) {
         let sum = 0, size = 0;
         for (let ch = 0; ch < 5; ch++) for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {

@@ -8,7 +8,7 @@
  * and `read` resolves them.
  */
 import type {
-  Backend, BinaryInfo, BinaryKernel, Conv2dInfo, DataId, MatmulInfo, Pool2dInfo, ReduceInfo, Shape, UnaryKernel,
+  Activation, Backend, BinaryInfo, BinaryKernel, Conv2dInfo, DataId, MatmulInfo, Pool2dInfo, ReduceInfo, Shape, UnaryKernel,
 } from '@tapegrad/core';
 import {
   createGpu, downloadResult, hasNavigatorGpu, isDeviceResult, isHostArray, kernelMode, messageOf, webGpuLikely, webGpuStorageBufferLimit,
@@ -434,6 +434,14 @@ export class GpuJsBackend implements Backend {
   tanh(x: DataId): DataId { return this.unaryOp('tanh', x); }
   step(x: DataId): DataId { return this.unaryOp('step', x); }
 
+  reluBackprop(dy: DataId, y: DataId, size: number): DataId {
+    const mask = this.step(y);
+    const shape = [size];
+    const out = this.mul(dy, mask, { aShape: shape, bShape: shape, outShape: shape });
+    this.disposeData(mask);
+    return out;
+  }
+
   private binaryOp(op: BinaryKernel, a: DataId, b: DataId, info: BinaryInfo): DataId {
     return this.op([a, b], ([ad, bd]) => binary(this.ctx, op, ad, bd, info));
   }
@@ -462,9 +470,13 @@ export class GpuJsBackend implements Backend {
     return this.op([indices], ([id]) => oneHot(this.ctx, id, n, depth));
   }
 
-  conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo): DataId {
+  conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo, activation: Activation): DataId {
     const inputs = bias ? [x, filter, bias] : [x, filter];
-    return this.op(inputs, ([xd, fd, bd]) => conv2d(this.ctx, xd, fd, bd ?? null, info));
+    const linear = this.op(inputs, ([xd, fd, bd]) => conv2d(this.ctx, xd, fd, bd ?? null, info));
+    if (activation === 'linear') return linear;
+    const out = this.relu(linear);
+    this.disposeData(linear);
+    return out;
   }
 
   conv2dBackpropInput(dy: DataId, filter: DataId, info: Conv2dInfo): DataId {

@@ -156,8 +156,9 @@ for (const { mode, limit, async, parallel } of configs) {
     it('conv2d with and without bias', async () => {
       for (const c of convCases) {
         const info = computeConv2dInfo(c.x, c.w, c.stride, c.padding);
-        await check([input(c.x), input(c.w), input([c.w[0]])], (b, [x, w, bias]) => b.conv2d(x, w, bias, info), { atol: 1e-5, rtol: 1e-4 });
-        await check([input(c.x), input(c.w)], (b, [x, w]) => b.conv2d(x, w, null, info), { atol: 1e-5, rtol: 1e-4 });
+        await check([input(c.x), input(c.w), input([c.w[0]])], (b, [x, w, bias]) => b.conv2d(x, w, bias, info, 'linear'), { atol: 1e-5, rtol: 1e-4 });
+        await check([input(c.x), input(c.w)], (b, [x, w]) => b.conv2d(x, w, null, info, 'linear'), { atol: 1e-5, rtol: 1e-4 });
+        await check([input(c.x), input(c.w), input([c.w[0]])], (b, [x, w, bias]) => b.conv2d(x, w, bias, info, 'relu'), { atol: 1e-5, rtol: 1e-4 });
       }
     });
 
@@ -247,7 +248,7 @@ describe('gpujs with a lowered exact-index limit (the paths of tensors over 2^24
       await compareKernel(gpu, cpu, [x, y], (b, [a, c]) => b.add(a, c, { aShape: [3, 5, 6], bShape: [3, 5, 6], outShape: [3, 5, 6] }));
       // One image (75 outputs) is over a part: the output splits at the channel axis.
       const info = computeConv2dInfo([4, 2, 5, 5], [3, 2, 3, 3], 1, 1);
-      await compareKernel(gpu, cpu, [input([4, 2, 5, 5]), input([3, 2, 3, 3]), input([3])], (b, [xi, w, bias]) => b.conv2d(xi, w, bias, info));
+      await compareKernel(gpu, cpu, [input([4, 2, 5, 5]), input([3, 2, 3, 3]), input([3])], (b, [xi, w, bias]) => b.conv2d(xi, w, bias, info, 'linear'));
       await compareKernel(gpu, cpu, [input([...info.outShape]), input([3, 2, 3, 3])], (b, [dy, w]) => b.conv2dBackpropInput(dy, w, info));
       await compareKernel(gpu, cpu, [input([4, 2, 5, 5]), input([...info.outShape])], (b, [xi, dy]) => b.conv2dBackpropFilter(xi, dy, info));
       const pool = computePool2dInfo('maxPool2d', [4, 3, 6, 6], 3, 2, 1);

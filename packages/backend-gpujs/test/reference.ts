@@ -49,6 +49,10 @@ export class ReferenceBackend {
   sigmoid(x: DataId): DataId { return this.map(x, (v) => 1 / (1 + Math.exp(-v))); }
   tanh(x: DataId): DataId { return this.map(x, Math.tanh); }
   step(x: DataId): DataId { return this.map(x, (v) => (v > 0 ? 1 : 0)); }
+  reluBackprop(dy: DataId, y: DataId): DataId {
+    const vy = this.v(y);
+    return this.put(this.v(dy).map((g, i) => (vy[i] <= 0 ? 0 : g)));
+  }
 
   private zip(a: DataId, b: DataId, info: BinaryInfo, f: (x: number, y: number) => number): DataId {
     const out = info.outShape;
@@ -138,7 +142,7 @@ export class ReferenceBackend {
 
   fill(count: number, value: number): DataId { return this.put(new Float64Array(count).fill(value)); }
 
-  conv2d(x: DataId, w: DataId, bias: DataId | null, c: Conv2dInfo): DataId {
+  conv2d(x: DataId, w: DataId, bias: DataId | null, c: Conv2dInfo, activation: 'linear' | 'relu'): DataId {
     const [vx, vw, vb] = [this.v(x), this.v(w), bias ? this.v(bias) : null];
     const out = new Float64Array(size(c.outShape));
     for (let n = 0; n < c.batch; n++) for (let o = 0; o < c.outChannels; o++) for (let oy = 0; oy < c.outHeight; oy++) for (let ox = 0; ox < c.outWidth; ox++) {
@@ -149,7 +153,7 @@ export class ReferenceBackend {
         if (iy < 0 || iy >= c.inHeight || ix < 0 || ix >= c.inWidth) continue;
         acc += vx[((n * c.inChannels + ci) * c.inHeight + iy) * c.inWidth + ix] * vw[((o * c.inChannels + ci) * c.kernelHeight + ky) * c.kernelWidth + kx];
       }
-      out[((n * c.outChannels + o) * c.outHeight + oy) * c.outWidth + ox] = acc;
+      out[((n * c.outChannels + o) * c.outHeight + oy) * c.outWidth + ox] = activation === 'relu' && acc < 0 ? 0 : acc;
     }
     return this.put(out);
   }

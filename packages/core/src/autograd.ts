@@ -78,8 +78,7 @@ function propagate(root: Tensor, seed: Tensor | undefined, sink: LeafSink): void
         t.node = null;
         t.graphFreed = true;
       }
-      if (!g) continue;
-      if (node) {
+      if (g && node) {
         for (const input of node.inputs) input.assertLive(`backward through ${node.op}`);
         const inputGrads = tidy(() => node.backward(g));
         node.inputs.forEach((input, i) => {
@@ -92,8 +91,13 @@ function propagate(root: Tensor, seed: Tensor | undefined, sink: LeafSink): void
           pending.set(input, previous ? add(previous, gi) : gi);
         });
         if (g !== seed && !isPending(g)) g.dispose();
-      } else {
+      } else if (g) {
         sink(t, g);
+      }
+      // The node is consumed: what it held is freed now if its owner released it.
+      if (node) {
+        for (const input of node.inputs) input.dropGraphRef();
+        t.dropGraphRef();
       }
     }
   }));

@@ -41,6 +41,9 @@ export interface MatmulInfo {
   readonly bBatch: number;
 }
 
+/** An activation a kernel applies in its output pass: `'relu'` is `max(v, 0)` (NaN stays NaN). */
+export type Activation = 'linear' | 'relu';
+
 export type UnaryKernel = 'neg' | 'exp' | 'log' | 'sqrt' | 'relu' | 'sigmoid' | 'tanh' | 'step';
 export type BinaryKernel = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'greater';
 
@@ -75,6 +78,8 @@ export interface Backend {
   tanh(x: DataId, size: number): DataId;
   /** `x > 0 ? 1 : 0` (ReLU's derivative). */
   step(x: DataId, size: number): DataId;
+  /** ReLU's gradient from its output: `y <= 0 ? 0 : dy` (a NaN `y` passes `dy`, as PyTorch's `threshold_backward`), both of `size` elements. */
+  reluBackprop(dy: DataId, y: DataId, size: number): DataId;
   add(a: DataId, b: DataId, info: BinaryInfo): DataId;
   sub(a: DataId, b: DataId, info: BinaryInfo): DataId;
   mul(a: DataId, b: DataId, info: BinaryInfo): DataId;
@@ -98,7 +103,8 @@ export interface Backend {
   oneHot(indices: DataId, n: number, depth: number): DataId;
 
   // Convolution and pooling over NCHW, filters OIHW.
-  conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo): DataId;
+  /** `activation(conv(x, filter) + bias)`: `[N, C, H, W]` to `[N, O, oH, oW]`. */
+  conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo, activation: Activation): DataId;
   /** Gradient of conv2d with respect to its input: `dy [N, O, oH, oW]` to `[N, C, H, W]`. */
   conv2dBackpropInput(dy: DataId, filter: DataId, info: Conv2dInfo): DataId;
   /** Gradient of conv2d with respect to its filter: to `[O, C, kH, kW]`. */

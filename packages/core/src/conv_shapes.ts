@@ -58,13 +58,42 @@ function assertNchw(op: string, what: string, shape: Shape): asserts shape is re
   if (shape.length !== 4) throw new Error(`${op}: ${what} must be 4-D [N, C, H, W], got ${formatShape(shape)}`);
 }
 
-/** Floor-mode output extent, as PyTorch computes it with `ceil_mode=False`. */
-function outExtent(op: string, axis: string, inExtent: number, kernel: number, stride: number, pad: number, inShape: Shape): number {
+/**
+ * Output extent as PyTorch computes it: windows that fit the padded input (`ceilMode` false), or
+ * with `ceilMode` also a last partial window, provided it starts inside the input or its left
+ * padding (`ceil_mode=True`).
+ */
+function outExtent(op: string, axis: string, inExtent: number, kernel: number, stride: number, pad: number, inShape: Shape, ceilMode = false): number {
   const padded = inExtent + 2 * pad;
-  if (kernel > padded) {
-    throw new Error(`${op}: kernel ${axis} ${kernel} is larger than the padded input ${axis} ${padded} (input ${formatShape(inShape)}, padding ${pad})`);
+  if (!ceilMode) {
+    if (kernel > padded) {
+      throw new Error(`${op}: kernel ${axis} ${kernel} is larger than the padded input ${axis} ${padded} (input ${formatShape(inShape)}, padding ${pad})`);
+    }
+    return Math.floor((padded - kernel) / stride) + 1;
   }
-  return Math.floor((padded - kernel) / stride) + 1;
+  let out = Math.ceil((padded - kernel) / stride) + 1;
+  if ((out - 1) * stride >= inExtent + pad) out--;
+  if (out < 1) {
+    throw new Error(`${op}: kernel ${axis} ${kernel} with stride ${stride} leaves no window over the padded input ${axis} ${padded}, even with ceilMode (input ${formatShape(inShape)}, padding ${pad})`);
+  }
+  return out;
+}
+
+/**
+ * Refuses the convolution options the kernels do not implement yet: a dilation or a group count
+ * other than 1 (each is checked to be a positive integer first). `where` ends error messages.
+ */
+export function refuseUnsupportedConv(op: string, dilation: Pair | undefined, groups: number | undefined, where = ''): void {
+  if (dilation !== undefined) {
+    const [dh, dw] = toPair(op, 'dilation', dilation, 1, where);
+    if (dh !== 1 || dw !== 1) throw new Error(`${op}: dilation ${formatPairValue(dilation)} is not supported yet (only 1)${where}`);
+  }
+  if (groups !== undefined) {
+    if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1) {
+      throw new Error(`${op}: groups must be a positive integer, got ${String(groups)}${where}`);
+    }
+    if (groups !== 1) throw new Error(`${op}: groups ${groups} is not supported yet (only 1)${where}`);
+  }
 }
 
 /** Validates shapes and resolves the geometry of `conv2d(x [N, C, H, W], w [O, C, kH, kW])`. */
@@ -114,8 +143,11 @@ export function resolvePoolWindow(op: string, kernelSize: Pair, stride: Pair, pa
   return window;
 }
 
-/** Validates and resolves the geometry of a pooling window over `x [N, C, H, W]`. */
-export function computePool2dInfo(op: string, xShape: Shape, kernelSize: Pair, stride: Pair, padding: Pair): Pool2dInfo {
+/**
+ * Validates and resolves the geometry of a pooling window over `x [N, C, H, W]`; `ceilMode` as
+ * PyTorch's `ceil_mode` (a last partial window at the bottom and right).
+ */
+export function computePool2dInfo(op: string, xShape: Shape, kernelSize: Pair, stride: Pair, padding: Pair, ceilMode = false): Pool2dInfo {
   assertNchw(op, 'input', xShape);
   const [batch, channels, inHeight, inWidth] = xShape;
   const where = ` (input ${formatShape(xShape)})`;
@@ -123,12 +155,34 @@ export function computePool2dInfo(op: string, xShape: Shape, kernelSize: Pair, s
   const [kernelHeight, kernelWidth] = window.kernelSize;
   const [strideHeight, strideWidth] = window.stride;
   const [padTop, padLeft] = window.padding;
-  const outHeight = outExtent(op, 'height', inHeight, kernelHeight, strideHeight, padTop, xShape);
-  const outWidth = outExtent(op, 'width', inWidth, kernelWidth, strideWidth, padLeft, xShape);
+  const outHeight = outExtent(op, 'height', inHeight, kernelHeight, strideHeight, padTop, xShape, ceilMode);
+  const outWidth = outExtent(op, 'width', inWidth, kernelWidth, strideWidth, padLeft, xShape, ceilMode);
   return {
     batch, channels, inHeight, inWidth, outHeight, outWidth,
     kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft,
     inShape: [batch, channels, inHeight, inWidth],
     outShape: [batch, channels, outHeight, outWidth],
   };
+}
+
+/**
+ * What turns average pooling's fixed divisor `kH * kW` into PyTorch's `count_include_pad=True`
+ * divisor, per output position `[oH, oW]`: that divisor counts the window's input and padding
+ * cells but not the cells a `ceilMode` window reaches past the right or bottom padding, so
+ * `scale[oy, ox] = (kH * kW) / (rows(oy) * cols(ox))` with
+ * `rows(oy) = min(oy*sH - pT + kH, H + pT) - (oy*sH - pT)`. Null when every scale is 1 (no window
+ * reaches past the padding, always so without `ceilMode`).
+ */
+export function avgPoolDivisorScale(info: Pool2dInfo): Float32Array | null {
+  const counts = (outExtent: number, stride: number, pad: number, kernel: number, inExtent: number): number[] =>
+    Array.from({ length: outExtent }, (_, o) => Math.min(o * stride - pad + kernel, inExtent + pad) - (o * stride - pad));
+  const rows = counts(info.outHeight, info.strideHeight, info.padTop, info.kernelHeight, info.inHeight);
+  const cols = counts(info.outWidth, info.strideWidth, info.padLeft, info.kernelWidth, info.inWidth);
+  if (rows.every((r) => r === info.kernelHeight) && cols.every((c) => c === info.kernelWidth)) return null;
+  const scale = new Float32Array(info.outHeight * info.outWidth);
+  // scale[oy * oW + ox] = (kH * kW) / (rows[oy] * cols[ox]).
+  for (let oy = 0; oy < info.outHeight; oy++) {
+    for (let ox = 0; ox < info.outWidth; ox++) scale[oy * info.outWidth + ox] = (info.kernelHeight * info.kernelWidth) / (rows[oy] * cols[ox]);
+  }
+  return scale;
 }

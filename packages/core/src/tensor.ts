@@ -34,6 +34,9 @@ export class Tensor {
   node: GradNode | null = null;
   /** @internal set once `backward()` has consumed the graph through this tensor. */
   graphFreed = false;
+  /** @internal recorded nodes that still hold this tensor: those that consume it, and its own (whose gradient may read it). */
+  graphRefs = 0;
+  private released = false;
   private storage: DataId;
   private disposed = false;
 
@@ -129,13 +132,32 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * @internal Gives up the caller's handle on an intermediate result: the storage is freed as soon
+   * as no recorded node still holds the tensor (at once if none does), so backward frees forward
+   * activations as it consumes them. `Sequential` releases the outputs between its layers.
+   */
+  release(): void {
+    if (this.disposed) return;
+    this.released = true;
+    if (this.graphRefs === 0) this.dispose();
+  }
+
+  /** @internal A node that held this tensor (see `graphRefs`) is done with it. */
+  dropGraphRef(): void {
+    this.graphRefs--;
+    if (this.released && this.graphRefs === 0) this.dispose();
+  }
+
   /** Frees this tensor's storage reference. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.backend.disposeData(this.storage);
+    const node = this.node;
     this.node = null;
     untrackTensor(this);
+    if (node) for (const input of node.inputs) input.dropGraphRef();
   }
 
   toString(): string {

@@ -7,7 +7,7 @@
  * - input grad:   dx[n]        = col2im(W^T [K, O] @ dy[n] [O, P])
  * - filter grad:  dW^T  [K, O] = sum_n patches @ dy[n]^T [P, O]
  */
-import type { Conv2dInfo } from '@tapegrad/core';
+import type { Activation, Conv2dInfo } from '@tapegrad/core';
 import { NR } from '../wasm/kernels_wat.js';
 import { view, workspace, type KernelCall } from '../wasm/runtime.js';
 import { runParallel } from '../wasm/threads.js';
@@ -53,22 +53,23 @@ function batchParts(info: Conv2dInfo): [number, number][] {
   return splitRange(info.batch, partsFor(info.batch * info.outChannels * positions * taps, info.batch));
 }
 
-/** The output of a convolution with no taps (no input channels): the bias (at byte `biasAt`, or 0), or zeros. */
-function biasOnly(biasAt: number, yAt: number, info: Conv2dInfo): void {
+/** The output of a convolution with no taps (no input channels): act(bias) (at byte `biasAt`, or 0), or zeros. */
+function biasOnly(biasAt: number, yAt: number, info: Conv2dInfo, activation: Activation): void {
   const { outImage, positions } = sizesOf(info);
   const y = view(yAt, info.batch * outImage).fill(0);
   const bias = view(biasAt, info.outChannels);
-  // y[n, o, :] = bias[o].
-  if (biasAt !== 0) for (let plane = 0; plane < info.batch * info.outChannels; plane++) y.fill(bias[plane % info.outChannels], plane * positions, (plane + 1) * positions);
+  const act = activation === 'relu' ? (v: number) => Math.max(v, 0) : (v: number) => v;
+  // y[n, o, :] = act(bias[o]).
+  if (biasAt !== 0) for (let plane = 0; plane < info.batch * info.outChannels; plane++) y.fill(act(bias[plane % info.outChannels]), plane * positions, (plane + 1) * positions);
 }
 
-/** `y[n] = W @ patches(x[n]) + bias`, W and the patches (x[n] itself when pointwise) read in place. */
-export function conv2dKernel(xAt: number, filterAt: number, biasAt: number, yAt: number, info: Conv2dInfo): void {
+/** `y[n] = act(W @ patches(x[n]) + bias)`, W and the patches (x[n] itself when pointwise) read in place. */
+export function conv2dKernel(xAt: number, filterAt: number, biasAt: number, yAt: number, info: Conv2dInfo, activation: Activation): void {
   const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
   const o = info.outChannels;
   if (info.batch * outImage === 0) return;
   if (k === 0) {
-    biasOnly(biasAt, yAt, info);
+    biasOnly(biasAt, yAt, info, activation);
     return;
   }
   const ws = workspace();
@@ -82,7 +83,7 @@ export function conv2dKernel(xAt: number, filterAt: number, biasAt: number, yAt:
       if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
       calls.push(
         gemmCall(filterAt, rowMajorA(k), o, pointwise ? image : patches, rowMajorB(p), p, k, c, false),
-        { kernel: 'unpad', args: [c, paddedColumns(p), o, p, yAt + n * outImage * 4, biasAt, biasAt === 0 ? 0 : 1] },
+        { kernel: 'unpad', args: [c, paddedColumns(p), o, p, yAt + n * outImage * 4, biasAt, biasAt === 0 ? 0 : 1, activation === 'relu' ? 1 : 0] },
       );
     }
     return calls;
@@ -113,7 +114,7 @@ export function conv2dBackpropInputKernel(dyAt: number, filterAt: number, dxAt: 
       calls.push(
         gemmCall(filterT, rowMajorA(o), k, dyAt + n * outImage * 4, rowMajorB(p), p, o, c, false),
         pointwise
-          ? { kernel: 'unpad', args: [c, paddedColumns(p), k, p, dxImage, 0, 0] }
+          ? { kernel: 'unpad', args: [c, paddedColumns(p), k, p, dxImage, 0, 0, 0] }
           : { kernel: 'col2im', args: [c, paddedColumns(p), ...geometry(info), dxImage] },
       );
     }

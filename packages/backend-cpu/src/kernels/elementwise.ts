@@ -47,7 +47,7 @@ function binaryValue(op: BinaryKernel, x: number, y: number): number {
 }
 
 const isSimdUnary = (op: UnaryKernel): op is SimdUnaryOp => op in simdUnaryOps;
-const isSimdBinary = (op: BinaryKernel): op is SimdBinaryOp => op in simdBinaryOps;
+const isSimdBinary = (op: BinaryKernel | SimdBinaryOp): op is SimdBinaryOp => op in simdBinaryOps;
 
 /** Splits `[0, n)` into ranges for the threads to claim, each a multiple of 4 long but the last. */
 function vectorRanges(n: number): [number, number][] {
@@ -86,6 +86,12 @@ export function binaryKernel(op: BinaryKernel, a: number, aLength: number, b: nu
   } else {
     binaryLoops[op](view(a, aLength), aMask, view(b, bLength), bMask, view(out, size));
   }
+}
+
+/** `out[i] = y[i] <= 0 ? 0 : dy[i]` for the `n` floats at byte addresses `dy` and `y`. */
+export function reluBackpropKernel(dy: number, y: number, out: number, n: number): void {
+  if (n === 0) return;
+  runParallel(vectorRanges(n).map(([start, end]): KernelCall[] => [{ kernel: 'binary_reluBackprop', args: [dy + start * 4, 0, y + start * 4, 0, out + start * 4, end - start] }]));
 }
 
 /** General broadcast: a loop along the innermost output axis, an odometer over the others. */

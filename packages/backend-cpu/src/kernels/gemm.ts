@@ -160,7 +160,7 @@ export function matmulKernel(aAt: number, bAt: number, outAt: number, info: Matm
       args: [aAt, aLayout.row, aLayout.step, aLayout.panel, m, b0 + first * bLayout.panel * 4, bLayout.ld, bLayout.panel,
         Math.min(end * NR, n) - first * NR, k, c + first * NR * 4, paddedColumns(n), 0],
     }]));
-    runParallel([[{ kernel: 'unpad', args: [c, paddedColumns(n), m, n, outAt, 0, 0] }]]);
+    runParallel([[{ kernel: 'unpad', args: [c, paddedColumns(n), m, n, outAt, 0, 0, 0] }]]);
     return;
   }
   runParallel(splitRange(batch, parts).map(([first, end]) => {
@@ -171,7 +171,7 @@ export function matmulKernel(aAt: number, bAt: number, outAt: number, info: Matm
       const bi = bAt + (bBatch === 1 ? 0 : i * k * n * 4);
       if (transB && sharedB < 0) calls.push(...packTransposedB(bi, k, n, packed));
       calls.push(gemmCall(aAt + (aBatch === 1 ? 0 : i * m * k * 4), aLayout, m, transB ? packed : bi, bLayout, n, k, c, false));
-      calls.push({ kernel: 'unpad', args: [c, paddedColumns(n), m, n, outAt + i * m * n * 4, 0, 0] });
+      calls.push({ kernel: 'unpad', args: [c, paddedColumns(n), m, n, outAt + i * m * n * 4, 0, 0, 0] });
     }
     return calls;
   }));

@@ -103,6 +103,8 @@ export const simdBinaryOps = {
   mul: 'f32x4.mul',
   div: 'f32x4.div',
   greater: 'f32x4.gt local.get $one v128.and',
+  // ReLU's gradient from its output b: +0 where b <= 0, else a (PyTorch's threshold_backward: a NaN b passes a).
+  reluBackprop: 'local.get $zero f32x4.le v128.andnot',
 } as const;
 
 /**
@@ -141,7 +143,7 @@ function binaryKernel(name: string, op: string): string {
       end`;
   return `
   (func $binary_${name} (export "binary_${name}") (param $a i32) (param $aScalar i32) (param $b i32) (param $bScalar i32) (param $out i32) (param $n i32)
-    (local $end i32) (local $va v128) (local $vb v128) (local $one v128)
+    (local $end i32) (local $va v128) (local $vb v128) (local $zero v128) (local $one v128)
     f32.const 1 f32x4.splat local.set $one
     local.get $a v128.load32_splat local.set $va
     local.get $b v128.load32_splat local.set $vb
@@ -398,9 +400,14 @@ export const kernelsWat = (fusedMultiplyAdd: boolean): string => `
     end
   )
 
-  ;; dst[r*cols + c] = src[r*ld + c] (+ bias[r] when hasBias): drops a padded GEMM result's pad.
-  (func $unpad (export "unpad") (param $src i32) (param $ld i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $bias i32) (param $hasBias i32)
-    (local $r i32) (local $c i32) (local $from i32) (local $b f32) (local $bv v128)
+  ;; dst[r*cols + c] = act(src[r*ld + c] (+ bias[r] when hasBias)), act = max(., 0) when relu, else
+  ;; identity (max(., -inf); NaN stays NaN): drops a padded GEMM result's pad.
+  (func $unpad (export "unpad") (param $src i32) (param $ld i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $bias i32) (param $hasBias i32) (param $relu i32)
+    (local $r i32) (local $c i32) (local $from i32) (local $b f32) (local $bv v128) (local $floor f32) (local $fv v128)
+    f32.const -inf local.set $floor
+    local.get $relu
+    if f32.const 0 local.set $floor end
+    local.get $floor f32x4.splat local.set $fv
     loop $rowLoop
       f32.const 0 local.set $b
       local.get $hasBias
@@ -413,7 +420,7 @@ export const kernelsWat = (fusedMultiplyAdd: boolean): string => `
         loop $vecLoop
           local.get $c i32.const 4 i32.add local.get $cols i32.gt_u br_if $vecDone
           local.get $dst local.get $c i32.const 2 i32.shl i32.add
-          local.get $from local.get $c i32.const 2 i32.shl i32.add v128.load align=4 local.get $bv f32x4.add
+          local.get $from local.get $c i32.const 2 i32.shl i32.add v128.load align=4 local.get $bv f32x4.add local.get $fv f32x4.max
           v128.store align=4
           local.get $c i32.const 4 i32.add local.set $c
           br $vecLoop
@@ -423,7 +430,7 @@ export const kernelsWat = (fusedMultiplyAdd: boolean): string => `
         loop $tailLoop
           local.get $c local.get $cols i32.ge_u br_if $tailDone
           local.get $dst local.get $c i32.const 2 i32.shl i32.add
-          local.get $from local.get $c i32.const 2 i32.shl i32.add f32.load local.get $b f32.add
+          local.get $from local.get $c i32.const 2 i32.shl i32.add f32.load local.get $b f32.add local.get $floor f32.max
           f32.store
           local.get $c i32.const 1 i32.add local.set $c
           br $tailLoop

@@ -18,7 +18,7 @@ export interface KernelExports extends UnaryExports, BinaryExports {
   im2col(x: number, chans: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
     dst: number, tapStride: number, posStride: number): void;
   col2im(dcols: number, ld: number, chans: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, dx: number): void;
-  unpad(src: number, ld: number, rows: number, cols: number, dst: number, bias: number, hasBias: number): void;
+  unpad(src: number, ld: number, rows: number, cols: number, dst: number, bias: number, hasBias: number, relu: number): void;
   addInto(dst: number, src: number, count: number): void;
   zero(dst: number, bytes: number): void;
   maxPool(x: number, planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, y: number, argmax: number): void;

@@ -1,21 +1,56 @@
 /** 2-D convolution over NCHW with OIHW filters, and its two gradients. */
-import { computeConv2dInfo, type Pair } from '../conv_shapes.js';
+import type { Activation } from '../backend.js';
+import { computeConv2dInfo, refuseUnsupportedConv, type Conv2dInfo, type Pair } from '../conv_shapes.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { assertTensor, checkKnownOptions } from '../validate.js';
 import { runOp } from './op.js';
+import { reshape } from './shape_ops.js';
 import { sum } from './reduce.js';
 
-/** Stride and zero padding of a convolution (a number or an `[h, w]` pair each). */
+/** Stride, zero padding (a number or an `[h, w]` pair each) and fused activation of a convolution. */
 export interface Conv2dOptions {
   stride?: Pair;
   padding?: Pair;
+  /** Spacing between kernel taps; only 1 for now (other values are refused as not supported yet). */
+  dilation?: Pair;
+  /** Channel groups; only 1 for now (other values are refused as not supported yet). */
+  groups?: number;
+  /**
+   * Applied in the kernel's output pass (default `'linear'`, none). `'relu'` equals
+   * `relu(conv2d(...))` but never holds the pre-activation tensor, and its gradient masks `dy` by
+   * the output in one pass.
+   */
+  activation?: Activation;
 }
+
+/** The bias gradient `[O]` of a convolution: `dy [N, O, oH, oW]` summed over N and positions (innermost sums first, no transpose of `dy`). */
+function biasGradient(dy: Tensor, info: Conv2dInfo): Tensor {
+  return sum(sum(reshape(dy, [info.batch, info.outChannels, info.outHeight * info.outWidth]), 2), 0);
+}
+
+/** Gradients of a linear convolution's inputs from its output gradient `dy`. */
+function convGradients(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, info: Conv2dInfo): (Tensor | null)[] {
+  return [
+    x.requiresGrad ? runOp('conv2dBackpropInput', [dy, weight], info.inShape, (backend) => backend.conv2dBackpropInput(dy.dataId, weight.dataId, info)) : null,
+    weight.requiresGrad ? runOp('conv2dBackpropFilter', [x, dy], info.filterShape, (backend) => backend.conv2dBackpropFilter(x.dataId, dy.dataId, info)) : null,
+    bias?.requiresGrad ? biasGradient(dy, info) : null,
+  ];
+}
+
+const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'activation'] as const satisfies readonly (keyof Conv2dOptions)[];
 
 /**
  * Cross-correlation as PyTorch's `conv2d`: `x [N, C, H, W]`, `weight [O, C, kH, kW]`,
- * optional `bias [O]`; returns `[N, O, oH, oW]` with `oH = floor((H + 2 pH - kH) / sH) + 1`.
+ * optional `bias [O]`; returns `[N, O, oH, oW]` with `oH = floor((H + 2 pH - kH) / sH) + 1`,
+ * passed through `options.activation` when given.
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  assertTensor('conv2d', 'x', x);
+  assertTensor('conv2d', 'weight', weight);
+  if (bias !== undefined && bias !== null) assertTensor('conv2d', 'bias', bias);
+  checkKnownOptions('conv2d', options, CONV2D_OPTIONS);
+  refuseUnsupportedConv('conv2d', options.dilation, options.groups);
   x.assertLive('conv2d');
   weight.assertLive('conv2d');
   const info = computeConv2dInfo(x.shape, weight.shape, options.stride ?? 1, options.padding ?? 0);
@@ -25,10 +60,12 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
       throw new Error(`conv2d: bias must be [${info.outChannels}] for weight ${formatShape(weight.shape)}, got ${formatShape(bias.shape)}`);
     }
   }
+  const activation = options.activation ?? 'linear';
+  if (activation !== 'linear' && activation !== 'relu') throw new Error(`conv2d: activation must be 'linear' or 'relu', got '${String(activation)}'`);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return runOp('conv2d', inputs, info.outShape, (backend) => backend.conv2d(x.dataId, weight.dataId, bias ? bias.dataId : null, info), (dy) => [
-    x.requiresGrad ? runOp('conv2dBackpropInput', [dy, weight], info.inShape, (backend) => backend.conv2dBackpropInput(dy.dataId, weight.dataId, info)) : null,
-    weight.requiresGrad ? runOp('conv2dBackpropFilter', [x, dy], info.filterShape, (backend) => backend.conv2dBackpropFilter(x.dataId, dy.dataId, info)) : null,
-    bias?.requiresGrad ? sum(dy, [0, 2, 3]) : null,
-  ]);
+  return runOp('conv2d', inputs, info.outShape, (backend) => backend.conv2d(x.dataId, weight.dataId, bias ? bias.dataId : null, info, activation), (dy, out) => {
+    if (activation === 'linear') return convGradients(dy, x, weight, bias, info);
+    const dz = runOp('reluBackprop', [dy, out], info.outShape, (backend) => backend.reluBackprop(dy.dataId, out.dataId, out.size));
+    return convGradients(dz, x, weight, bias, info);
+  });
 }

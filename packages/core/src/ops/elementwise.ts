@@ -33,7 +33,7 @@ export function sqrt(x: Tensor): Tensor {
 
 /** `max(x, 0)`; its gradient at 0 is 0, as PyTorch's. */
 export function relu(x: Tensor): Tensor {
-  return unary('relu', x, (dy) => [mul(dy, step(x))]);
+  return unary('relu', x, (dy, out) => [runOp('reluBackprop', [dy, out], x.shape, (backend) => backend.reluBackprop(dy.dataId, out.dataId, x.size))]);
 }
 
 /** `1 / (1 + e^-x)`. */

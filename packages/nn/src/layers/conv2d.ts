@@ -1,5 +1,5 @@
 /** `Conv2d`: a learned 2-D convolution over NCHW input. */
-import { conv2d, toPair, zeros, type Pair, type Tensor } from '@tapegrad/core';
+import { checkKnownOptions, conv2d, refuseUnsupportedConv, toPair, zeros, type Activation, type Pair, type Tensor } from '@tapegrad/core';
 import { defaultLayerInit } from '../init.js';
 import { Module } from '../module.js';
 import { formatPair } from './pair.js';
@@ -12,7 +12,13 @@ export interface Conv2dArgs {
   padding?: Pair;
   /** Learn an additive bias; default true. */
   bias?: boolean;
+  /** Spacing between kernel taps; only 1 for now (other values are refused as not supported yet). */
+  dilation?: Pair;
+  /** Channel groups; only 1 for now (other values are refused as not supported yet). */
+  groups?: number;
 }
+
+const CONV2D_ARGS = ['stride', 'padding', 'bias', 'dilation', 'groups'] as const satisfies readonly (keyof Conv2dArgs)[];
 
 /**
  * 2-D convolution as PyTorch's `nn.Conv2d(in, out, kernelSize, stride = 1, padding = 0, bias = true)`:
@@ -39,6 +45,8 @@ export class Conv2d extends Module {
   ) {
     super();
     const args: Conv2dArgs = typeof stride === 'number' || Array.isArray(stride) ? { stride: stride as Pair, padding, bias } : (stride as Conv2dArgs);
+    checkKnownOptions('Conv2d', args, CONV2D_ARGS);
+    refuseUnsupportedConv('Conv2d', args.dilation, args.groups);
     for (const [name, value] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`Conv2d: ${name} must be a positive integer, got ${value}`);
     }
@@ -59,8 +67,9 @@ export class Conv2d extends Module {
     defaultLayerInit(this.weight, this.bias);
   }
 
-  forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
+  /** `x [N, inChannels, H, W]` to `[N, outChannels, oH, oW]`, through `activation` when given (fused in the kernel). */
+  forward(x: Tensor, activation: Activation = 'linear'): Tensor {
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, activation });
   }
 
   protected override extraRepr(): string {

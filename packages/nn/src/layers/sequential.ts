@@ -1,6 +1,7 @@
 /** `Sequential`: layers applied one after another, named "0", "1", ... */
 import type { Tensor } from '@tapegrad/core';
 import { Module } from '../module.js';
+import { fusedForward } from './fusion.js';
 
 /**
  * Applies its layers in order: `forward(x) = layers[n-1](...layers[0](x))`. The layers are
@@ -38,10 +39,21 @@ export class Sequential extends Module implements Iterable<Module> {
     return this.children()[Symbol.iterator]();
   }
 
-  /** Feeds `x` through every layer in order. */
+  /**
+   * Feeds `x` through every layer in order. A `Conv2d` followed by a `ReLU` runs as one fused op.
+   * The outputs between layers are released: each is freed as soon as nothing recorded for
+   * backward still needs it (at once under `noGrad`), so a layer must not keep its input.
+   */
   forward(x: Tensor): Tensor {
+    const layers = this.children();
     let out = x;
-    for (const layer of this.children()) out = layer.forward(out);
+    for (let i = 0; i < layers.length; i++) {
+      const fused = fusedForward(layers[i], layers[i + 1]);
+      const next = fused ? fused(out) : layers[i].forward(out);
+      if (fused) i++;
+      if (out !== x && out !== next) out.release();
+      out = next;
+    }
     return out;
   }
 }
