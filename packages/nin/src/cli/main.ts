@@ -7,6 +7,7 @@ import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
 import { oneLine } from './errors.js';
 import { processIo, type CliIo } from './io.js';
+import { ninVersion } from './version.js';
 
 /** The subcommands, in the order `nin --help` lists them. */
 export const COMMANDS: readonly Command[] = [summaryCommand, trainCommand, evalCommand, predictCommand];
@@ -16,7 +17,7 @@ const USAGE = `Usage: nin <command> [options]    (nin <command> --help for its o
 Network in Network on Fashion-MNIST, after the d2l chapter. Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join('\n')}
 
-Every command takes --backend cpu|gpujs (default cpu).`;
+Every command takes --backend cpu|gpujs (default cpu). nin --version prints the version.`;
 
 function wantsHelp(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
@@ -29,6 +30,10 @@ function wantsHelp(argv: readonly string[]): boolean {
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' && rest.length === 0) {
+    io.out(ninVersion());
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     if (name === undefined) {
       io.err(`nin: missing command (${COMMANDS.map((c) => c.name).join(', ')}); see nin --help`);
