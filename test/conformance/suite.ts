@@ -368,7 +368,8 @@ function convCases(scale: Scale): Case[] {
 }
 
 function poolCases(scale: Scale): Case[] {
-  const specs: { name: string; x: number[]; k: PairArg; s?: PairArg; p?: PairArg }[] = scale === 'full'
+  // `ceil` cases: PyTorch's ceil_mode, a last window reaching past the bottom/right (padding).
+  const specs: { name: string; x: number[]; k: PairArg; s?: PairArg; p?: PairArg; ceil?: boolean }[] = scale === 'full'
     ? [
         { name: 'k3 s2 p0 (NiN)', x: [2, 3, 9, 9], k: 3, s: 2 },
         { name: 'k2 s2 p0', x: [1, 2, 6, 7], k: 2 },
@@ -376,14 +377,20 @@ function poolCases(scale: Scale): Case[] {
         { name: 'k3x2 s2x1 p1x0', x: [2, 2, 7, 6], k: [3, 2], s: [2, 1], p: [1, 0] },
         { name: 'k4 s3 p2', x: [1, 2, 8, 9], k: 4, s: 3, p: 2 },
         { name: 'k3 s2 p0 (NiN 26x26)', x: [1, 4, 26, 26], k: 3, s: 2 },
+        { name: 'k3 s2 p0 ceil (26x26 -> 13x13)', x: [1, 2, 26, 26], k: 3, s: 2, ceil: true },
+        { name: 'k2 s2 p0 ceil', x: [1, 2, 7, 5], k: 2, ceil: true },
+        { name: 'k3 s2 p1 ceil', x: [2, 2, 6, 8], k: 3, s: 2, p: 1, ceil: true },
+        { name: 'k2 s2 p1 ceil (last window dropped)', x: [1, 1, 5, 5], k: 2, s: 2, p: 1, ceil: true },
+        { name: 'k3 s3 p0 ceil (window past a short input)', x: [1, 2, 2, 4], k: 3, s: 3, ceil: true },
       ]
     : [
         { name: 'k2 s2 p0', x: [1, 1, 4, 4], k: 2 },
         { name: 'k3 s2 p1', x: [1, 1, 5, 5], k: 3, s: 2, p: 1 },
+        { name: 'k3 s2 p1 ceil', x: [1, 1, 6, 6], k: 3, s: 2, p: 1, ceil: true },
       ];
   const cases: Case[] = [];
   for (const s of specs) {
-    const p = { kernelSize: s.k, stride: s.s, padding: s.p };
+    const p = { kernelSize: s.k, stride: s.s, padding: s.p, ceilMode: s.ceil };
     const maxLabel = `maxPool2d ${s.name} ${fmt(s.x)}`;
     cases.push({
       // Forward is a selection (exact); a gradient sums dy over overlapping windows (rounded).

@@ -101,6 +101,18 @@ export interface PoolParams {
   readonly kernelSize: PairLike;
   readonly stride?: PairLike;
   readonly padding?: PairLike;
+  readonly ceilMode?: boolean;
+}
+
+/**
+ * Pooling output extent as PyTorch's `pooling_output_shape` writes it: with `ceil_mode` the
+ * numerator gains `stride - 1`, and a last window that would start past the input and its left
+ * padding is dropped.
+ */
+function poolOutSize(inExtent: number, kernel: number, stride: number, pad: number, ceilMode: boolean): number {
+  let out = Math.floor((inExtent + 2 * pad - kernel + (ceilMode ? stride - 1 : 0)) / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= inExtent + pad) out -= 1;
+  return out;
 }
 
 interface PoolGeometry {
@@ -114,7 +126,8 @@ function poolGeometry(xShape: readonly number[], p: PoolParams): PoolGeometry {
   const [KH, KW] = pair(p.kernelSize);
   const [SH, SW] = pair(p.stride ?? p.kernelSize);
   const [PH, PW] = pair(p.padding ?? 0);
-  return { planes: N * C, H, W, KH, KW, SH, SW, PH, PW, OH: outSize(H, KH, SH, PH), OW: outSize(W, KW, SW, PW) };
+  const ceil = p.ceilMode ?? false;
+  return { planes: N * C, H, W, KH, KW, SH, SW, PH, PW, OH: poolOutSize(H, KH, SH, PH, ceil), OW: poolOutSize(W, KW, SW, PW, ceil) };
 }
 
 /** Input positions (flat) of each window's in-image elements, in row-major window order. */
@@ -173,23 +186,39 @@ export function maxPool2dGrad(x: NdArray, dy: NdArray, p: PoolParams): NdArray {
   return dx;
 }
 
-/** Mean over the full window: padding counts as zeros and the divisor is kH * kW. */
+/**
+ * PyTorch's `count_include_pad=True` divisor of window `o` (flat over `[planes, OH, OW]`), as its
+ * avg_pool2d kernel computes it: `hend = min(hstart + kH, H + pH)`, `pool_size = (hend - hstart) *
+ * (wend - wstart)`, before clipping to the image. It is kH * kW except for windows that `ceilMode`
+ * lets reach past the bottom or right padding.
+ */
+function avgDivisor(g: PoolGeometry, o: number): number {
+  const ox = o % g.OW;
+  const oy = Math.floor(o / g.OW) % g.OH;
+  const hstart = oy * g.SH - g.PH;
+  const wstart = ox * g.SW - g.PW;
+  const hend = Math.min(hstart + g.KH, g.H + g.PH);
+  const wend = Math.min(wstart + g.KW, g.W + g.PW);
+  return (hend - hstart) * (wend - wstart);
+}
+
+/** Mean over the window: padding counts as zeros (the divisor is kH * kW but for `ceilMode`'s cut-short windows). */
 export function avgPool2d(x: NdArray, p: PoolParams): NdArray {
-  const [KH, KW] = pair(p.kernelSize);
+  const g = poolGeometry(x.shape, p);
   const { shape, taps } = windows(x.shape, p);
   const out = nd(shape);
   taps.forEach((window, o) => {
     let acc = 0;
     for (const i of window) acc += x.data[i];
-    out.data[o] = acc / (KH * KW);
+    out.data[o] = acc / avgDivisor(g, o);
   });
   return out;
 }
 
 export function avgPool2dGrad(xShape: readonly number[], dy: NdArray, p: PoolParams): NdArray {
-  const [KH, KW] = pair(p.kernelSize);
+  const g = poolGeometry(xShape, p);
   const { taps } = windows(xShape, p);
   const dx = nd(xShape);
-  taps.forEach((window, o) => { for (const i of window) dx.data[i] += dy.data[o] / (KH * KW); });
+  taps.forEach((window, o) => { for (const i of window) dx.data[i] += dy.data[o] / avgDivisor(g, o); });
   return dx;
 }

@@ -2,8 +2,8 @@
  * Training checkpoints: a model's state dict and, optionally, an optimizer's state in one
  * safetensors file, so that a run can stop and resume where it was.
  */
-import type { Tensor } from '@tapegrad/core';
-import type { Module } from './module.js';
+import { checkKnownOptions, describeValue, type Tensor } from '@tapegrad/core';
+import { Module } from './module.js';
 import { planLoadStateDict } from './state_dict.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { parseOptimizerStateMeta, type OptimizerOptionsJson } from './optim/state.js';
@@ -32,6 +32,16 @@ export interface LoadCheckpointOptions {
   strict?: boolean;
 }
 
+const SAVE_CHECKPOINT_OPTIONS = ['model', 'optimizer', 'metadata'] as const satisfies readonly (keyof SaveCheckpointOptions)[];
+const LOAD_CHECKPOINT_OPTIONS = ['model', 'optimizer', 'strict'] as const satisfies readonly (keyof LoadCheckpointOptions)[];
+
+/** Checks an options object of `op`: known keys only, and a `model` that is a Module. */
+function checkCheckpointOptions(op: string, options: SaveCheckpointOptions | LoadCheckpointOptions, known: readonly string[]): void {
+  if (options === undefined) throw new Error(`${op}: options {model, ...} are required`);
+  checkKnownOptions(op, options, known);
+  if (!(options.model instanceof Module)) throw new Error(`${op}: options.model must be a Module, got ${describeValue(options.model)}`);
+}
+
 /**
  * Writes `model.stateDict()` and, if given, `optimizer.stateDict()` to a safetensors file
  * (atomically). Layout: the model's tensors under their own names (`0.weight`, ... — PyTorch's
@@ -40,6 +50,7 @@ export interface LoadCheckpointOptions {
  * parameter shapes, step counters) under the metadata key `tapegrad.optimizer`, next to `metadata`.
  */
 export async function saveCheckpoint(path: string, options: SaveCheckpointOptions): Promise<void> {
+  checkCheckpointOptions('saveCheckpoint', options, SAVE_CHECKPOINT_OPTIONS);
   const { model, optimizer, metadata = {} } = options;
   if (OPTIMIZER_METADATA_KEY in metadata) throw new Error(`saveCheckpoint: metadata key '${OPTIMIZER_METADATA_KEY}' is reserved`);
   const tensors = new Map<string, Tensor>(model.stateDict());
@@ -62,6 +73,7 @@ export async function saveCheckpoint(path: string, options: SaveCheckpointOption
  * state is absent or does not fit; `SafetensorsError` for an unreadable file.
  */
 export async function loadCheckpoint(path: string, options: LoadCheckpointOptions): Promise<{ metadata: SafetensorsMetadata }> {
+  checkCheckpointOptions('loadCheckpoint', options, LOAD_CHECKPOINT_OPTIONS);
   const { model, optimizer, strict } = options;
   const { stateDict: loaded, metadata } = await loadSafetensors(path);
   try {

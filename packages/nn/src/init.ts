@@ -2,7 +2,7 @@
  * In-place initialisers, after `torch.nn.init`. Each overwrites a tensor's values (unrecorded, the
  * tensor keeps its identity) with samples from the seeded generator (`manualSeed`), and returns it.
  */
-import { fillNormal, fillUniform, formatShape, tensor, type Tensor } from '@tapegrad/core';
+import { checkKnownOptions, fillNormal, fillUniform, formatShape, tensor, type Tensor } from '@tapegrad/core';
 
 /** Activation names accepted by `calculateGain`. */
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
@@ -19,6 +19,8 @@ export interface KaimingOptions {
   /** Default `'leaky_relu'`. */
   nonlinearity?: Nonlinearity;
 }
+
+const KAIMING_OPTIONS = ['a', 'mode', 'nonlinearity'] as const satisfies readonly (keyof KaimingOptions)[];
 
 /**
  * Fan-in and fan-out of a weight: `[out, in]` gives `(in, out)`; a conv filter
@@ -91,6 +93,7 @@ export function ones(t: Tensor): Tensor {
 
 function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
   t.assertLive(op);
+  checkKnownOptions(op, options, KAIMING_OPTIONS);
   const { a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu' } = options;
   if (mode !== 'fan_in' && mode !== 'fan_out') throw new Error(`${op}: mode must be 'fan_in' or 'fan_out', got ${JSON.stringify(mode)}`);
   const fans = fanInAndFanOut(t.shape);

@@ -1,5 +1,5 @@
 /** Checking a state dict against a module's parameters, then copying it in (all or nothing). */
-import { formatShape, shapesEqual, Tensor } from '@tapegrad/core';
+import { booleanOption, checkKnownOptions, formatShape, shapesEqual, Tensor } from '@tapegrad/core';
 
 /** A state dict to load: a `Map` or a plain object from dotted names to tensors. */
 export type StateDictInput = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
@@ -9,6 +9,8 @@ export interface LoadStateDictOptions {
   /** Refuse missing and unexpected keys (default `true`). Shapes are always checked. */
   strict?: boolean;
 }
+
+const LOAD_STATE_DICT_OPTIONS = ['strict'] as const satisfies readonly (keyof LoadStateDictOptions)[];
 
 /** Keys `loadStateDict` skipped (always empty when strict). */
 export interface LoadStateDictResult {
@@ -76,7 +78,8 @@ export function planLoadStateDict(
   stateDict: StateDictInput,
   options: LoadStateDictOptions = {},
 ): StateDictLoadPlan {
-  const strict = options.strict ?? true;
+  checkKnownOptions('loadStateDict', options, LOAD_STATE_DICT_OPTIONS);
+  const strict = booleanOption('loadStateDict', 'strict', options.strict, true);
   const given = new Map(stateDictEntries(stateDict));
   const missingKeys = [...params.keys()].filter((key) => !given.has(key));
   const unexpectedKeys = [...given.keys()].filter((key) => !params.has(key));

@@ -4,6 +4,7 @@ import { getBackend } from '../engine.js';
 import { fillNormal, fillUniform } from '../random.js';
 import { assertValidShape, formatShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { booleanOption, checkKnownOptions, describeValue } from '../validate.js';
 import { fromDataId } from './op.js';
 
 /** Nested arrays of numbers, e.g. `[[1, 2], [3, 4]]`. */
@@ -15,9 +16,17 @@ export interface CreationOptions {
   requiresGrad?: boolean;
 }
 
-function make(values: Float32Array, shape: Shape, options: CreationOptions | undefined, backend: Backend = getBackend()): Tensor {
+const CREATION_OPTIONS = ['requiresGrad'] as const satisfies readonly (keyof CreationOptions)[];
+
+/** Checks a creation op's options; returns `requiresGrad` (default false). */
+function requiresGradOption(op: string, options: CreationOptions | undefined): boolean {
+  checkKnownOptions(op, options, CREATION_OPTIONS);
+  return booleanOption(op, 'requiresGrad', options?.requiresGrad, false);
+}
+
+function make(values: Float32Array, shape: Shape, requiresGrad: boolean, backend: Backend = getBackend()): Tensor {
   const t = fromDataId(backend.write(values, shape), shape, backend);
-  t.requiresGrad = options?.requiresGrad ?? false;
+  t.requiresGrad = requiresGrad;
   return t;
 }
 
@@ -49,6 +58,7 @@ function flattenNested(values: TensorLike, shape: Shape, axis: number, out: numb
  * must agree.
  */
 export function tensor(values: TensorLike | Float32Array, shape?: Shape, options?: CreationOptions): Tensor {
+  const requiresGrad = requiresGradOption('tensor', options);
   let flat: Float32Array;
   let inferred: number[];
   if (values instanceof Float32Array) {
@@ -68,40 +78,46 @@ export function tensor(values: TensorLike | Float32Array, shape?: Shape, options
   if (sizeOf(finalShape) !== flat.length) {
     throw new Error(`tensor: ${flat.length} values do not fill shape ${formatShape(finalShape)} (${sizeOf(finalShape)} elements)`);
   }
-  return make(flat, finalShape, options);
+  return make(flat, finalShape, requiresGrad);
 }
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options?: CreationOptions): Tensor {
-  assertValidShape('full', shape);
+  return fill('full', shape, value, options);
+}
+
+function fill(op: string, shape: Shape, value: number, options: CreationOptions | undefined): Tensor {
+  assertValidShape(op, shape);
+  if (typeof value !== 'number') throw new Error(`${op}: value must be a number, got ${describeValue(value)}`);
+  const requiresGrad = requiresGradOption(op, options);
   const backend = getBackend();
   const t = fromDataId(backend.fill(sizeOf(shape), value), shape, backend);
-  t.requiresGrad = options?.requiresGrad ?? false;
+  t.requiresGrad = requiresGrad;
   return t;
 }
 
 /** A tensor of zeros. */
 export function zeros(shape: Shape, options?: CreationOptions): Tensor {
-  assertValidShape('zeros', shape);
-  return full(shape, 0, options);
+  return fill('zeros', shape, 0, options);
 }
 
 /** A tensor of ones. */
 export function ones(shape: Shape, options?: CreationOptions): Tensor {
-  assertValidShape('ones', shape);
-  return full(shape, 1, options);
+  return fill('ones', shape, 1, options);
 }
 
 /** Uniform samples in [0, 1) from the seeded generator (`manualSeed`). */
 export function rand(shape: Shape, options?: CreationOptions): Tensor {
   assertValidShape('rand', shape);
-  return make(fillUniform(new Float32Array(sizeOf(shape))), shape, options);
+  const requiresGrad = requiresGradOption('rand', options);
+  return make(fillUniform(new Float32Array(sizeOf(shape))), shape, requiresGrad);
 }
 
 /** Standard normal samples from the seeded generator (`manualSeed`). */
 export function randn(shape: Shape, options?: CreationOptions): Tensor {
   assertValidShape('randn', shape);
-  return make(fillNormal(new Float32Array(sizeOf(shape))), shape, options);
+  const requiresGrad = requiresGradOption('randn', options);
+  return make(fillNormal(new Float32Array(sizeOf(shape))), shape, requiresGrad);
 }
 
 /** @internal a constant on a given backend (numbers mixed into ops). */

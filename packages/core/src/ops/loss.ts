@@ -1,7 +1,8 @@
 /** Softmax, log-softmax and cross-entropy. */
 import { noGrad } from '../engine.js';
 import { formatShape, normalizeAxes } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+import { assertTensor, checkKnownOptions, describeValue, isNumericArray, type NumericArray } from '../validate.js';
 import { valuesOn } from './creation.js';
 import { exp, log, mul, neg, sub } from './elementwise.js';
 import { runOp } from './op.js';
@@ -25,8 +26,8 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   return exp(logSoftmax(x, axis));
 }
 
-/** Class labels: an `Int32Array`, a number array, or a tensor of class indices. */
-export type Labels = Int32Array | readonly number[] | Tensor;
+/** Class labels: a number array, a typed array (`Int32Array`, `Uint8Array`, ...) or a tensor of class indices. */
+export type Labels = readonly number[] | NumericArray | Tensor;
 
 /** Throws unless each label is an integer class index in `[0, classes)`, naming the first that is not. */
 function checkLabels(values: ArrayLike<number>, logits: Tensor): void {
@@ -46,12 +47,14 @@ function checkLabels(values: ArrayLike<number>, logits: Tensor): void {
  */
 function labelsAsTensor(labels: Labels, logits: Tensor): Tensor {
   const n = logits.shape[0];
-  if (!(labels instanceof Int32Array) && !Array.isArray(labels)) {
-    const t = labels as Tensor;
-    t.assertLive('crossEntropy');
-    if (t.rank !== 1 || t.shape[0] !== n) throw new Error(`crossEntropy: labels ${formatShape(t.shape)} must be [${n}] for logits ${formatShape(logits.shape)}`);
-    if (!t.backend.isAsync) checkLabels(t.dataSync(), logits);
-    return t;
+  if (labels instanceof Tensor) {
+    labels.assertLive('crossEntropy');
+    if (labels.rank !== 1 || labels.shape[0] !== n) throw new Error(`crossEntropy: labels ${formatShape(labels.shape)} must be [${n}] for logits ${formatShape(logits.shape)}`);
+    if (!labels.backend.isAsync) checkLabels(labels.dataSync(), logits);
+    return labels;
+  }
+  if (!Array.isArray(labels) && !isNumericArray(labels)) {
+    throw new Error(`crossEntropy: labels must be a number[], a typed array or a Tensor of class indices, got ${describeValue(labels)}`);
   }
   const values = labels as ArrayLike<number>;
   if (values.length !== n) throw new Error(`crossEntropy: ${values.length} labels for logits ${formatShape(logits.shape)} (expected ${n})`);
@@ -59,13 +62,43 @@ function labelsAsTensor(labels: Labels, logits: Tensor): Tensor {
   return valuesOn(Float32Array.from(values), [n], logits.backend);
 }
 
-/** Mean cross-entropy of `logits [N, K]` against class indices, as PyTorch's `F.cross_entropy`. */
-export function crossEntropy(logits: Tensor, labels: Labels): Tensor {
+/** How `crossEntropy` reduces the per-example losses, as PyTorch's `reduction`. */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/** Options of `crossEntropy`. */
+export interface CrossEntropyOptions {
+  /** `'mean'` (default) gives a scalar `[]`, `'sum'` a scalar `[]`, `'none'` the `[N]` losses. */
+  reduction?: Reduction;
+}
+
+const CROSS_ENTROPY_OPTIONS = ['reduction'] as const satisfies readonly (keyof CrossEntropyOptions)[];
+
+/** Checks `reduction` (default `'mean'`); `op` names the caller in the error. */
+export function resolveReduction(op: string, reduction: unknown): Reduction {
+  const value = reduction ?? 'mean';
+  if (value !== 'mean' && value !== 'sum' && value !== 'none') {
+    throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Cross-entropy of `logits [N, K]` against class indices `labels [N]`, as PyTorch's
+ * `F.cross_entropy`: `loss[i] = -log softmax(logits)[i, labels[i]]`, reduced to their mean
+ * (default) or sum `[]`, or returned as `[N]` with `{reduction: 'none'}`.
+ */
+export function crossEntropy(logits: Tensor, labels: Labels, options: CrossEntropyOptions = {}): Tensor {
+  assertTensor('crossEntropy', 'logits', logits);
   logits.assertLive('crossEntropy');
+  checkKnownOptions('crossEntropy', options, CROSS_ENTROPY_OPTIONS);
+  const reduction = resolveReduction('crossEntropy', options.reduction);
   if (logits.rank !== 2) throw new Error(`crossEntropy: logits must be 2-D [N, K], got ${formatShape(logits.shape)}`);
   const [n, classes] = logits.shape;
   if (n === 0) throw new Error(`crossEntropy: logits ${formatShape(logits.shape)} hold no examples`);
   const targets = labelsAsTensor(labels, logits);
   const mask = runOp('oneHot', [targets], [n, classes], (backend) => backend.oneHot(targets.dataId, n, classes));
-  return mul(neg(sum(mul(mask, logSoftmax(logits, 1)))), 1 / n);
+  const picked = mul(mask, logSoftmax(logits, 1));
+  if (reduction === 'none') return neg(sum(picked, 1));
+  const total = neg(sum(picked));
+  return reduction === 'sum' ? total : mul(total, 1 / n);
 }

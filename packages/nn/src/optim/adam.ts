@@ -1,7 +1,7 @@
 /** `Adam`: adaptive moment estimation, with L2 weight decay and the AMSGrad variant. */
-import { add, div, keep, maximum, mul, sqrt, zeros, type Tensor } from '@tapegrad/core';
+import { add, booleanOption, checkKnownOptions, div, keep, maximum, mul, sqrt, zeros, type Tensor } from '@tapegrad/core';
 import { Optimizer, type ParamState, type StateLayout } from './optimizer.js';
-import { checkKnownKeys, flag, nonNegative } from './options.js';
+import { nonNegative } from './options.js';
 
 /** Options of `Adam`, as `torch.optim.Adam`'s (camelCase). */
 export interface AdamOptions {
@@ -81,7 +81,7 @@ export class Adam extends Optimizer<AdamConfig> {
 
 function resolveAdamOptions(options: Readonly<Record<string, unknown>>): AdamConfig {
   if (options === null || typeof options !== 'object') throw new Error('Adam: options must be an object');
-  checkKnownKeys('Adam', options, KNOWN);
+  checkKnownOptions('Adam', options, KNOWN);
   const betas = options.betas ?? [0.9, 0.999];
   if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`Adam: betas must be a pair [beta1, beta2], got ${String(betas)}`);
   const [beta1, beta2] = betas.map((b: unknown, i: number) => {
@@ -93,6 +93,6 @@ function resolveAdamOptions(options: Readonly<Record<string, unknown>>): AdamCon
     betas: [beta1, beta2],
     eps: nonNegative('Adam', 'eps', options.eps, 1e-8),
     weightDecay: nonNegative('Adam', 'weightDecay', options.weightDecay, 0),
-    amsgrad: flag('Adam', 'amsgrad', options.amsgrad, false),
+    amsgrad: booleanOption('Adam', 'amsgrad', options.amsgrad, false),
   };
 }

@@ -1,7 +1,7 @@
 /** `SGD`: stochastic gradient descent with momentum, dampening, Nesterov and weight decay. */
-import { add, keep, mul, type Tensor } from '@tapegrad/core';
+import { add, booleanOption, checkKnownOptions, keep, mul, type Tensor } from '@tapegrad/core';
 import { Optimizer, type ParamState, type StateLayout } from './optimizer.js';
-import { checkKnownKeys, flag, nonNegative } from './options.js';
+import { nonNegative } from './options.js';
 
 /** Options of `SGD`, as `torch.optim.SGD`'s (camelCase). */
 export interface SGDOptions {
@@ -62,12 +62,12 @@ export class SGD extends Optimizer<SGDConfig> {
 
 function resolveSGDOptions(options: Readonly<Record<string, unknown>>): SGDConfig {
   if (options === null || typeof options !== 'object') throw new Error('SGD: options must be an object with at least lr');
-  checkKnownKeys('SGD', options, KNOWN);
+  checkKnownOptions('SGD', options, KNOWN);
   const config: SGDConfig = {
     lr: nonNegative('SGD', 'lr', options.lr),
     momentum: nonNegative('SGD', 'momentum', options.momentum, 0),
     dampening: nonNegative('SGD', 'dampening', options.dampening, 0),
-    nesterov: flag('SGD', 'nesterov', options.nesterov, false),
+    nesterov: booleanOption('SGD', 'nesterov', options.nesterov, false),
     weightDecay: nonNegative('SGD', 'weightDecay', options.weightDecay, 0),
   };
   if (config.nesterov && (config.momentum <= 0 || config.dampening !== 0)) {

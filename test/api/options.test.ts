@@ -1,0 +1,206 @@
+/**
+ * Options objects: every op and layer that takes one refuses an unknown key by name, refuses the
+ * convolution options not implemented yet (dilation, groups other than 1) as "not supported yet",
+ * and implements pooling's `ceilMode` and cross-entropy's `reduction` as PyTorch does.
+ */
+import '@tapegrad/backend-cpu';
+import {
+  avgPool2d, conv2d, crossEntropy, full, maxPool2d, memory, ones, rand, setBackend, sum, tensor, tidy, zeros,
+} from '@tapegrad/core';
+import {
+  Adam, AvgPool2d, Conv2d, CrossEntropyLoss, Linear, loadCheckpoint, MaxPool2d, saveCheckpoint, Sequential, SGD, init,
+} from '@tapegrad/nn';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+beforeAll(async () => {
+  await setBackend('cpu');
+});
+
+/** Passes an options object past the type checker, as JavaScript callers can. */
+const loose = <T>(value: Record<string, unknown>): T => value as T;
+
+describe('unknown options are refused by name', () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    ['conv2d', () => conv2d(zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3]), null, loose({ pad: 1 })), /^conv2d: unknown option 'pad' \(known: stride, padding, dilation, groups/],
+    ['maxPool2d', () => maxPool2d(zeros([1, 1, 4, 4]), loose({ kernelSize: 2, ceil: true })), /^maxPool2d: unknown option 'ceil' \(known: kernelSize, stride, padding, ceilMode\)$/],
+    ['avgPool2d', () => avgPool2d(zeros([1, 1, 4, 4]), loose({ kernelSize: 2, countIncludePad: false })), /^avgPool2d: unknown option 'countIncludePad'/],
+    ['crossEntropy', () => crossEntropy(zeros([2, 3]), [0, 1], loose({ labelSmoothing: 0.1 })), /^crossEntropy: unknown option 'labelSmoothing' \(known: reduction\)$/],
+    ['tensor', () => tensor([1, 2], undefined, loose({ requires_grad: true })), /^tensor: unknown option 'requires_grad' \(known: requiresGrad\)$/],
+    ['zeros', () => zeros([2], loose({ dtype: 'int32' })), /^zeros: unknown option 'dtype'/],
+    ['full', () => full([2], 1, loose({ device: 'gpu' })), /^full: unknown option 'device'/],
+    ['rand', () => rand([2], loose({ seed: 1 })), /^rand: unknown option 'seed'/],
+    ['Conv2d', () => new Conv2d(1, 2, 3, loose({ paddingMode: 'reflect' })), /^Conv2d: unknown option 'paddingMode' \(known: stride, padding, bias, dilation, groups\)$/],
+    ['MaxPool2d', () => new MaxPool2d(2, loose({ dilation: 2 })), /^MaxPool2d: unknown option 'dilation' \(known: stride, padding, ceilMode\)$/],
+    ['AvgPool2d', () => new AvgPool2d(2, loose({ divisorOverride: 3 })), /^AvgPool2d: unknown option 'divisorOverride'/],
+    ['CrossEntropyLoss', () => new CrossEntropyLoss(loose({ ignoreIndex: -100 })), /^CrossEntropyLoss: unknown option 'ignoreIndex' \(known: reduction\)$/],
+    ['loadStateDict', () => new Sequential().loadStateDict(new Map(), loose({ strcit: false })), /^loadStateDict: unknown option 'strcit' \(known: strict\)$/],
+    ['init.kaimingUniform', () => init.kaimingUniform(zeros([2, 2]), loose({ gain: 2 })), /^kaimingUniform: unknown option 'gain' \(known: a, mode, nonlinearity\)$/],
+    ['Adam (shared checker)', () => new Adam([zeros([1])], loose({ lr: 1e-3, weight_decay: 0 })), /^Adam: unknown option 'weight_decay' \(known: lr, betas, eps, weightDecay, amsgrad\)$/],
+    ['SGD (shared checker)', () => new SGD([zeros([1])], loose({ lr: 0.1, nesterov: 'yes' })), /^SGD: nesterov must be a boolean, got a string "yes"$/],
+    ['options that are not an object', () => maxPool2d(zeros([1, 1, 4, 4]), loose(2 as unknown as Record<string, unknown>)), /^maxPool2d: options must be an object, got the number 2$/],
+  ];
+  for (const [what, call, message] of cases) {
+    it(what, () => {
+      const before = memory().numTensors;
+      expect(() => tidy(() => { call(); })).toThrow(message);
+      expect(memory().numTensors).toBe(before);
+    });
+  }
+
+  it('saveCheckpoint and loadCheckpoint refuse unknown options before touching the file', async () => {
+    const model = new Sequential(new Linear(2, 1));
+    await expect(saveCheckpoint('/nonexistent/x.safetensors', loose({ model, epoch: 3 }))).rejects.toThrow(/^saveCheckpoint: unknown option 'epoch' \(known: model, optimizer, metadata\)$/);
+    await expect(loadCheckpoint('/nonexistent/x.safetensors', loose({ model, strict: true, map_location: 'cpu' }))).rejects.toThrow(/^loadCheckpoint: unknown option 'map_location'/);
+    await expect(saveCheckpoint('/nonexistent/x.safetensors', loose({ model: {} }))).rejects.toThrow(/^saveCheckpoint: options\.model must be a Module, got an object$/);
+  });
+});
+
+describe('dilation and groups: 1 is accepted, anything else is not supported yet', () => {
+  it('conv2d refuses dilation 2 and groups 2, naming the option', () => {
+    tidy(() => {
+      const x = zeros([1, 2, 5, 5]);
+      const w = zeros([2, 2, 3, 3]);
+      expect(() => conv2d(x, w, null, { dilation: 2 })).toThrow(/^conv2d: dilation 2 is not supported yet \(only 1\)$/);
+      expect(() => conv2d(x, w, null, { dilation: [1, 2] })).toThrow(/^conv2d: dilation \[1, 2\] is not supported yet \(only 1\)$/);
+      expect(() => conv2d(x, w, null, { groups: 2 })).toThrow(/^conv2d: groups 2 is not supported yet \(only 1\)$/);
+      expect(() => conv2d(x, w, null, { groups: 0 })).toThrow(/^conv2d: groups must be a positive integer, got 0$/);
+      expect(() => conv2d(x, w, null, { dilation: 0 })).toThrow(/^conv2d: dilation must be a positive integer, got 0$/);
+    });
+  });
+
+  it('conv2d with dilation 1 and groups 1 equals conv2d without them', () => {
+    tidy(() => {
+      const x = rand([1, 2, 5, 5]);
+      const w = rand([3, 2, 3, 3]);
+      const plain = conv2d(x, w, null, { padding: 1 }).dataSync();
+      expect(conv2d(x, w, null, { padding: 1, dilation: 1, groups: 1 }).dataSync()).toEqual(plain);
+    });
+  });
+
+  it('the Conv2d layer refuses dilation 2 and groups 2 when built, and accepts 1', () => {
+    expect(() => new Conv2d(2, 4, 3, { dilation: 2 })).toThrow(/^Conv2d: dilation 2 is not supported yet \(only 1\)$/);
+    expect(() => new Conv2d(2, 4, 3, { dilation: 2, groups: 2 })).toThrow(/^Conv2d: dilation 2 is not supported yet/);
+    expect(() => new Conv2d(2, 4, 3, { groups: 2 })).toThrow(/^Conv2d: groups 2 is not supported yet \(only 1\)$/);
+    const layer = new Conv2d(2, 4, 3, { dilation: 1, groups: 1, padding: 1 });
+    expect(layer.weight.shape).toEqual([4, 2, 3, 3]);
+  });
+});
+
+/** PyTorch's pooling_output_shape, written out for one axis. */
+function torchPoolOut(size: number, k: number, s: number, p: number, ceil: boolean): number {
+  let out = Math.floor((size + 2 * p - k + (ceil ? s - 1 : 0)) / s) + 1;
+  if (ceil && (out - 1) * s >= size + p) out -= 1;
+  return out;
+}
+
+describe('ceilMode (PyTorch ceil_mode)', () => {
+  it('output extents follow PyTorch\'s formula over a sweep of sizes, kernels, strides and paddings', () => {
+    let checked = 0;
+    let differFromFloor = 0;
+    tidy(() => {
+      for (let size = 1; size <= 9; size++) {
+        for (let k = 1; k <= 4; k++) {
+          for (let s = 1; s <= 3; s++) {
+            for (let p = 0; 2 * p <= k; p++) {
+              const expected = torchPoolOut(size, k, s, p, true);
+              const run = (): readonly number[] => maxPool2d(zeros([1, 1, size, 1]), { kernelSize: [k, 1], stride: [s, 1], padding: [p, 0], ceilMode: true }).shape;
+              if (expected < 1) {
+                expect(run, `size ${size} k ${k} s ${s} p ${p}`).toThrow(/leaves no window .* even with ceilMode/);
+                continue;
+              }
+              expect(run()[2], `size ${size} k ${k} s ${s} p ${p}`).toBe(expected);
+              if (expected !== torchPoolOut(size, k, s, p, false)) differFromFloor++;
+              checked++;
+            }
+          }
+        }
+      }
+    });
+    expect(checked).toBeGreaterThan(100);
+    expect(differFromFloor).toBeGreaterThan(20);
+  });
+
+  it('MaxPool2d(2, {ceilMode: true}) keeps the last partial window: [1, 1, 5, 5] -> [1, 1, 3, 3]', () => {
+    tidy(() => {
+      const x = tensor(Array.from({ length: 25 }, (_, i) => i), [1, 1, 5, 5]);
+      const y = new MaxPool2d(2, { ceilMode: true }).forward(x);
+      expect(y.shape).toEqual([1, 1, 3, 3]);
+      // Windows rows {0,1},{2,3},{4} x cols {0,1},{2,3},{4}: the maximum is the bottom-right cell.
+      expect(Array.from(y.dataSync())).toEqual([6, 8, 9, 16, 18, 19, 21, 23, 24]);
+      expect(new MaxPool2d(2).forward(x).shape).toEqual([1, 1, 2, 2]);
+      expect(new MaxPool2d(2, { ceilMode: true }).toString()).toBe('MaxPool2d(kernelSize=[2, 2], stride=[2, 2], padding=[0, 0], ceilMode=true)');
+    });
+  });
+
+  it('AvgPool2d with ceilMode divides a cut-short window by its cells inside the padded input, as PyTorch', () => {
+    tidy(() => {
+      const x = tensor(Array.from({ length: 25 }, (_, i) => i), [1, 1, 5, 5], { requiresGrad: true });
+      const y = new AvgPool2d(2, { ceilMode: true }).forward(x);
+      // Corner window {24}: one cell; edge windows {4, 9}: two cells.
+      expect(Array.from(y.dataSync())).toEqual([3, 5, 6.5, 13, 15, 16.5, 20.5, 22.5, 24]);
+      sum(y).backward();
+      const g = x.grad?.dataSync() ?? new Float32Array();
+      // Each input cell gets 1 / (cells of its window): 1/4 inside, 1/2 on the cut edges, 1 at the corner.
+      expect(g[0]).toBe(0.25);
+      expect(g[4]).toBe(0.5);
+      expect(g[20]).toBe(0.5);
+      expect(g[24]).toBe(1);
+    });
+  });
+
+  it('avgPool2d with padding and ceilMode counts the padding but not the cells past it', () => {
+    tidy(() => {
+      const x = ones([1, 1, 4, 4]);
+      // k3 s2 p1 over 4: floor gives 2, ceil gives 3; the last window spans rows 3..5 of which row 5
+      // lies past the padding: divisor 2 rows (input row 3 and padding row 4), so 1 input row of 2 -> 0.5.
+      const y = avgPool2d(x, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true });
+      expect(y.shape).toEqual([1, 1, 3, 3]);
+      const v = Array.from(y.dataSync());
+      expect(v[0]).toBeCloseTo(4 / 9, 6);
+      expect(v[2]).toBeCloseTo(2 / 6, 6);
+      expect(v[8]).toBeCloseTo(1 / 4, 6);
+    });
+  });
+
+  it('ceilMode must be a boolean', () => {
+    expect(() => new MaxPool2d(2, loose({ ceilMode: 1 }))).toThrow(/^MaxPool2d: ceilMode must be a boolean, got the number 1$/);
+  });
+});
+
+describe('cross-entropy reduction', () => {
+  const logitsValues = [[1, 2, 3], [0.5, -1, 2], [3, 0, 0], [0, 0, 0]];
+  const labels = [2, 0, 1, 1];
+
+  it('none gives the per-example losses, sum their sum and mean their mean, as F.cross_entropy', () => {
+    tidy(() => {
+      const logits = tensor(logitsValues);
+      const perExample = crossEntropy(logits, labels, { reduction: 'none' });
+      expect(perExample.shape).toEqual([4]);
+      const expected = logitsValues.map((row, i) => Math.log(row.reduce((a, v) => a + Math.exp(v), 0)) - row[labels[i]]);
+      Array.from(perExample.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+      const total = expected.reduce((a, b) => a + b, 0);
+      expect(crossEntropy(logits, labels, { reduction: 'sum' }).item()).toBeCloseTo(total, 5);
+      expect(new CrossEntropyLoss({ reduction: 'sum' }).forward(logits, labels).item()).toBeCloseTo(total, 5);
+      expect(new CrossEntropyLoss().forward(logits, labels).item()).toBeCloseTo(total / 4, 5);
+      expect(new CrossEntropyLoss({ reduction: 'mean' }).forward(logits, labels).item()).toBe(crossEntropy(logits, labels).item());
+      expect(new CrossEntropyLoss({ reduction: 'none' }).reduction).toBe('none');
+    });
+  });
+
+  it('the gradient of the sum is N times the gradient of the mean', () => {
+    tidy(() => {
+      const a = tensor(logitsValues, undefined, { requiresGrad: true });
+      const b = tensor(logitsValues, undefined, { requiresGrad: true });
+      crossEntropy(a, labels).backward();
+      new CrossEntropyLoss({ reduction: 'sum' }).forward(b, labels).backward();
+      const ga = a.grad?.dataSync() ?? new Float32Array();
+      const gb = b.grad?.dataSync() ?? new Float32Array();
+      ga.forEach((v, i) => expect(gb[i]).toBeCloseTo(4 * v, 6));
+    });
+  });
+
+  it('an unknown reduction is refused', () => {
+    expect(() => new CrossEntropyLoss(loose({ reduction: 'avg' }))).toThrow(/^CrossEntropyLoss: reduction must be 'mean', 'sum' or 'none', got a string "avg"$/);
+    expect(() => tidy(() => crossEntropy(zeros([1, 2]), [0], loose({ reduction: 'batchmean' })))).toThrow(/^crossEntropy: reduction must be 'mean', 'sum' or 'none'/);
+  });
+});
