@@ -1,8 +1,9 @@
 /** Reverse-mode differentiation over the recorded graph: `backward`, `grad`, `valueAndGrad`. */
 import { keep, noGrad, tidy } from './engine.js';
 import { formatShape, shapesEqual } from './shape.js';
-import type { Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 import { add, fullOn } from './ops/index.js';
+import { assertTensor, describeValue } from './validate.js';
 
 /** Tensors reachable from `root` through recorded nodes, each after everything that consumes it. */
 function reverseTopologicalOrder(root: Tensor): Tensor[] {
@@ -105,7 +106,8 @@ function propagate(root: Tensor, seed: Tensor | undefined, sink: LeafSink): void
 
 /** Gradients of `f` with respect to each argument, leaving the arguments' `.grad` untouched. */
 export function grad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tensor[] {
-  return (...xs) => valueAndGrad(f)(...xs).grads;
+  const run = valueAndGradOf('grad', f);
+  return (...xs) => run(...xs).grads;
 }
 
 /**
@@ -113,14 +115,31 @@ export function grad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tenso
  * `torch.autograd.grad`, it touches no `.grad`, neither the arguments' nor any other tensor's.
  */
 export function valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => { value: Tensor; grads: Tensor[] } {
+  return valueAndGradOf('valueAndGrad', f);
+}
+
+/** `valueAndGrad`, with `op` (the function the user called) naming it in errors. */
+function valueAndGradOf(op: string, f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => { value: Tensor; grads: Tensor[] } {
+  if (typeof f !== 'function') throw new Error(`${op}: f must be a function, got ${describeValue(f)}`);
   return (...xs) => {
+    xs.forEach((x, i) => {
+      assertTensor(op, `argument ${i}`, x);
+      x.assertLive(op);
+    });
     const leaves = xs.map((x) => {
       const leaf = x.detach();
       leaf.requiresGrad = true;
       return leaf;
     });
-    const value = f(...leaves);
-    if (value.size !== 1) throw new Error(`valueAndGrad: f must return a scalar, got ${formatShape(value.shape)}`);
+    let value: unknown;
+    try {
+      value = f(...leaves);
+      if (!(value instanceof Tensor)) throw new Error(`${op}: f must return a scalar Tensor, got ${describeValue(value)}`);
+      if (value.size !== 1) throw new Error(`${op}: f must return a scalar, got ${formatShape(value.shape)}`);
+    } catch (error) {
+      for (const leaf of leaves) leaf.dispose();
+      throw error;
+    }
     const found = new Map<Tensor, Tensor>();
     propagate(value, undefined, (leaf, g) => {
       if (leaves.includes(leaf)) found.set(leaf, keep(g.detach()));

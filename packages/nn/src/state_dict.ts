@@ -1,5 +1,5 @@
 /** Checking a state dict against a module's parameters, then copying it in (all or nothing). */
-import { booleanOption, checkKnownOptions, formatShape, shapesEqual, Tensor } from '@tapegrad/core';
+import { booleanOption, checkKnownOptions, describeValue, formatShape, shapesEqual, Tensor } from '@tapegrad/core';
 
 /** A state dict to load: a `Map` or a plain object from dotted names to tensors. */
 export type StateDictInput = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
@@ -59,11 +59,16 @@ export interface StateDictLoadPlan extends LoadStateDictResult {
   apply(): void;
 }
 
-/** Entries of a Map or a plain object. */
-export function stateDictEntries(stateDict: StateDictInput): [string, Tensor][] {
+/**
+ * Entries of a Map or a plain object; `op` names the caller in the error for anything else (a
+ * module passed for its state dict, say).
+ */
+export function stateDictEntries(stateDict: StateDictInput, op = 'loadStateDict'): [string, Tensor][] {
   if (stateDict instanceof Map) return [...(stateDict as ReadonlyMap<string, Tensor>)];
-  if (stateDict === null || typeof stateDict !== 'object') {
-    throw new Error(`loadStateDict: expected a Map or a plain object of tensors, got ${stateDict === null ? 'null' : typeof stateDict}`);
+  const prototype = stateDict !== null && typeof stateDict === 'object' ? Object.getPrototypeOf(stateDict) : undefined;
+  if (prototype !== Object.prototype && prototype !== null) {
+    const hint = typeof (stateDict as { stateDict?: unknown } | null)?.stateDict === 'function' ? ' (pass module.stateDict())' : '';
+    throw new Error(`${op}: expected a Map or a plain object of tensors, got ${describeValue(stateDict)}${hint}`);
   }
   return Object.entries(stateDict as Readonly<Record<string, Tensor>>);
 }

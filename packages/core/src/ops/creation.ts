@@ -4,7 +4,7 @@ import { getBackend } from '../engine.js';
 import { fillNormal, fillUniform } from '../random.js';
 import { assertValidShape, formatShape, sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { booleanOption, checkKnownOptions, describeValue } from '../validate.js';
+import { booleanOption, checkKnownOptions, describeValue, isNumericArray, type NumericArray } from '../validate.js';
 import { fromDataId } from './op.js';
 
 /** Nested arrays of numbers, e.g. `[[1, 2], [3, 4]]`. */
@@ -42,7 +42,8 @@ function inferShape(values: TensorLike): number[] {
 
 function flattenNested(values: TensorLike, shape: Shape, axis: number, out: number[]): void {
   if (axis === shape.length) {
-    if (typeof values !== 'number') throw new Error(`tensor: ragged nested array: expected a number at depth ${axis} for shape ${formatShape(shape)}`);
+    if (Array.isArray(values)) throw new Error(`tensor: ragged nested array: expected a number at depth ${axis} for shape ${formatShape(shape)}`);
+    if (typeof values !== 'number') throw new Error(`tensor: expected a number at depth ${axis} for shape ${formatShape(shape)}, got ${describeValue(values)}`);
     out.push(values);
     return;
   }
@@ -53,25 +54,34 @@ function flattenNested(values: TensorLike, shape: Shape, axis: number, out: numb
 }
 
 /**
- * Creates a tensor from nested arrays, a flat number array or a Float32Array. With a flat input,
- * `shape` gives the layout (default: 1-D); with nested arrays the shape is inferred and, if given,
- * must agree.
+ * Creates a tensor from nested arrays, a flat number array, a typed array (converted to float32,
+ * as `torch.tensor` converts a NumPy array) or another tensor. With a flat input, `shape` gives the
+ * layout (default: 1-D); with nested arrays the shape is inferred and, if given, must agree. A
+ * tensor is copied as `torch.tensor(t)` copies it: the same values on its backend, detached
+ * (sharing its storage, which no op writes in place); `shape` may reshape it.
+ *
+ * @example
+ * tensor([[1, 2], [3, 4]]);             // [2, 2]
+ * tensor(Int32Array.of(1, 2, 3, 4), [2, 2]);
  */
-export function tensor(values: TensorLike | Float32Array, shape?: Shape, options?: CreationOptions): Tensor {
+export function tensor(values: TensorLike | NumericArray | Tensor, shape?: Shape, options?: CreationOptions): Tensor {
   const requiresGrad = requiresGradOption('tensor', options);
+  if (values instanceof Tensor) return copyOf(values, shape, requiresGrad);
   let flat: Float32Array;
   let inferred: number[];
-  if (values instanceof Float32Array) {
-    flat = values.slice();
+  if (isNumericArray(values)) {
+    flat = Float32Array.from(values);
     inferred = [values.length];
   } else if (typeof values === 'number') {
     flat = Float32Array.of(values);
     inferred = [];
-  } else {
+  } else if (Array.isArray(values)) {
     inferred = inferShape(values);
     const out: number[] = [];
     flattenNested(values, inferred, 0, out);
     flat = Float32Array.from(out);
+  } else {
+    throw new Error(`tensor: values must be a number, (nested) arrays of numbers, a typed array or a Tensor, got ${describeValue(values)}`);
   }
   const finalShape = shape ?? inferred;
   assertValidShape('tensor', finalShape);
@@ -79,6 +89,20 @@ export function tensor(values: TensorLike | Float32Array, shape?: Shape, options
     throw new Error(`tensor: ${flat.length} values do not fill shape ${formatShape(finalShape)} (${sizeOf(finalShape)} elements)`);
   }
   return make(flat, finalShape, requiresGrad);
+}
+
+/** `source`'s values as a new leaf on its backend, sharing its storage (`shape` may reshape it). */
+function copyOf(source: Tensor, shape: Shape | undefined, requiresGrad: boolean): Tensor {
+  source.assertLive('tensor');
+  const finalShape = shape ?? source.shape;
+  assertValidShape('tensor', finalShape);
+  if (sizeOf(finalShape) !== source.size) {
+    throw new Error(`tensor: ${source.size} values of tensor ${formatShape(source.shape)} do not fill shape ${formatShape(finalShape)} (${sizeOf(finalShape)} elements)`);
+  }
+  source.backend.incRef(source.dataId);
+  const t = fromDataId(source.dataId, finalShape, source.backend);
+  t.requiresGrad = requiresGrad;
+  return t;
 }
 
 /** A tensor of `shape` filled with `value`. */

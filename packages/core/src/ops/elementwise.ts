@@ -2,12 +2,14 @@
 import type { Backend, BinaryInfo, BinaryKernel, DataId, UnaryKernel } from '../backend.js';
 import { broadcastShapes, shapesEqual, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { assertTensor, assertTensorOrNumber } from '../validate.js';
 import { scalarOn } from './creation.js';
 import { backendOf, runOp, type GradientFn } from './op.js';
 import { reshape } from './shape_ops.js';
 import { sum } from './reduce.js';
 
 function unary(op: UnaryKernel, x: Tensor, gradient?: GradientFn): Tensor {
+  assertTensor(op, 'x', x);
   return runOp(op, [x], x.shape, (backend) => backend[op](x.dataId, x.size), gradient);
 }
 
@@ -69,6 +71,8 @@ function toTensor(value: Tensor | number, backend: Backend): Tensor {
 }
 
 function binary(op: BinaryKernel, aIn: Tensor | number, bIn: Tensor | number, gradient?: (dy: Tensor, a: Tensor, b: Tensor, out: Tensor) => (Tensor | null)[]): Tensor {
+  assertTensorOrNumber(op, 'a', aIn);
+  assertTensorOrNumber(op, 'b', bIn);
   const known = [aIn, bIn].filter((v): v is Tensor => typeof v !== 'number');
   if (known.length === 0) throw new Error(`${op}: at least one operand must be a tensor`);
   const backend = backendOf(op, known);

@@ -2,8 +2,10 @@
  * `saveSafetensors` / `loadSafetensors`: the tensor-level checkpoint API of `@tapegrad/nn`,
  * a thin layer over the raw encoder/decoder and the atomic file writer.
  */
-import { type Tensor, tensor } from '@tapegrad/core';
+import { describeValue, formatShape, Tensor, tensor } from '@tapegrad/core';
+import { stateDictEntries, type StateDictInput } from '../state_dict.js';
 import { encodeSafetensors } from './encode.js';
+import { SafetensorsError } from './errors.js';
 import { readSafetensorsFile, writeSafetensorsFile } from './file.js';
 import type { RawTensor, SafetensorsMetadata } from './types.js';
 
@@ -21,17 +23,25 @@ export interface LoadedSafetensors {
  * `safetensors.torch.load_file` reads it back with the same names.
  *
  * @param path - Destination file.
- * @param stateDict - Named tensors, written in iteration order.
+ * @param stateDict - Named tensors, a `Map` (as `module.stateDict()` returns) or a plain object
+ *   `{name: tensor}`, written in iteration order.
  * @param metadata - Optional string-to-string metadata (`__metadata__`).
- * @throws `SafetensorsError` on invalid names or metadata, or when the file cannot be written.
+ * @throws `SafetensorsError` on invalid names or metadata, on a value that is not a live tensor
+ *   (naming its key; checked before anything is read or written), or when the file cannot be
+ *   written; an Error when `stateDict` is neither a Map nor a plain object.
  */
 export async function saveSafetensors(
   path: string,
-  stateDict: Map<string, Tensor>,
+  stateDict: StateDictInput,
   metadata?: SafetensorsMetadata,
 ): Promise<void> {
+  const named = stateDictEntries(stateDict, 'saveSafetensors');
+  for (const [name, t] of named) {
+    if (!(t instanceof Tensor)) throw new SafetensorsError(`saveSafetensors: ${JSON.stringify(name)} is not a Tensor (got ${describeValue(t)})`);
+    if (t.isDisposed) throw new SafetensorsError(`saveSafetensors: tensor ${JSON.stringify(name)} ${formatShape(t.shape)} is disposed`);
+  }
   const entries: [string, RawTensor][] = [];
-  for (const [name, t] of stateDict) entries.push([name, { shape: [...t.shape], data: await t.data() }]);
+  for (const [name, t] of named) entries.push([name, { shape: [...t.shape], data: await t.data() }]);
   await writeSafetensorsFile(path, encodeSafetensors(entries, metadata));
 }
 
