@@ -7,8 +7,10 @@
  * every kernel returns a Promise: storage then holds pending parts, later kernels chain on them,
  * and `read` resolves them.
  */
-import type {
-  Activation, Backend, BinaryInfo, BinaryKernel, Conv2dInfo, DataId, MatmulInfo, Pool2dInfo, ReduceInfo, Shape, UnaryKernel,
+import {
+  StorageLedger,
+  type Activation, type Backend, type BinaryInfo, type BinaryKernel, type Conv2dInfo, type DataId, type MatmulInfo, type Pool2dInfo,
+  type ReduceInfo, type Shape, type UnaryKernel,
 } from '@tapegrad/core';
 import {
   createGpu, downloadResult, hasNavigatorGpu, isDeviceResult, isHostArray, kernelMode, messageOf, webGpuLikely, webGpuStorageBufferLimit,
@@ -51,9 +53,9 @@ export interface GpuJsBackendOptions {
   parallel?: boolean;
 }
 
+/** What the ledger keeps per storage; reference counts and bytes are the ledger's. */
 interface Storage {
-  data: Tensorish;
-  refs: number;
+  readonly data: Tensorish;
   /** Kernel launches and reads still using the parts (async modes). */
   pins: number;
   /** No references remain; parts are freed once pins drop to 0. */
@@ -77,10 +79,13 @@ export class GpuJsBackend implements Backend {
   private readonly exact: number;
   private readonly kernels = new Map<string, CompiledKernel>();
   private readonly verified = new WeakSet<CompiledKernel>();
-  private readonly storages = new Map<DataId, Storage>();
+  /** Storages, their reference counts and bytes; a released storage frees its parts once unpinned. */
+  private readonly ledger = new StorageLedger<Storage>('gpujs', (storage) => {
+    storage.released = true;
+    if (storage.pins === 0 || this.disposed) this.freeParts(storage.data.parts);
+  });
   /** Kernel results held (textures, buffers, or typed arrays on webasm/cpu). */
   private readonly results = new Set<KernelOutput>();
-  private bytes = 0;
   private compiles = 0;
   /** Pending kernel results and deferred frees (async modes), for `flush`. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -244,35 +249,25 @@ export class GpuJsBackend implements Backend {
   }
 
   incRef(id: DataId): void {
-    const storage = this.storages.get(id);
-    if (!storage) throw new Error('gpujs backend: incRef on freed storage');
-    storage.refs++;
+    this.ledger.incRef(id);
   }
 
   disposeData(id: DataId): void {
-    const storage = this.storages.get(id);
-    if (!storage) return;
-    if (--storage.refs > 0) return;
-    this.storages.delete(id);
-    this.bytes -= storage.data.layout.size * 4;
-    storage.released = true;
-    if (storage.pins === 0) this.freeParts(storage.data.parts);
+    this.ledger.decRef(id);
   }
 
   numDataIds(): number {
-    return this.storages.size;
+    return this.ledger.count;
   }
 
   numBytes(): number {
-    return this.bytes;
+    return this.ledger.bytes;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const storage of this.storages.values()) this.freeParts(storage.data.parts);
-    this.storages.clear();
-    this.bytes = 0;
+    this.ledger.clear();
     for (const kernel of this.kernels.values()) {
       try {
         kernel.destroy(true);
@@ -285,17 +280,12 @@ export class GpuJsBackend implements Backend {
   }
 
   private store(data: Tensorish): DataId {
-    const id: DataId = {};
     for (const part of data.parts) if (isPromise(part)) part.catch(noop);
-    this.storages.set(id, { data, refs: 1, pins: 0, released: false });
-    this.bytes += data.layout.size * 4;
-    return id;
+    return this.ledger.add({ data, pins: 0, released: false }, data.layout.size * 4);
   }
 
   private get(id: DataId): Storage {
-    const storage = this.storages.get(id);
-    if (!storage) throw new Error('gpujs backend: storage was freed or belongs to another backend');
-    return storage;
+    return this.ledger.get(id);
   }
 
   private unpin(storage: Storage): void {

@@ -97,6 +97,7 @@ export async function compareKernel(
   };
   const actual = await run(gpu);
   const expected = await run(reference as unknown as Backend);
+  expect(reference.numDataIds(), 'the reference backend freed every storage of the comparison').toBe(0);
   const ratio = worstRatio(actual, expected, atol, rtol);
   if (!(ratio <= 1)) expect.fail(`gpujs differs from the float64 reference (worst ratio ${ratio}): ${describeMismatch(actual, expected, atol, rtol)}`);
   const cpuValues = await run(cpu);

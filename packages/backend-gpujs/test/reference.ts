@@ -3,7 +3,7 @@
  * definitions (independent of the CPU backend's optimised kernels). Implements just enough of
  * `Backend` for the parity tests.
  */
-import type { BinaryInfo, Conv2dInfo, DataId, MatmulInfo, Pool2dInfo, ReduceInfo, Shape } from '@tapegrad/core';
+import { StorageLedger, type BinaryInfo, type Conv2dInfo, type DataId, type MatmulInfo, type Pool2dInfo, type ReduceInfo, type Shape } from '@tapegrad/core';
 
 type Values = Float64Array;
 
@@ -21,24 +21,24 @@ const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b,
 
 /** The subset of Backend the tests call, in float64, rounded to float32 on read. */
 export class ReferenceBackend {
-  private readonly store = new Map<DataId, Values>();
+  /** Float64 values per storage (8 bytes an element); freeing needs nothing but dropping them. */
+  private readonly ledger = new StorageLedger<Values>('reference', () => undefined);
 
   private put(values: Values): DataId {
-    const id: DataId = {};
-    this.store.set(id, values);
-    return id;
+    return this.ledger.add(values, values.byteLength);
   }
 
   private v(id: DataId): Values {
-    const values = this.store.get(id);
-    if (!values) throw new Error('reference: unknown storage');
-    return values;
+    return this.ledger.get(id);
   }
 
   write(values: Float32Array): DataId { return this.put(Float64Array.from(values)); }
   async read(id: DataId): Promise<Float32Array> { return Float32Array.from(this.v(id)); }
   readSync(id: DataId): Float32Array { return Float32Array.from(this.v(id)); }
-  disposeData(id: DataId): void { this.store.delete(id); }
+  incRef(id: DataId): void { this.ledger.incRef(id); }
+  disposeData(id: DataId): void { this.ledger.decRef(id); }
+  numDataIds(): number { return this.ledger.count; }
+  numBytes(): number { return this.ledger.bytes; }
 
   private map(x: DataId, f: (v: number) => number): DataId { return this.put(this.v(x).map(f)); }
   neg(x: DataId): DataId { return this.map(x, (v) => -v); }
