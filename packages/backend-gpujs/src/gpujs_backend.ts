@@ -19,7 +19,7 @@ import {
 import { EXACT_INDEX_LIMIT, partCount, planLayout, singlePart, type Layout } from './layout.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
 import type { KernelArg, KernelContext, PartData, Tensorish } from './kernels/context.js';
-import { binary, unary } from './kernels/elementwise.js';
+import { binary, reluBackprop, unary } from './kernels/elementwise.js';
 import { fill, oneHot, transpose } from './kernels/layout_ops.js';
 import { matmul } from './kernels/matmul.js';
 import { avgPool2d, avgPool2dBackprop, maxPool2d, maxPool2dBackprop } from './kernels/pool.js';
@@ -424,12 +424,8 @@ export class GpuJsBackend implements Backend {
   tanh(x: DataId): DataId { return this.unaryOp('tanh', x); }
   step(x: DataId): DataId { return this.unaryOp('step', x); }
 
-  reluBackprop(dy: DataId, y: DataId, size: number): DataId {
-    const mask = this.step(y);
-    const shape = [size];
-    const out = this.mul(dy, mask, { aShape: shape, bShape: shape, outShape: shape });
-    this.disposeData(mask);
-    return out;
+  reluBackprop(dy: DataId, y: DataId): DataId {
+    return this.op([dy, y], ([dyd, yd]) => reluBackprop(this.ctx, dyd, yd));
   }
 
   private binaryOp(op: BinaryKernel, a: DataId, b: DataId, info: BinaryInfo): DataId {
@@ -462,11 +458,7 @@ export class GpuJsBackend implements Backend {
 
   conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo, activation: Activation): DataId {
     const inputs = bias ? [x, filter, bias] : [x, filter];
-    const linear = this.op(inputs, ([xd, fd, bd]) => conv2d(this.ctx, xd, fd, bd ?? null, info));
-    if (activation === 'linear') return linear;
-    const out = this.relu(linear);
-    this.disposeData(linear);
-    return out;
+    return this.op(inputs, ([xd, fd, bd]) => conv2d(this.ctx, xd, fd, bd ?? null, info, activation));
   }
 
   conv2dBackpropInput(dy: DataId, filter: DataId, info: Conv2dInfo): DataId {

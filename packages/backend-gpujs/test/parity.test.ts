@@ -77,6 +77,29 @@ for (const { mode, limit, async, parallel } of configs) {
       for (const op of ['log', 'sqrt'] as const) await check([input([7, 11], 0.01, 5)], (b, [id]) => b[op](id, 77));
     });
 
+    it('reluBackprop: y <= 0 stops dy, a NaN y passes it (PyTorch threshold_backward)', async () => {
+      const y = input([6, 13], -2, 2);
+      const dy = input([6, 13], -3, 3);
+      y.values.set([0, -0, Number.NaN, Number.NaN, 1e-30, -1e-30, Infinity, -Infinity]);
+      dy.values.set([5, 5, 2.5, Number.NaN, 1, 1, 1, 1, Number.NaN, Number.NaN]);
+      y.values[9] = -1; // NaN dy where y <= 0: stopped, 0
+      y.values[8] = 1; // NaN dy where y > 0: passed, NaN
+      await check([dy, y], (b, [g, v]) => b.reluBackprop(g, v, 78));
+    });
+
+    it('relu keeps NaN, in the unary kernel and in conv2d\'s output pass', async () => {
+      const x = input([4, 9], -1, 1);
+      x.values.set([Number.NaN, -0, 0, -Infinity, Infinity]);
+      await check([x], (b, [id]) => b.relu(id, 36));
+      const info = computeConv2dInfo([2, 2, 5, 5], [3, 2, 3, 3], 1, 1);
+      const image = input([2, 2, 5, 5]);
+      image.values[12] = Number.NaN; // one NaN pixel: every output whose window covers it is NaN
+      const out = await compareKernel(gpu, cpu, [image, input([3, 2, 3, 3]), input([3])], (b, [xi, w, bias]) => b.conv2d(xi, w, bias, info, 'relu'));
+      const nans = out.actual.filter(Number.isNaN).length;
+      expect(nans).toBe(3 * 9); // image 0 only: its 3 output channels, the 3x3 outputs around the pixel
+      expect(out.actual.some((v) => v === 0)).toBe(true); // and negative sums are zeroed
+    });
+
     it('binary kernels with broadcasting', async () => {
       const ops: BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'greater'];
       const cases: [number[], number[], number[]][] = [

@@ -2,7 +2,7 @@
  * Convolution and its gradients in gather form: every output element loops over the inputs that
  * contribute to it, with every loop bound a literal baked from the Conv2dInfo.
  */
-import type { Conv2dInfo } from '@tapegrad/core';
+import type { Activation, Conv2dInfo } from '@tapegrad/core';
 import { idiv, lit } from '../layout.js';
 import type { KernelContext, Tensorish } from './context.js';
 import { gather, type GatherInput } from './gather.js';
@@ -44,14 +44,23 @@ function infoKey(info: Conv2dInfo): string {
     info.kernelHeight, info.kernelWidth, info.strideHeight, info.strideWidth, info.padTop, info.padLeft].join(',');
 }
 
-/** `y[n, o, oy, ox] = bias[o] + sum_{c, ky, kx} x[n, c, oy*sH - pT + ky, ox*sW - pL + kx] * w[o, c, ky, kx]`. */
-export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias: Tensorish | null, info: Conv2dInfo): Tensorish {
+/** The output pass of an activation over `acc`: ReLU keeps NaN (`NaN < 0` is false), as the CPU backend and PyTorch do. */
+const ACTIVATION: Record<Activation, string> = {
+  linear: 'return acc;',
+  relu: 'return acc < 0.0 ? 0.0 : acc;',
+};
+
+/**
+ * `y[n, o, oy, ox] = act(bias[o] + sum_{c, ky, kx} x[n, c, oy*sH - pT + ky, ox*sW - pL + kx] * w[o, c, ky, kx])`,
+ * the activation applied in the same kernel.
+ */
+export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias: Tensorish | null, info: Conv2dInfo, activation: Activation): Tensorish {
   const { inChannels: C, inHeight: H, inWidth: W, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
   const inputs: GatherInput[] = [{ data: x, dims: [...info.inShape], batch: true }, { data: filter, dims: [...info.filterShape] }];
   if (bias) inputs.push({ data: bias, dims: [info.outChannels] });
   return gather(ctx, {
     op: 'conv2d',
-    key: `conv2d|${infoKey(info)}|${bias ? 'bias' : 'nobias'}`,
+    key: `conv2d|${infoKey(info)}|${bias ? 'bias' : 'nobias'}|${activation}`,
     outDims: [...info.outShape],
     inputs,
     body: (g) => {
@@ -66,7 +75,7 @@ export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias
         const rb = g.read(2, [o]);
         init = `${rb.pre}\nlet acc = ${rb.expr};`;
       }
-      return `${init}\n${loop('c', C, overY)}\nreturn acc;`;
+      return `${init}\n${loop('c', C, overY)}\n${ACTIVATION[activation]}`;
     },
   });
 }

@@ -75,7 +75,7 @@ function binaryBody(op: BinaryKernel, x: string, y: string): string {
 export function binary(ctx: KernelContext, op: BinaryKernel, a: Tensorish, b: Tensorish, info: BinaryInfo): Tensorish {
   const outDims = info.outShape.length === 0 ? [1] : [...info.outShape];
   const size = sizeOfDims(outDims);
-  if (a.layout.size === size && b.layout.size === size) return sameShape(ctx, op, a, b);
+  if (a.layout.size === size && b.layout.size === size) return zipParts(ctx, op, a, b, (x, y) => binaryBody(op, x, y));
   const rank = outDims.length;
   const aligned = (shape: readonly number[]): number[] => [...new Array<number>(rank - shape.length).fill(1), ...shape];
   const aDims = aligned(info.aShape);
@@ -94,14 +94,19 @@ export function binary(ctx: KernelContext, op: BinaryKernel, a: Tensorish, b: Te
   });
 }
 
-/** Operands of the output's size: part by part (b is brought to a's layout first if needed). */
-function sameShape(ctx: KernelContext, op: BinaryKernel, a: Tensorish, bIn: Tensorish): Tensorish {
+/** ReLU's gradient from its output, `out[i] = y[i] <= 0 ? 0 : dy[i]`: a NaN `y` passes `dy` (the comparison is false). */
+export function reluBackprop(ctx: KernelContext, dy: Tensorish, y: Tensorish): Tensorish {
+  return zipParts(ctx, 'reluBackprop', dy, y, (g, v) => `const g = ${g};\nconst v = ${v};\nreturn v <= 0.0 ? 0.0 : g;`);
+}
+
+/** `out[i] = body(a[i], b[i])` part by part, for operands of one size (b is brought to a's layout first if needed). */
+function zipParts(ctx: KernelContext, op: string, a: Tensorish, bIn: Tensorish, body: (a: string, b: string) => string): Tensorish {
   const { data: b, temporary } = ensureLayout(ctx, bIn, a.layout);
   const parts: PartData[] = [];
   for (let i = 0; i < partCount(a.layout); i++) {
     const length = partLengthAt(a.layout, i);
-    const source = (): string => `function(a, b) {\nconst t = this.thread.x;\n${binaryBody(op, 'a[t]', 'b[t]')}\n}`;
-    parts.push(ctx.run(op, `binary-same|${op}|len=${length}`, source, length, [a.parts[i], b.parts[i]]));
+    const source = (): string => `function(a, b) {\nconst t = this.thread.x;\n${body('a[t]', 'b[t]')}\n}`;
+    parts.push(ctx.run(op, `zip|${op}|len=${length}`, source, length, [a.parts[i], b.parts[i]]));
   }
   if (temporary) ctx.release(b.parts, parts);
   return { layout: a.layout, parts };
