@@ -10,7 +10,8 @@ import { matmulKernel } from './kernels/gemm.js';
 import { oneHotKernel, transposeKernel } from './kernels/layout.js';
 import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropKernel, maxPool2dKernel } from './kernels/pool.js';
 import { argmaxInner, maxInner, sumInner } from './kernels/reduce.js';
-import { free, fusedMultiplyAdd, malloc, view } from './wasm/runtime.js';
+import type { ArenaStats } from './wasm/arena.js';
+import { arenaStats, free, fusedMultiplyAdd, malloc, memoryLimitMiB, resetArenaHighWater, view } from './wasm/runtime.js';
 import { threadCount } from './wasm/threads.js';
 
 /** A block of the shared memory holding `length` float32 values. */
@@ -79,6 +80,22 @@ export class CpuBackend implements Backend {
 
   numBytes(): number {
     return this.ledger.bytes;
+  }
+
+  /** The most memory the backend may use, in MiB (`TAPEGRAD_CPU_MEMORY_LIMIT`, at most 4096). */
+  readonly memoryLimitMiB = memoryLimitMiB;
+
+  /**
+   * The shared memory's arena: bytes in use (storage and scratch), the top of the range in use and
+   * its high-water mark since the last `resetArenaHighWater()`, all in bytes.
+   */
+  arenaStats(): ArenaStats {
+    return arenaStats();
+  }
+
+  /** Starts a new arena high-water mark (to measure one step's peak). */
+  resetArenaHighWater(): void {
+    resetArenaHighWater();
   }
 
   dispose(): void {

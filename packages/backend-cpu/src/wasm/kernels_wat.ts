@@ -159,10 +159,10 @@ function binaryKernel(name: string, op: string): string {
   )`;
 }
 
-/** The module text, its GEMM micro-kernel with or without fused multiply-add (relaxed SIMD). */
-export const kernelsWat = (fusedMultiplyAdd: boolean): string => `
+/** The module text, its GEMM micro-kernel with or without fused multiply-add (relaxed SIMD), importing a shared memory of at most `maxPages` pages. */
+export const kernelsWat = (fusedMultiplyAdd: boolean, maxPages: number): string => `
 (module
-  (import "env" "memory" (memory 1 32768 shared))
+  (import "env" "memory" (memory 1 ${maxPages} shared))
   ${microKernel(fusedMultiplyAdd)}
 
   ;; C (+)= A B over m x n x k (all >= 1), strides in floats. A element (r, p) is at

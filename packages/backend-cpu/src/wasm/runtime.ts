@@ -3,6 +3,7 @@
  * a per-op scratch arena, and calls that run on this thread or on the worker threads (see
  * `threads.ts`), which instantiate the same module on the same memory.
  */
+import { ALIGN, Arena, ArenaFullError, type ArenaStats } from './arena.js';
 import { assembleWat } from './assembler.js';
 import { kernelsWat, simdBinaryOps, simdUnaryOps } from './kernels_wat.js';
 
@@ -67,8 +68,8 @@ interface WasmApi {
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const PAGE = 65536;
-/** Maximum pages of the shared memory (2 GiB); only what is used is committed. */
-const MAX_PAGES = 32768;
+/** Most pages a 32-bit WebAssembly memory can have (4 GiB). */
+const WASM32_PAGES = 65536;
 /** Bytes reserved at address 0 for the threads' control block and call lists (see `threads.ts`). */
 export const CONTROL_BYTES = 256 * 1024;
 /** Most worker threads the backend starts. */
@@ -77,13 +78,29 @@ export const MAX_WORKERS = 15;
 const ARENA_BASE = CONTROL_BYTES;
 
 /**
+ * The most memory the backend may use, in MiB: `TAPEGRAD_CPU_MEMORY_LIMIT`, else (and at most)
+ * 4096, all that 32-bit WebAssembly addresses reach. Only what is used is committed.
+ */
+export const memoryLimitMiB = configuredLimitMiB();
+
+function configuredLimitMiB(): number {
+  const most = (WASM32_PAGES * PAGE) / 2 ** 20;
+  const text = process.env.TAPEGRAD_CPU_MEMORY_LIMIT;
+  if (text === undefined || text === '') return most;
+  const mib = Number(text);
+  if (!Number.isInteger(mib) || mib < 16 || mib > most) throw new Error(`TAPEGRAD_CPU_MEMORY_LIMIT must be a whole number of MiB from 16 to ${most}, got '${text}'`);
+  return mib;
+}
+
+/**
  * Whether the engine has relaxed SIMD's `f32x4.relaxed_madd` (Node 22 and later; Node 20 with
  * `--experimental-wasm-relaxed-simd`): the GEMM then uses fused multiply-adds (about 1.3x faster).
  */
 export const fusedMultiplyAdd = wasm.validate(assembleWat('(module (func $probe (param $v v128) (result v128) local.get $v local.get $v local.get $v f32x4.relaxed_madd))'));
 
-export const wasmModule = new wasm.Module(assembleWat(kernelsWat(fusedMultiplyAdd)));
-export const memory = new wasm.Memory({ initial: ARENA_BASE / PAGE + 256, maximum: MAX_PAGES, shared: true });
+const maxPages = (memoryLimitMiB * 2 ** 20) / PAGE;
+export const wasmModule = new wasm.Module(assembleWat(kernelsWat(fusedMultiplyAdd, maxPages)));
+export const memory = new wasm.Memory({ initial: Math.min(maxPages, ARENA_BASE / PAGE + 256), maximum: maxPages, shared: true });
 const instance = new wasm.Instance(wasmModule, { env: { memory } });
 export const kernels = instance.exports as unknown as KernelExports;
 
@@ -93,12 +110,13 @@ export function runCall(call: KernelCall): void {
 }
 
 /**
- * The backend's storage and every kernel's scratch live in the shared memory, so kernels on any
- * thread work in place. Blocks are reused by exact size class (a training step allocates the same
- * shapes every step, so after the first step nothing grows); the memory keeps its peak size.
+ * The backend's storage and every kernel's scratch live in the shared memory, in one best-fit
+ * arena that merges freed neighbours (see `arena.ts`); the memory keeps its peak size.
  */
-const freeBlocks = new Map<number, number[]>();
-let top = ARENA_BASE;
+const arena = new Arena(ARENA_BASE, memoryLimitMiB * 2 ** 20, (end) => {
+  const size = memory.buffer.byteLength;
+  if (end > size) memory.grow(Math.ceil((end - size) / PAGE));
+});
 let heap = new Float32Array(memory.buffer);
 let heapInt32 = new Int32Array(memory.buffer);
 
@@ -107,31 +125,38 @@ let heapInt32 = new Int32Array(memory.buffer);
  * vector loops may run into (up to 3 floats past the end) and the GEMM may read (up to NR-1).
  */
 function blockBytes(floats: number): number {
-  return Math.ceil((floats * 4) / 64) * 64 + 64;
+  return Math.ceil((floats * 4) / ALIGN) * ALIGN + ALIGN;
 }
 
-/** Reserves a block for `floats` float32 values (contents arbitrary); returns its byte address. */
+const formatMiB = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
+
+/**
+ * Reserves a block for `floats` float32 values (contents arbitrary); returns its byte address.
+ * @throws when it does not fit under the memory limit, saying what to change.
+ */
 export function malloc(floats: number): number {
-  const bytes = blockBytes(floats);
-  const reused = freeBlocks.get(bytes)?.pop();
-  if (reused !== undefined) return reused;
-  const at = top;
-  const end = at + bytes;
-  const size = memory.buffer.byteLength;
-  if (end > size) {
-    if (end > MAX_PAGES * PAGE) throw new Error(`cpu backend: out of memory (${Math.ceil(end / 2 ** 20)} MiB needed, at most ${(MAX_PAGES * PAGE) / 2 ** 20} MiB)`);
-    memory.grow(Math.ceil((end - size) / PAGE));
+  try {
+    return arena.alloc(blockBytes(floats));
+  } catch (error) {
+    if (!(error instanceof ArenaFullError)) throw error;
+    const raise = memoryLimitMiB < (WASM32_PAGES * PAGE) / 2 ** 20 ? ', or raise TAPEGRAD_CPU_MEMORY_LIMIT (MiB, at most 4096)' : '';
+    throw new Error(`cpu backend: out of memory: ${formatMiB(error.requested)} more needed with ${formatMiB(error.inUse)} in use, at most ${formatMiB(error.limit)}; use a smaller batch (--batch-size)${raise}`);
   }
-  top = end;
-  return at;
 }
 
 /** Returns a block from `malloc(floats)`. */
 export function free(at: number, floats: number): void {
-  const bytes = blockBytes(floats);
-  const list = freeBlocks.get(bytes);
-  if (list) list.push(at);
-  else freeBlocks.set(bytes, [at]);
+  arena.release(at, blockBytes(floats));
+}
+
+/** The arena's bytes in use, top and high-water mark (tests and tools). */
+export function arenaStats(): ArenaStats {
+  return arena.stats();
+}
+
+/** Starts a new arena high-water mark at the current top. */
+export function resetArenaHighWater(): void {
+  arena.resetHighWater();
 }
 
 /** The `floats` values at byte address `at`, as a view (valid until the block is freed). */
