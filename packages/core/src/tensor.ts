@@ -4,6 +4,7 @@ import { setTensorCheck, trackTensor, untrackTensor } from './engine.js';
 import { formatShape, shapesEqual, sizeOf, type Shape } from './shape.js';
 import * as ops from './ops/index.js';
 import { backward } from './autograd.js';
+import { formatTensor } from './format.js';
 
 /** How a recorded op propagates its output gradient to its inputs. */
 export interface GradNode {
@@ -160,10 +161,14 @@ export class Tensor {
     if (node) for (const input of node.inputs) input.dropGraphRef();
   }
 
+  /** PyTorch's printout with shape and backend, summarised above 1000 elements (see `formatTensor`). */
   toString(): string {
-    if (this.disposed) return `Tensor(${formatShape(this.shape)}, disposed)`;
-    const body = this.backend.isAsync ? '<pending: await t.array()>' : JSON.stringify(this.toArray());
-    return `Tensor(${formatShape(this.shape)}, ${body}${this.requiresGrad ? ', requiresGrad' : ''})`;
+    return formatTensor(this);
+  }
+
+  /** What `console.log(t)` prints in Node: `toString()`, not the backend's internals. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return formatTensor(this);
   }
 
   add(other: Tensor | number): Tensor { return ops.add(this, other); }

@@ -157,10 +157,32 @@ export abstract class Module {
 
   /** PyTorch-style summary: the class, `extraRepr()`, and each child indented. */
   toString(): string {
+    return this.#tree(false);
+  }
+
+  /**
+   * What `console.log(module)` prints in Node instead of the internals: the `toString()` tree
+   * with parameter counts, `# 40 params` after each module that holds any (a container's total
+   * after its closing parenthesis).
+   *
+   * @example
+   * console.log(new Sequential(new Linear(2, 3), new ReLU()));
+   * // Sequential(
+   * //   (0): Linear(inFeatures=2, outFeatures=3)  # 9 params
+   * //   (1): ReLU()
+   * // )  # 9 params
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.#tree(true);
+  }
+
+  #tree(withCounts: boolean): string {
+    const count = withCounts ? this.parameters().reduce((total, param) => total + param.size, 0) : 0;
+    const note = count > 0 ? `  # ${count.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',')} params` : '';
     const head = `${this.constructor.name}(${this.extraRepr()}`;
-    if (this.#children.size === 0) return `${head})`;
-    const lines = [...this.#children].map(([name, child]) => `  (${name}): ${child.toString().replace(/\n/g, '\n  ')}`);
-    return `${head}\n${lines.join('\n')}\n)`;
+    if (this.#children.size === 0) return `${head})${note}`;
+    const lines = [...this.#children].map(([name, child]) => `  (${name}): ${child.#tree(withCounts).replace(/\n/g, '\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)${note}`;
   }
 
   /** The constructor arguments shown by `toString()`; layers override it. */
