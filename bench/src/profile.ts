@@ -118,7 +118,7 @@ export async function kernelTable(backend: Backend, spec: NetworkSpec, reps: num
     const patches = backend.write(randomValues(taps * positions), [taps, positions]);
     const run = (kernel: () => DataId) => () => backend.disposeData(kernel());
     const ms: Record<string, number | null> = {
-      'conv fwd': await medianMs(reps, run(() => backend.conv2d(x, w, b, info))),
+      'conv fwd': await medianMs(reps, run(() => backend.conv2d(x, w, b, info, 'linear'))),
       'input grad': g.needsInputGrad ? await medianMs(reps, run(() => backend.conv2dBackpropInput(dy, w, info))) : null,
       'filter grad': await medianMs(reps, run(() => backend.conv2dBackpropFilter(x, dy, info))),
       // The forward GEMM alone, per image: [O, K] @ [K, P], the filter broadcast over the batch.
