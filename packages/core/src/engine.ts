@@ -14,7 +14,11 @@ interface Registration {
 const registry = new Map<string, Registration>();
 let active: Backend | undefined;
 let gradEnabled = true;
-let liveTensors = 0;
+/** Live tensors per backend instance: a tensor counts on the backend its storage lives on. */
+const liveTensors = new Map<Backend, number>();
+/** Names of the `setBackend` calls not yet resolved, each with whether it has warned. */
+const pendingSwitches = new Map<number, { readonly name: string; warned: boolean }>();
+let nextSwitch = 0;
 /** Each open `tidy` owns the tensors created while it is innermost. */
 const scopes: Set<Tensor>[] = [];
 
@@ -26,6 +30,7 @@ export function registerBackend(name: string, factory: BackendFactory, priority 
   if (registry.has(name)) {
     const previous = registry.get(name);
     if (previous?.instance && previous.instance === active) active = undefined;
+    if (previous?.instance) liveTensors.delete(previous.instance);
     previous?.instance?.dispose();
   }
   registry.set(name, { factory, priority });
@@ -36,24 +41,56 @@ export function listBackends(): string[] {
   return [...registry.entries()].sort((a, b) => b[1].priority - a[1].priority).map(([name]) => name);
 }
 
-async function instantiate(name: string): Promise<Backend> {
+function registrationOf(op: string, name: string): Registration {
   const registration = registry.get(name);
   if (!registration) {
     const known = listBackends();
-    throw new Error(`setBackend: unknown backend '${name}' (registered: ${known.length ? known.join(', ') : 'none; import @tapegrad/backend-cpu'})`);
+    throw new Error(`${op}: unknown backend '${name}' (registered: ${known.length ? known.join(', ') : 'none; import @tapegrad/backend-cpu'})`);
   }
+  return registration;
+}
+
+/** The backend registered as `name`, created on first use (without making it active); `op` names the caller in errors. */
+export async function backendByName(name: string, op = 'backendByName'): Promise<Backend> {
+  const registration = registrationOf(op, name);
   registration.instance ??= await registration.factory();
   return registration.instance;
 }
 
-/** Makes `name` the active backend, creating it on first use. Tensors stay on their own backend. */
+/**
+ * Makes `name` the active backend, creating it on first use. Tensors stay on their own backend.
+ * Await it: until it resolves, ops that create tensors run on the previous backend, and the first
+ * such op warns (once per call). A backend already created becomes active at once.
+ */
 export async function setBackend(name: string): Promise<Backend> {
-  active = await instantiate(name);
-  return active;
+  const registration = registrationOf('setBackend', name);
+  if (registration.instance) {
+    active = registration.instance;
+    return active;
+  }
+  const id = nextSwitch++;
+  pendingSwitches.set(id, { name, warned: false });
+  try {
+    active = await backendByName(name, 'setBackend');
+    return active;
+  } finally {
+    pendingSwitches.delete(id);
+  }
+}
+
+/** Warns, once per pending `setBackend`, that an op resolved the active backend before it finished. */
+function warnPendingSwitches(): void {
+  for (const pending of pendingSwitches.values()) {
+    if (pending.warned) continue;
+    pending.warned = true;
+    console.warn(`tapegrad: setBackend('${pending.name}') has not finished, so this op runs on ${active ? `'${registeredName(active)}'` : 'the default backend'}; ` +
+      `await setBackend('${pending.name}') before creating tensors`);
+  }
 }
 
 /** The active backend. With none chosen, the highest-priority registered backend (if it starts synchronously). */
 export function getBackend(): Backend {
+  if (pendingSwitches.size > 0) warnPendingSwitches();
   if (active) return active;
   for (const name of listBackends()) {
     const registration = registry.get(name) as Registration;
@@ -92,16 +129,26 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-/** Counts a new tensor and hands it to the innermost `tidy`. */
+function countOn(backend: Backend, delta: number): void {
+  liveTensors.set(backend, (liveTensors.get(backend) ?? 0) + delta);
+}
+
+/** Counts a new tensor on its backend and hands it to the innermost `tidy`. */
 export function trackTensor(t: Tensor): void {
-  liveTensors++;
+  countOn(t.backend, 1);
   scopes[scopes.length - 1]?.add(t);
 }
 
 /** Uncounts a disposed tensor. */
 export function untrackTensor(t: Tensor): void {
-  liveTensors--;
+  countOn(t.backend, -1);
   for (const scope of scopes) scope.delete(t);
+}
+
+/** Moves a live tensor's count from `from` to the backend it now lives on (`Module.to`). */
+export function retrackTensor(t: Tensor, from: Backend): void {
+  countOn(from, -1);
+  countOn(t.backend, 1);
 }
 
 /** Exempts `t` from disposal by every enclosing `tidy`. Returns `t`. */
@@ -110,18 +157,36 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
-/** Memory in use: live tensors (core's count) and storages/bytes (the active backend's count). */
+/** Memory in use on one backend: its live tensors (core's count), storages and bytes (the backend's). */
 export interface MemoryInfo {
   readonly numTensors: number;
   readonly numDataIds: number;
   readonly numBytes: number;
+  /** The name the backend was registered under. */
   readonly backend: string;
 }
 
-/** Live tensors, storages and bytes on the active backend. */
+/** The name `backend` was registered under (a backend class may be registered under several). */
+function registeredName(backend: Backend): string {
+  for (const [name, registration] of registry) if (registration.instance === backend) return name;
+  return backend.name;
+}
+
+function memoryOf(backend: Backend): MemoryInfo {
+  return { numTensors: liveTensors.get(backend) ?? 0, numDataIds: backend.numDataIds(), numBytes: backend.numBytes(), backend: registeredName(backend) };
+}
+
+/** Live tensors, storages and bytes, all three on the active backend. */
 export function memory(): MemoryInfo {
-  const backend = getBackend();
-  return { numTensors: liveTensors, numDataIds: backend.numDataIds(), numBytes: backend.numBytes(), backend: backend.name };
+  return memoryOf(getBackend());
+}
+
+/** `memory()` of every backend created so far (active or not), highest priority first. */
+export function memoryByBackend(): MemoryInfo[] {
+  return listBackends().flatMap((name) => {
+    const instance = registry.get(name)?.instance;
+    return instance ? [memoryOf(instance)] : [];
+  });
 }
 
 /** A value `tidy` may return: tensors anywhere inside arrays or plain objects survive. */

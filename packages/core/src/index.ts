@@ -6,8 +6,8 @@ export { Tensor, type GradNode, type NestedArray } from './tensor.js';
 export * from './ops/index.js';
 export { backward, grad, valueAndGrad } from './autograd.js';
 export {
-  registerBackend, setBackend, getBackend, listBackends,
-  noGrad, isGradEnabled, tidy, keep, memory,
+  registerBackend, setBackend, getBackend, backendByName, listBackends,
+  noGrad, isGradEnabled, tidy, keep, memory, memoryByBackend,
   type MemoryInfo, type TensorContainer,
 } from './engine.js';
 export { manualSeed, randomUniform, randomNormal, fillUniform, fillNormal } from './random.js';

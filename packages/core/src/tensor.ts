@@ -1,10 +1,11 @@
 /** The Tensor: a shape, a handle to backend storage, and (when recorded) its autograd node. */
 import type { Backend, DataId } from './backend.js';
-import { setTensorCheck, trackTensor, untrackTensor } from './engine.js';
+import { retrackTensor, setTensorCheck, trackTensor, untrackTensor } from './engine.js';
 import { formatShape, shapesEqual, sizeOf, type Shape } from './shape.js';
 import * as ops from './ops/index.js';
 import { backward } from './autograd.js';
 import { formatTensor } from './format.js';
+import { copyToBackend } from './transfer.js';
 
 /** How a recorded op propagates its output gradient to its inputs. */
 export interface GradNode {
@@ -107,6 +108,31 @@ export class Tensor {
   /** Backpropagates from this tensor into the `.grad` of every leaf that requires grad. */
   backward(seed?: Tensor): void {
     backward(this, seed);
+  }
+
+  /**
+   * A copy on the backend registered as `name` (e.g. `await t.to('gpujs')`), detached and not
+   * recorded: the values are read (awaiting an asynchronous backend) and written there. The
+   * active backend does not change.
+   */
+  to(name: string): Promise<Tensor> {
+    return copyToBackend(this, name);
+  }
+
+  /**
+   * @internal Rehomes this tensor onto `dataId`, storage of `backend` holding the same values, and
+   * frees the old storage; identity, shape, `requiresGrad` and `grad` stay (`Module.to`). Only for
+   * a tensor no recorded op produced.
+   */
+  moveTo(backend: Backend, dataId: DataId): void {
+    this.assertLive('moveTo');
+    if (this.node) throw new Error(`moveTo: tensor ${formatShape(this.shape)} (id ${this.id}) is the output of a recorded op; move a leaf`);
+    const from = this.backend;
+    from.disposeData(this.storage);
+    // The one place a tensor changes backend; `backend` is readonly to everyone else.
+    (this as { backend: Backend }).backend = backend;
+    this.storage = dataId;
+    retrackTensor(this, from);
   }
 
   /** A tensor sharing this one's storage, cut off from autograd. */

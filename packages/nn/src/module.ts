@@ -1,5 +1,5 @@
 /** `Module`: a tree of named submodules and parameters with train/eval mode and state dicts. */
-import { keep, Tensor } from '@tapegrad/core';
+import { backendByName, keep, Tensor } from '@tapegrad/core';
 import { planLoadStateDict, type LoadStateDictOptions, type LoadStateDictResult, type StateDictInput } from './state_dict.js';
 
 /**
@@ -114,6 +114,24 @@ export abstract class Module {
   /** Sets evaluation mode on this module and every descendant (Dropout becomes the identity). */
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Moves every parameter, and its `.grad`, to the backend registered as `name`, in place: each
+   * keeps its identity, so `module.weight` and the tensors in `parameters()` stay the same
+   * objects, now on the new backend. All values are read before any moves, so a failed read
+   * moves nothing. An optimizer's state stays where it was: build the optimizer after `to()`.
+   *
+   * @example
+   * await net.to('gpujs');
+   * await setBackend('gpujs');      // inputs created from here on live there too
+   */
+  async to(name: string): Promise<this> {
+    const target = await backendByName(name, `${this.constructor.name}.to`);
+    const moving = this.parameters().flatMap((param) => (param.grad ? [param, param.grad] : [param])).filter((t) => t.backend !== target);
+    const values = await Promise.all(moving.map((t) => t.data()));
+    moving.forEach((t, i) => t.moveTo(target, target.write(values[i] as Float32Array, t.shape)));
+    return this;
   }
 
   /** Disposes every parameter's `.grad` and sets it to null (PyTorch's `set_to_none=True`). */
