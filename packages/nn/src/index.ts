@@ -13,19 +13,20 @@ export {
   type MismatchedKey,
 } from './state_dict.js';
 export * from './layers/index.js';
+/** The initialisers also as a namespace, as `torch.nn.init`: `init.kaimingUniform_(w)`. */
 export * as init from './init.js';
 export {
   calculateGain,
   fanInAndFanOut,
-  kaimingUniform,
-  kaimingNormal,
-  xavierUniform,
-  xavierNormal,
-  uniform,
-  normal,
-  constant,
-  zeros,
-  ones,
+  kaimingUniform_,
+  kaimingNormal_,
+  xavierUniform_,
+  xavierNormal_,
+  uniform_,
+  normal_,
+  constant_,
+  zeros_,
+  ones_,
   type KaimingOptions,
   type FanMode,
   type Nonlinearity,

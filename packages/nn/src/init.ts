@@ -1,6 +1,8 @@
 /**
- * In-place initialisers, after `torch.nn.init`. Each overwrites a tensor's values (unrecorded, the
- * tensor keeps its identity) with samples from the seeded generator (`manualSeed`), and returns it.
+ * In-place initialisers, after `torch.nn.init`, named as PyTorch names them: a trailing `_` marks
+ * that the tensor is overwritten (`zeros_(t)` fills `t`; core's `zeros(shape)` creates). Each
+ * overwrites a tensor's values (unrecorded, the tensor keeps its identity) with samples from the
+ * seeded generator (`manualSeed`), and returns it.
  */
 import { checkKnownOptions, fillNormal, fillUniform, formatShape, tensor, type Tensor } from '@tapegrad/core';
 
@@ -10,7 +12,7 @@ export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid'
 /** Which fan Kaiming initialisation preserves: the forward pass's (`fan_in`) or the backward's. */
 export type FanMode = 'fan_in' | 'fan_out';
 
-/** Options of `kaimingUniform` / `kaimingNormal` (PyTorch's defaults). */
+/** Options of `kaimingUniform_` / `kaimingNormal_` (PyTorch's defaults). */
 export interface KaimingOptions {
   /** Negative slope of the leaky ReLU that follows (default 0). */
   a?: number;
@@ -64,31 +66,31 @@ function overwrite(t: Tensor, values: Float32Array): Tensor {
 }
 
 /** Fills `t` with samples of U(low, high). */
-export function uniform(t: Tensor, low = 0, high = 1): Tensor {
-  t.assertLive('uniform');
+export function uniform_(t: Tensor, low = 0, high = 1): Tensor {
+  t.assertLive('uniform_');
   return overwrite(t, fillUniform(new Float32Array(t.size), low, high));
 }
 
 /** Fills `t` with samples of N(mean, std²). */
-export function normal(t: Tensor, mean = 0, std = 1): Tensor {
-  t.assertLive('normal');
+export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
+  t.assertLive('normal_');
   return overwrite(t, fillNormal(new Float32Array(t.size), mean, std));
 }
 
 /** Fills `t` with `value`. */
-export function constant(t: Tensor, value: number): Tensor {
-  t.assertLive('constant');
+export function constant_(t: Tensor, value: number): Tensor {
+  t.assertLive('constant_');
   return overwrite(t, new Float32Array(t.size).fill(value));
 }
 
-/** Fills `t` with zeros (`torch.nn.init.zeros_`; not core's `zeros(shape)`, which creates). */
-export function zeros(t: Tensor): Tensor {
-  return constant(t, 0);
+/** Fills `t` with zeros (`torch.nn.init.zeros_`; core's `zeros(shape)` creates a tensor instead). */
+export function zeros_(t: Tensor): Tensor {
+  return constant_(t, 0);
 }
 
 /** Fills `t` with ones. */
-export function ones(t: Tensor): Tensor {
-  return constant(t, 1);
+export function ones_(t: Tensor): Tensor {
+  return constant_(t, 1);
 }
 
 function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
@@ -105,29 +107,29 @@ function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
  * He (Kaiming) uniform initialisation: U(-b, b) with `b = gain * sqrt(3 / fan)`. PyTorch's
  * `Conv2d` and `Linear` use `a = sqrt(5)`, which gives `b = 1 / sqrt(fanIn)`.
  */
-export function kaimingUniform(t: Tensor, options: KaimingOptions = {}): Tensor {
-  const bound = Math.sqrt(3) * kaimingStd('kaimingUniform', t, options);
-  return uniform(t, -bound, bound);
+export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, options);
+  return uniform_(t, -bound, bound);
 }
 
 /** He (Kaiming) normal initialisation: N(0, std²) with `std = gain / sqrt(fan)`. */
-export function kaimingNormal(t: Tensor, options: KaimingOptions = {}): Tensor {
-  return normal(t, 0, kaimingStd('kaimingNormal', t, options));
+export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  return normal_(t, 0, kaimingStd('kaimingNormal_', t, options));
 }
 
 /** Glorot (Xavier) uniform initialisation: U(-b, b) with `b = gain * sqrt(6 / (fanIn + fanOut))`. */
-export function xavierUniform(t: Tensor, gain = 1): Tensor {
-  t.assertLive('xavierUniform');
+export function xavierUniform_(t: Tensor, gain = 1): Tensor {
+  t.assertLive('xavierUniform_');
   const { fanIn, fanOut } = fanInAndFanOut(t.shape);
   const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
-  return uniform(t, -bound, bound);
+  return uniform_(t, -bound, bound);
 }
 
 /** Glorot (Xavier) normal initialisation: N(0, std²) with `std = gain * sqrt(2 / (fanIn + fanOut))`. */
-export function xavierNormal(t: Tensor, gain = 1): Tensor {
-  t.assertLive('xavierNormal');
+export function xavierNormal_(t: Tensor, gain = 1): Tensor {
+  t.assertLive('xavierNormal_');
   const { fanIn, fanOut } = fanInAndFanOut(t.shape);
-  return normal(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
+  return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
 /**
@@ -135,10 +137,10 @@ export function xavierNormal(t: Tensor, gain = 1): Tensor {
  * kaiming-uniform with `a = sqrt(5)`, then the bias U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
  */
 export function defaultLayerInit(weight: Tensor, bias: Tensor | null): void {
-  kaimingUniform(weight, { a: Math.sqrt(5) });
+  kaimingUniform_(weight, { a: Math.sqrt(5) });
   if (bias) {
     const { fanIn } = fanInAndFanOut(weight.shape);
     const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-    uniform(bias, -bound, bound);
+    uniform_(bias, -bound, bound);
   }
 }

@@ -1,9 +1,9 @@
 /** Initialisers: PyTorch's formulas and defaults, seeded by manualSeed. */
 import '@tapegrad/backend-cpu';
-import { manualSeed, ones, zeros as zerosTensor } from '@tapegrad/core';
+import { manualSeed, ones, zeros } from '@tapegrad/core';
 import { describe, expect, it } from 'vitest';
 import {
-  calculateGain, Conv2d, fanInAndFanOut, init, kaimingNormal, kaimingUniform, Linear, xavierUniform, zeros,
+  calculateGain, Conv2d, fanInAndFanOut, init, kaimingNormal_, kaimingUniform_, Linear, xavierUniform_, zeros_,
 } from '../src/index.js';
 
 function stats(values: Float32Array): { min: number; max: number; mean: number; variance: number } {
@@ -56,28 +56,28 @@ describe('initialisation', () => {
     expect(c[0]).not.toEqual(a[0]);
   });
 
-  it('kaimingUniform, kaimingNormal and xavierUniform use PyTorch\'s bounds and deviations, in place', () => {
-    const t = zerosTensor([200, 100], { requiresGrad: true });
-    expect(kaimingUniform(t)).toBe(t);
+  it('kaimingUniform_, kaimingNormal_ and xavierUniform_ use PyTorch\'s bounds and deviations, in place', () => {
+    const t = zeros([200, 100], { requiresGrad: true });
+    expect(kaimingUniform_(t)).toBe(t);
     expect(t.requiresGrad).toBe(true);
     let s = stats(t.dataSync());
     const kBound = Math.sqrt(6 / 100);
     expect(s.max).toBeLessThanOrEqual(kBound);
     expect(s.max).toBeGreaterThan(0.99 * kBound);
-    kaimingUniform(t, { mode: 'fan_out', nonlinearity: 'relu' });
+    kaimingUniform_(t, { mode: 'fan_out', nonlinearity: 'relu' });
     expect(stats(t.dataSync()).max).toBeLessThanOrEqual(Math.sqrt(6 / 200));
-    kaimingNormal(t, { nonlinearity: 'relu' });
+    kaimingNormal_(t, { nonlinearity: 'relu' });
     s = stats(t.dataSync());
     expect(Math.sqrt(s.variance)).toBeCloseTo(Math.sqrt(2 / 100), 3);
-    xavierUniform(t, 2);
+    xavierUniform_(t, 2);
     s = stats(t.dataSync());
     const xBound = 2 * Math.sqrt(6 / 300);
     expect(s.max).toBeLessThanOrEqual(xBound);
     expect(s.max).toBeGreaterThan(0.99 * xBound);
-    init.xavierNormal(t);
+    init.xavierNormal_(t);
     expect(Math.sqrt(stats(t.dataSync()).variance)).toBeCloseTo(Math.sqrt(2 / 300), 3);
-    expect(zeros(t).dataSync().every((v) => v === 0)).toBe(true);
-    expect(init.constant(ones([3]), 2.5).dataSync()).toEqual(Float32Array.from([2.5, 2.5, 2.5]));
+    expect(zeros_(t).dataSync().every((v) => v === 0)).toBe(true);
+    expect(init.constant_(ones([3]), 2.5).dataSync()).toEqual(Float32Array.from([2.5, 2.5, 2.5]));
   });
 });
 
@@ -86,3 +86,18 @@ class SmallLinear extends Linear {
     super(6, 5);
   }
 }
+
+describe('initialiser names', () => {
+  it('follow torch.nn.init (in place ends in _), and no export of nn shadows one of core', async () => {
+    const core = await import('@tapegrad/core');
+    const nn = await import('../src/index.js');
+    const shared = Object.keys(nn).filter((name) => name in core);
+    expect(shared).toEqual([]);
+    for (const name of ['uniform_', 'normal_', 'constant_', 'zeros_', 'ones_', 'kaimingUniform_', 'kaimingNormal_', 'xavierUniform_', 'xavierNormal_'] as const) {
+      expect(nn[name]).toBe(nn.init[name]);
+    }
+    const t = zeros([2, 2]);
+    expect(nn.ones_(t)).toBe(t);
+    expect(Array.from(t.dataSync())).toEqual([1, 1, 1, 1]);
+  });
+});

@@ -1,5 +1,5 @@
 /** `nin`: the Network in Network model of the chapter, in two sizes. */
-import { AdaptiveAvgPool2d, Conv2d, Dropout, Flatten, kaimingUniform, MaxPool2d, Sequential, xavierUniform, zeros, type Module } from '@tapegrad/nn';
+import { AdaptiveAvgPool2d, Conv2d, Dropout, Flatten, kaimingUniform_, MaxPool2d, Sequential, xavierUniform_, zeros_, type Module } from '@tapegrad/nn';
 import { ninBlock } from './nin_block.js';
 import { ninArchitecture, type NinArchitecture, type NinInit, type NinVariant, type NinWidths } from './variants.js';
 
@@ -58,10 +58,10 @@ function initialise(net: Module, init: NinInit): void {
   for (const [, module] of net.namedModules()) {
     if (!(module instanceof Conv2d)) continue;
     if (init === 'xavier') {
-      xavierUniform(module.weight);
+      xavierUniform_(module.weight);
     } else {
-      kaimingUniform(module.weight, { nonlinearity: 'relu' });
-      if (module.bias) zeros(module.bias);
+      kaimingUniform_(module.weight, { nonlinearity: 'relu' });
+      if (module.bias) zeros_(module.bias);
     }
   }
 }
