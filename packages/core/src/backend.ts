@@ -67,6 +67,8 @@ export interface Backend {
   numBytes(): number;
   /** Frees everything (backend shutdown). */
   dispose(): void;
+  /** Compiled kernels held in the backend's cache, for backends that compile kernels (reported by `memory()`). */
+  numKernels?(): number;
 
   // Elementwise.
   neg(x: DataId, size: number): DataId;

@@ -164,6 +164,8 @@ export interface MemoryInfo {
   readonly numBytes: number;
   /** The name the backend was registered under. */
   readonly backend: string;
+  /** Compiled kernels in the backend's cache (only for backends that compile kernels, e.g. gpujs). */
+  readonly numKernels?: number;
 }
 
 /** The name `backend` was registered under (a backend class may be registered under several). */
@@ -173,7 +175,8 @@ function registeredName(backend: Backend): string {
 }
 
 function memoryOf(backend: Backend): MemoryInfo {
-  return { numTensors: liveTensors.get(backend) ?? 0, numDataIds: backend.numDataIds(), numBytes: backend.numBytes(), backend: registeredName(backend) };
+  const counts = { numTensors: liveTensors.get(backend) ?? 0, numDataIds: backend.numDataIds(), numBytes: backend.numBytes(), backend: registeredName(backend) };
+  return backend.numKernels ? { ...counts, numKernels: backend.numKernels() } : counts;
 }
 
 /** Live tensors, storages and bytes, all three on the active backend. */
