@@ -182,6 +182,17 @@ function binaryCases(scale: Scale): Case[] {
     forward: ([x]) => pow(x, 3), reference: ([x]) => R.binary('pow', x, nd([], [3])),
     gradients: ([x], dy) => [R.binaryGrad('pow', x, nd([], [3]), dy)[0]],
   });
+  if (scale === 'full') {
+    // PyTorch's conventions at zero: d/da is 0 where b == 0, d/db is 0 where a == 0 and b >= 0
+    // (the plain formulas give 0 * inf and 0 * -inf there). Full scale only: the small scale is
+    // what the GPU runs, where pow of 0 with a negative exponent is left to the shading language.
+    cases.push({
+      op: 'pow', label: 'pow at a zero base or exponent [10]',
+      inputs: [{ shape: [10], values: Float32Array.from([0, 0, 0, 0, 0, 0, 2, -2, 0.5, -0]) }, { shape: [10], values: Float32Array.from([1, 2, 0, 0.5, 3, -1, 0, 0, -1, 1]) }],
+      forward: ([a, b]) => pow(a, b), reference: ([a, b]) => R.binary('pow', a, b),
+      gradients: ([a, b], dy) => R.binaryGrad('pow', a, b, dy),
+    });
+  }
   return cases;
 }
 

@@ -55,7 +55,8 @@ export const binaryPartials: Record<Exclude<BinaryName, 'greater'>, (a: number, 
   sub: () => [1, -1],
   mul: (a, b) => [b, a],
   div: (a, b) => [1 / b, -a / (b * b)],
-  pow: (a, b) => [b * Math.pow(a, b - 1), Math.pow(a, b) * Math.log(a)],
+  // PyTorch's conventions at 0: d/da is 0 where b == 0; d/db is 0 where a == 0 and b >= 0.
+  pow: (a, b) => [b === 0 ? 0 : b * Math.pow(a, b - 1), a === 0 && b >= 0 ? 0 : Math.pow(a, b) * Math.log(a)],
   maximum: (a, b) => (a > b ? [1, 0] : a < b ? [0, 1] : [0.5, 0.5]),
 };
 

@@ -111,11 +111,22 @@ export function div(a: Tensor | number, b: Tensor | number): Tensor {
   ]);
 }
 
-/** `a ** b` with broadcasting. */
+/** `x == 0 ? 1 : 0` (1 for NaN too: neither comparison holds). */
+function isZero(x: Tensor): Tensor {
+  return sub(sub(1, greater(x, 0)), greater(0, x));
+}
+
+/**
+ * `a ** b` with broadcasting. Gradients follow PyTorch's conventions at 0: `d/da = b * a^(b-1)`
+ * is 0 where `b == 0` (not `0 * 0^-1`), and `d/db = a^b * ln a` is 0 where `a == 0` and `b >= 0`
+ * (not `0 * -inf`).
+ */
 export function pow(a: Tensor | number, b: Tensor | number): Tensor {
   return binary('pow', a, b, (dy, at, bt, out) => [
-    at.requiresGrad ? mul(dy, mul(bt, pow(at, sub(bt, 1)))) : null,
-    bt.requiresGrad ? mul(dy, mul(out, log(at))) : null,
+    // Where b == 0 the exponent b - 1 becomes 0, so the product is b * a^0 = 0 for every a.
+    at.requiresGrad ? mul(dy, mul(bt, pow(at, add(sub(bt, 1), isZero(bt))))) : null,
+    // Where a == 0 and b >= 0, ln(a + 1) = 0 replaces ln(0) = -inf next to a finite a^b.
+    bt.requiresGrad ? mul(dy, mul(out, log(add(at, mul(isZero(at), sub(1, greater(0, bt))))))) : null,
   ]);
 }
 
