@@ -11,8 +11,10 @@ export interface FashionMnistOptions extends LocateOptions {
   readonly split: Split;
   /** Side of the square output images; resized with PIL-exact bilinear when it is not 28. */
   readonly resize?: number;
-  /** Keep only the first `limit` images. */
+  /** Keep only the first `limit` images; only they (and their labels) are read from the files. */
   readonly limit?: number;
+  /** Cap on the decompressed bytes read from one file (default: `$TAPEGRAD_MAX_IDX_BYTES`, else 1 GiB); see `readIdxFile`. */
+  readonly maxIdxBytes?: number;
   /** Refuse to build float images larger than this many bytes (default 4 GiB). */
   readonly maxBytes?: number;
 }
@@ -30,7 +32,7 @@ function checkPositiveInteger(what: string, n: number | undefined): void {
  * Loads one split of Fashion-MNIST as uint8 pixels `[count, 28, 28]` and int32 labels, found by
  * `locateFashionMnist` (see it for where the files are looked for). Checks that images are
  * square, that there is one label per image and that every label is a class index 0..9.
- * `limit` keeps the first images. To resize, pass the result to `batches(..., {resize})`, which
+ * `limit` keeps the first images, and reads no further into the files. To resize, pass the result to `batches(..., {resize})`, which
  * resizes one batch at a time.
  */
 export async function loadFashionMnistBytes(options: Omit<FashionMnistOptions, 'resize' | 'maxBytes'>): Promise<ByteImageDataset> {
@@ -39,14 +41,15 @@ export async function loadFashionMnistBytes(options: Omit<FashionMnistOptions, '
   const train = options.split === 'train';
   const imagesPath = located.files[train ? FASHION_MNIST_FILES.trainImages : FASHION_MNIST_FILES.testImages];
   const labelsPath = located.files[train ? FASHION_MNIST_FILES.trainLabels : FASHION_MNIST_FILES.testLabels];
-  const [images, labels] = await Promise.all([readIdxImagesFile(imagesPath), readIdxLabelsFile(labelsPath)]);
+  const read = { limit: options.limit, maxIdxBytes: options.maxIdxBytes, env: options.env };
+  const [images, labels] = await Promise.all([readIdxImagesFile(imagesPath, read), readIdxLabelsFile(labelsPath, read)]);
   if (images.rows !== images.cols) {
     throw new Error(`${imagesPath}: expected square images, found ${images.rows}x${images.cols}`);
   }
-  if (labels.count !== images.count) {
-    throw new Error(`${labelsPath}: holds ${labels.count} labels but ${imagesPath} holds ${images.count} images`);
+  if (labels.total !== images.total) {
+    throw new Error(`${labelsPath}: holds ${labels.total} labels but ${imagesPath} holds ${images.total} images`);
   }
-  const count = Math.min(options.limit ?? images.count, images.count);
+  const count = images.count;
   const size = images.rows;
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) {
@@ -56,7 +59,7 @@ export async function loadFashionMnistBytes(options: Omit<FashionMnistOptions, '
     }
     out[i] = label;
   }
-  return { pixels: images.data.subarray(0, count * size * size), labels: out, count, size };
+  return { pixels: images.data, labels: out, count, size };
 }
 
 /**

@@ -10,9 +10,30 @@ export {
   FASHION_MNIST_MD5,
   type FashionMnistFile,
 } from './files.js';
-export { isGzip, maybeGunzip } from './gzip.js';
-export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx, parseIdxImages, parseIdxLabels, type IdxFile, type IdxImages, type IdxLabels } from './idx.js';
-export { readIdxImagesFile, readIdxLabelsFile } from './idx_file.js';
+export { decompressedChunks, isGzip, maybeGunzip } from './gzip.js';
+export {
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  parseIdx,
+  parseIdxHeader,
+  parseIdxImages,
+  parseIdxLabels,
+  type IdxFile,
+  type IdxHeader,
+  type IdxImages,
+  type IdxLabels,
+} from './idx.js';
+export { readIdxFile, readIdxImagesFile, readIdxLabelsFile, type IdxReadOptions } from './idx_file.js';
+export {
+  DEFAULT_MAX_IDX_BYTES,
+  DEFAULT_MAX_IMAGE_PIXELS,
+  idxByteCap,
+  imagePixelCap,
+  MAX_IDX_BYTES_ENV,
+  MAX_IMAGE_PIXELS_ENV,
+  type Cap,
+  type Env,
+} from './limits.js';
 export {
   fashionMnistCacheDir,
   locateFashionMnist,

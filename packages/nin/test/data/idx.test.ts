@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { maybeGunzip } from '../../src/data/gzip.js';
 import { parseIdx, parseIdxImages, parseIdxLabels } from '../../src/data/idx.js';
-import { readIdxImagesFile } from '../../src/data/idx_file.js';
+import { readIdxImagesFile, readIdxLabelsFile } from '../../src/data/idx_file.js';
 import { FASHION_DIR } from './helpers.js';
 
 /** Builds an IDX buffer: big-endian u32 header words, then `body`. */
@@ -55,6 +55,11 @@ describe('parseIdx on synthetic files', () => {
     expect(() => parseIdx(idx([2051, 1], new Uint8Array(0)), 'hdr')).toThrow('hdr: file is 8 bytes, shorter than the 16-byte IDX image header');
   });
 
+  it('refuses a file that declares no images or no labels', () => {
+    expect(() => parseIdx(idx([2051, 0, 28, 28], pixels(0)), 'none.gz')).toThrow('none.gz: holds 0 images; nothing to read');
+    expect(() => parseIdx(idx([2049, 0], pixels(0)), 'none.gz')).toThrow('none.gz: holds 0 labels; nothing to read');
+  });
+
   it('refuses the wrong kind of file and corrupt gzip', () => {
     expect(() => parseIdxImages(idx([2049, 1], pixels(1)), 'l')).toThrow(/^l: expected an IDX image file/);
     expect(() => parseIdxLabels(idx([2051, 1, 1, 1], pixels(1)), 'i')).toThrow(/^i: expected an IDX label file/);
@@ -82,6 +87,17 @@ describe('parseIdx on the real Fashion-MNIST files', () => {
     const perClass = new Array<number>(10).fill(0);
     for (const l of labels.data) perClass[l] = (perClass[l] ?? 0) + 1;
     expect(perClass).toEqual(new Array<number>(10).fill(1000));
+  });
+
+  it('streams a real file: with limit 16 the same first images as the whole file, and the header count as total', async () => {
+    const path = join(FASHION_DIR, 't10k-images-idx3-ubyte.gz');
+    const whole = await readIdxImagesFile(path);
+    const first = await readIdxImagesFile(path, { limit: 16 });
+    expect(first).toMatchObject({ count: 16, total: 10000, rows: 28, cols: 28 });
+    expect(first.data).toEqual(whole.data.subarray(0, 16 * 784));
+    const labels = await readIdxLabelsFile(join(FASHION_DIR, 'train-labels-idx1-ubyte.gz'), { limit: 10 });
+    expect(Array.from(labels.data)).toEqual([9, 0, 0, 3, 0, 2, 7, 2, 5, 5]);
+    await expect(readIdxImagesFile(path, { limit: 0 })).rejects.toThrow(`${path}: limit must be a positive integer, got 0`);
   });
 
   it('a corrupt real file is refused naming it', () => {
