@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed } from '@tapegrad/core';
-import { FASHION_MNIST_CLASSES, formatPrediction, nin, predictImages, readImages, rgbaToGray } from '@tapegrad/nin';
+import { FASHION_MNIST_CLASSES, formatPrediction, nin, predictImageFiles, predictImages, readImageFiles, readImages, rgbaToGray } from '@tapegrad/nin';
 
 /** An IDX image file of `count` images of `rows x cols` with the given pixels. */
 function idxImages(count: number, rows: number, cols: number, pixels: Uint8Array): Uint8Array {
@@ -57,7 +57,7 @@ describe('predict', () => {
     await writeFile(join(dir, 'broken.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('garbage')]));
     await writeFile(join(dir, 'short.idx'), idxImages(3, 28, 28, pixels));
     await expect(readImages(join(dir, 'text.png'))).rejects.toThrow(/text\.png: not an image/);
-    await expect(readImages(join(dir, 'broken.png'))).rejects.toThrow(/broken\.png: corrupt PNG image/);
+    await expect(readImages(join(dir, 'broken.png'))).rejects.toThrow(/broken\.png: truncated PNG image: the file ends after 15 bytes, before its IEND chunk/);
     await expect(readImages(join(dir, 'short.idx'))).rejects.toThrow(/short\.idx: expected/);
     await expect(readImages(join(dir, 'missing.png'))).rejects.toThrow(/missing\.png: no such file/);
     await expect(readImages(dir)).rejects.toThrow(/is a directory/);
@@ -83,5 +83,24 @@ describe('predict', () => {
       expect(p.className).toBe(FASHION_MNIST_CLASSES[p.label]);
     }
     expect(formatPrediction(predictions[1], 2, true)).toMatch(/b\.idx\[0\]: [^,]+ 0\.\d{3}, [^,]+ 0\.\d{3}$/);
+  });
+
+  it('reads and predicts file by file: a bad file is reported in its place and the others are still predicted', async () => {
+    manualSeed(7);
+    const model = nin({ variant: 'small', widths: [4, 4, 4] });
+    await writeFile(join(dir, 'a.png'), png(28, 28, pixels));
+    await writeFile(join(dir, 'b.idx'), idxImages(2, 28, 28, new Uint8Array([...pixels, ...pixels.map((p) => 255 - p)])));
+    await writeFile(join(dir, 'cut.png'), png(28, 28, pixels).subarray(0, 60));
+    const paths = ['a.png', 'cut.png', 'missing.png', 'b.idx'].map((name) => join(dir, name));
+    const files = await readImageFiles(paths);
+    expect(files.map((f) => [f.source, f.ok])).toEqual(paths.map((p, i) => [p, i === 0 || i === 3]));
+    const results = await predictImageFiles(model, files, 28, 2);
+    expect(results.map((r) => r.source)).toEqual(paths);
+    const [a, cut, missing, b] = results;
+    expect(cut.ok ? 'predicted' : cut.error.message).toBe(`${paths[1]}: truncated PNG image: the file ends after 60 bytes, inside its IDAT chunk`);
+    expect(missing.ok ? 'predicted' : missing.error.message).toBe(`${paths[2]}: no such file`);
+    const alone = await predictImages(model, [...(await readImages(paths[0])), ...(await readImages(paths[3]))], 28);
+    expect(a.ok && a.predictions.map((p) => p.logits)).toEqual([alone[0].logits]);
+    expect(b.ok && b.predictions.map((p) => [p.index, p.logits])).toEqual([[0, alone[1].logits], [1, alone[2].logits]]);
   });
 });

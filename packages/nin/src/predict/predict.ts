@@ -4,6 +4,7 @@ import type { Module } from '@tapegrad/nn';
 import { FASHION_MNIST_CLASSES, resizeGrayBilinear, scaleToUnitInto } from '../data/index.js';
 import { inEvalMode } from '../model/index.js';
 import type { GrayImage } from './gray_image.js';
+import type { ImageFileResult } from './read_images.js';
 
 /** The model's verdict on one image (the `--json` record of `nin predict`). */
 export interface Prediction {
@@ -51,6 +52,27 @@ export function predictImages(model: Module, images: readonly GrayImage[], input
     const out: Prediction[] = [];
     for (let start = 0; start < images.length; start += batchSize) out.push(...(await predictBatch(model, images.slice(start, start + batchSize), inputSize)));
     return out;
+  });
+}
+
+/** One input file's predictions (one per image, in order), or why it could not be read. */
+export type FilePredictions =
+  | { readonly source: string; readonly ok: true; readonly predictions: readonly Prediction[] }
+  | { readonly source: string; readonly ok: false; readonly error: Error };
+
+/**
+ * Classifies the images of every file that was read (see `readImageFiles`), batching across
+ * files, and returns one result per file in input order: its predictions, or the error it was
+ * read with, so that one bad file among good ones is reported while the rest are predicted.
+ */
+export async function predictImageFiles(model: Module, files: readonly ImageFileResult[], inputSize: number, batchSize = 64): Promise<FilePredictions[]> {
+  const predictions = await predictImages(model, files.flatMap((file) => (file.ok ? file.images : [])), inputSize, batchSize);
+  let next = 0;
+  return files.map((file) => {
+    if (!file.ok) return file;
+    // this file's images are the next `images.length` of the concatenation
+    next += file.images.length;
+    return { source: file.source, ok: true, predictions: predictions.slice(next - file.images.length, next) };
   });
 }
 
