@@ -3,7 +3,7 @@
  * odd and random shapes, transposes, strides and paddings, and sizes large enough to split
  * across the worker threads.
  */
-import { computeConv2dInfo, computePool2dInfo, type Conv2dInfo, type DataId } from '@tapegrad/core';
+import { computeConv2dInfo, computePool2dInfo, sizeOf, type Conv2dInfo, type DataId } from '@tapegrad/core';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -136,8 +136,8 @@ function checkConv(shape: [number, number, number, number], outChannels: number,
   const dy = random(n * outChannels * info.outHeight * info.outWidth);
   const taps = c * kernel[0] * kernel[1];
   const outSize = dy.length;
-  expectClose(onHeap([x, filter, bias], outSize, (xa, fa, ba, out) => conv2dKernel(xa, fa, ba, out, info)), referenceConv(x, filter, bias, info), Math.sqrt(taps));
-  expectClose(onHeap([x, filter], outSize, (xa, fa, out) => conv2dKernel(xa, fa, 0, out, info)), referenceConv(x, filter, null, info), Math.sqrt(taps));
+  expectClose(onHeap([x, filter, bias], outSize, (xa, fa, ba, out) => conv2dKernel(xa, fa, ba, out, info, 'linear')), referenceConv(x, filter, bias, info), Math.sqrt(taps));
+  expectClose(onHeap([x, filter], outSize, (xa, fa, out) => conv2dKernel(xa, fa, 0, out, info, 'linear')), referenceConv(x, filter, null, info), Math.sqrt(taps));
   const { dx, dw } = referenceConvGrads(x, filter, dy, info);
   expectClose(onHeap([dy, filter], x.length, (da, fa, out) => conv2dBackpropInputKernel(da, fa, out, info)), dx, Math.sqrt(outChannels * taps));
   expectClose(onHeap([x, dy], filter.length, (xa, da, out) => conv2dBackpropFilterKernel(xa, da, out, info)), dw, Math.sqrt(n * info.outHeight * info.outWidth));
@@ -233,7 +233,7 @@ describe('backend kernels on large storage (SIMD, split across threads)', () => 
   const read = (id: DataId) => backend.readSync(id).slice();
 
   it('unary ops match their scalar definitions', () => {
-    const x = backend.write(xs, [size]);
+    const x = backend.write(xs);
     const cases: [(id: DataId) => DataId, (v: number) => number][] = [
       [(id) => backend.relu(id, size), (v) => (v > 0 ? v : v <= 0 ? 0 : v)],
       [(id) => backend.step(id, size), (v) => (v > 0 ? 1 : 0)],
@@ -246,9 +246,9 @@ describe('backend kernels on large storage (SIMD, split across threads)', () => 
   });
 
   it('binary ops match on same shapes and with a scalar on either side', () => {
-    const a = backend.write(xs, [size]);
-    const b = backend.write(ys, [size]);
-    const s = backend.write(Float32Array.of(0.75), []);
+    const a = backend.write(xs);
+    const b = backend.write(ys);
+    const s = backend.write(Float32Array.of(0.75));
     const same = { aShape: [size], bShape: [size], outShape: [size] };
     const right = { aShape: [size], bShape: [], outShape: [size] };
     const left = { aShape: [], bShape: [size], outShape: [size] };
@@ -264,8 +264,8 @@ describe('backend kernels on large storage (SIMD, split across threads)', () => 
 
   it('transposes runs and sums rows like the definitions', () => {
     const shape = [6, 70, 11, 73] as const;
-    const values = random(shape.reduce((p, q) => p * q));
-    const x = backend.write(values, shape);
+    const values = random(sizeOf(shape));
+    const x = backend.write(values);
     const [a, b, c, d] = shape;
     const swapped = new Float32Array(values.length);
     // out[j, i, k, l] = x[i, j, k, l].
@@ -275,7 +275,7 @@ describe('backend kernels on large storage (SIMD, split across threads)', () => 
     const cols = a * c * d;
     const sums = new Float64Array(rows);
     for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) sums[r] += swapped[r * cols + k];
-    const t = backend.write(swapped, [rows, cols]);
+    const t = backend.write(swapped);
     expectClose(read(backend.sum(t, { outSize: rows, reduceSize: cols })), sums, 1e-3);
   });
 
@@ -284,13 +284,13 @@ describe('backend kernels on large storage (SIMD, split across threads)', () => 
       const shape = [3, 7, 61, 59] as const;
       const info = computePool2dInfo('maxPool2d', shape, kernel, stride, pad);
       expect(info.outShape).toEqual([3, 7, expectedExtent(61, kernel, stride, pad), expectedExtent(59, kernel, stride, pad)]);
-      const values = random(shape.reduce((p, q) => p * q));
+      const values = random(sizeOf(shape));
       // Ties in many windows, and a NaN.
       for (let i = 0; i < values.length; i += 7) values[i] = values[i + 1] ?? values[i];
       values[1000] = NaN;
-      const dyValues = random(info.outShape.reduce((p, q) => p * q));
-      const x = backend.write(values, shape);
-      const dy = backend.write(dyValues, info.outShape);
+      const dyValues = random(sizeOf(info.outShape));
+      const x = backend.write(values);
+      const dy = backend.write(dyValues);
       const y = read(backend.maxPool2d(x, info));
       const dx = read(backend.maxPool2dBackprop(dy, x, info));
       const expectedY = new Float32Array(y.length);
@@ -338,7 +338,7 @@ describe('the fused multiply-add GEMM (relaxed SIMD, in a child process with the
       let worst = 0;
       const [m, n, k] = [67, 129, 301];
       const a = random(m * k), b = random(k * n);
-      const c = backend.readSync(backend.matmul(backend.write(a, [m, k]), backend.write(b, [k, n]), { batch: 1, m, n, k, transA: false, transB: false, aBatch: 1, bBatch: 1 }));
+      const c = backend.readSync(backend.matmul(backend.write(a), backend.write(b), { batch: 1, m, n, k, transA: false, transB: false, aBatch: 1, bBatch: 1 }));
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
         let sum = 0, size = 0;
         for (let p = 0; p < k; p++) { sum += a[i * k + p] * b[p * n + j]; size += Math.abs(a[i * k + p] * b[p * n + j]); }
@@ -346,7 +346,7 @@ describe('the fused multiply-add GEMM (relaxed SIMD, in a child process with the
       }
       const info = computeConv2dInfo([2, 5, 11, 9], [7, 5, 3, 3], 1, 1);
       const x = random(2 * 5 * 11 * 9), w = random(7 * 5 * 9);
-      const y = backend.readSync(backend.conv2d(backend.write(x, info.inShape), backend.write(w, info.filterShape), null, info, 'linear'));
+      const y = backend.readSync(backend.conv2d(backend.write(x), backend.write(w), null, info, 'linear'));
       for (let q = 0; q < 2; q++) for (let o = 0; o < 7; o++) for (let oy = 0; oy < 11; oy++) for (let ox = 0; ox < 9; ox++) {
         let sum = 0, size = 0;
         for (let ch = 0; ch < 5; ch++) for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
