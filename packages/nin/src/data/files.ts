@@ -25,6 +25,14 @@ export const FASHION_MNIST_MD5: Readonly<Record<FashionMnistFile, string>> = Obj
   't10k-labels-idx1-ubyte.gz': 'bb300cfdad3c16e7a12a480ee83cd310',
 });
 
+/** Size in bytes of each canonical (gzipped) file, as served. */
+export const FASHION_MNIST_BYTES: Readonly<Record<FashionMnistFile, number>> = Object.freeze({
+  'train-images-idx3-ubyte.gz': 26421880,
+  'train-labels-idx1-ubyte.gz': 29515,
+  't10k-images-idx3-ubyte.gz': 4422102,
+  't10k-labels-idx1-ubyte.gz': 5148,
+});
+
 /** Canonical download host of Fashion-MNIST (Zalando Research). */
 export const FASHION_MNIST_BASE_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
 

@@ -1,10 +1,21 @@
 export { batches, type Batch, type BatchOptions } from './batches.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_NUM_CLASSES } from './classes.js';
 export type { ByteImageDataset, FloatImageDataset, ImageDataset, Split } from './dataset.js';
-export { downloadFashionMnist, downloadVerified, fileUrl, type DownloadOptions, type DownloadProgress } from './download.js';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_DOWNLOAD_BYTES,
+  DOWNLOAD_MARGIN_BYTES,
+  downloadFashionMnist,
+  downloadVerified,
+  fileUrl,
+  type DownloadOptions,
+  type DownloadProgress,
+} from './download.js';
 export { loadFashionMnist, loadFashionMnistArrays, loadFashionMnistBytes, type FashionMnistOptions } from './fashion_mnist.js';
 export {
   FASHION_MNIST_BASE_URL,
+  FASHION_MNIST_BYTES,
   FASHION_MNIST_FILE_NAMES,
   FASHION_MNIST_FILES,
   FASHION_MNIST_MD5,
