@@ -8,11 +8,14 @@
  * - filter grad:  dW^T  [K, O] = sum_n patches @ dy[n]^T [P, O]
  */
 import type { Activation, Conv2dInfo } from '@tapegrad/core';
-import { NR } from '../wasm/kernels_wat.js';
-import { view, workspace, type KernelCall } from '../wasm/runtime.js';
+import type { convKernels } from '../wasm/conv_wat.js';
+import { NR } from '../wasm/gemm_wat.js';
+import { call } from '../wasm/kernel_module.js';
+import type { KernelArgs, KernelCall } from '../wasm/kernel_table.js';
+import { view, workspace } from '../wasm/runtime.js';
 import { runParallel } from '../wasm/threads.js';
 import {
-  gemmCall, packCall, packedB, packTransposedB, paddedColumns, paddedFloats, panelFloats, partsFor, rowMajorA, rowMajorB, splitRange, transposed,
+  gemmCall, packCall, packedB, packTransposedB, paddedColumns, paddedFloats, panelFloats, partsFor, rowMajorA, rowMajorB, splitRange, transposed, unpadCall,
 } from './gemm.js';
 
 /** True when the convolution is a plain matmul over `[C, H*W]` (1x1, stride 1, no padding). */
@@ -38,13 +41,18 @@ function sizesOf(info: Conv2dInfo): Sizes {
 }
 
 /** The geometry arguments shared by `im2col` and `col2im`. */
-function geometry(info: Conv2dInfo): number[] {
-  return [info.inChannels, info.inHeight, info.inWidth, info.kernelHeight, info.kernelWidth, info.strideHeight, info.strideWidth, info.padTop, info.padLeft, info.outHeight, info.outWidth];
+type Geometry = Omit<KernelArgs<typeof convKernels.col2im>, 'dcols' | 'ld' | 'dx'>;
+
+function geometry(info: Conv2dInfo): Geometry {
+  return {
+    chans: info.inChannels, h: info.inHeight, w: info.inWidth, kh: info.kernelHeight, kw: info.kernelWidth,
+    sh: info.strideHeight, sw: info.strideWidth, pt: info.padTop, pl: info.padLeft, oh: info.outHeight, ow: info.outWidth,
+  };
 }
 
 /** Writes tap t at position j of the image at byte `image` to `dst[t*tapStride + j*posStride]`. */
 function im2colCall(info: Conv2dInfo, image: number, dst: number, tapStride: number, posStride: number): KernelCall {
-  return { kernel: 'im2col', args: [image, ...geometry(info), dst, tapStride, posStride] };
+  return call.im2col({ x: image, ...geometry(info), dst, tapStride, posStride });
 }
 
 /** The images of the batch, split into one contiguous range per thread. */
@@ -83,7 +91,7 @@ export function conv2dKernel(xAt: number, filterAt: number, biasAt: number, yAt:
       if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
       calls.push(
         gemmCall(filterAt, rowMajorA(k), o, pointwise ? image : patches, rowMajorB(p), p, k, c, false),
-        { kernel: 'unpad', args: [c, paddedColumns(p), o, p, yAt + n * outImage * 4, biasAt, biasAt === 0 ? 0 : 1, activation === 'relu' ? 1 : 0] },
+        unpadCall(c, o, p, yAt + n * outImage * 4, biasAt, activation === 'relu'),
       );
     }
     return calls;
@@ -113,9 +121,7 @@ export function conv2dBackpropInputKernel(dyAt: number, filterAt: number, dxAt: 
       const dxImage = dxAt + n * inImage * 4;
       calls.push(
         gemmCall(filterT, rowMajorA(o), k, dyAt + n * outImage * 4, rowMajorB(p), p, o, c, false),
-        pointwise
-          ? { kernel: 'unpad', args: [c, paddedColumns(p), k, p, dxImage, 0, 0, 0] }
-          : { kernel: 'col2im', args: [c, paddedColumns(p), ...geometry(info), dxImage] },
+        pointwise ? unpadCall(c, k, p, dxImage) : call.col2im({ dcols: c, ld: paddedColumns(p), ...geometry(info), dx: dxImage }),
       );
     }
     return calls;
@@ -155,7 +161,7 @@ export function conv2dBackpropFilterKernel(xAt: number, dyAt: number, dwAt: numb
     return calls;
   }));
   runParallel([[
-    ...partials.slice(1).map((partial): KernelCall => ({ kernel: 'addInto', args: [partials[0], partial, paddedFloats(k, o)] })),
+    ...partials.slice(1).map((partial) => call.addInto({ dst: partials[0], src: partial, count: paddedFloats(k, o) })),
     packCall(partials[0], k, o, paddedColumns(o), dwAt, transposed(k)),
   ]]);
 }

@@ -10,8 +10,9 @@
  * loop covers the same-shape and scalar cases; any other broadcast takes the general path.
  */
 import { broadcastStrides, sizeOf, type BinaryInfo, type BinaryKernel, type UnaryKernel } from '@tapegrad/core';
-import { simdBinaryOps, simdUnaryOps } from '../wasm/kernels_wat.js';
-import { view, type KernelCall, type SimdBinaryOp, type SimdUnaryOp } from '../wasm/runtime.js';
+import { simdBinaryOps, simdUnaryOps, type SimdBinaryOp, type SimdUnaryOp } from '../wasm/elementwise_wat.js';
+import { call } from '../wasm/kernel_module.js';
+import { view } from '../wasm/runtime.js';
 import { runParallel, threadCount } from '../wasm/threads.js';
 import { GROUPS_PER_THREAD } from './gemm.js';
 
@@ -60,7 +61,7 @@ function vectorRanges(n: number): [number, number][] {
 export function unaryKernel(op: UnaryKernel, x: number, out: number, n: number): void {
   if (n === 0) return;
   if (isSimdUnary(op)) {
-    runParallel(vectorRanges(n).map(([start, end]): KernelCall[] => [{ kernel: `unary_${op}`, args: [x + start * 4, out + start * 4, end - start] }]));
+    runParallel(vectorRanges(n).map(([start, end]) => [call[`unary_${op}`]({ x: x + start * 4, out: out + start * 4, n: end - start })]));
   } else {
     unaryLoops[op](view(x, n), view(out, n));
   }
@@ -79,10 +80,9 @@ export function binaryKernel(op: BinaryKernel, a: number, aLength: number, b: nu
     broadcastInto(op, view(a, aLength), view(b, bLength), info, view(out, size));
   } else if (isSimdBinary(op)) {
     // A full operand advances with the range; a scalar one stays put.
-    runParallel(vectorRanges(size).map(([start, end]): KernelCall[] => [{
-      kernel: `binary_${op}`,
-      args: [a + (start * 4 & aMask), aMask === 0 ? 1 : 0, b + (start * 4 & bMask), bMask === 0 ? 1 : 0, out + start * 4, end - start],
-    }]));
+    runParallel(vectorRanges(size).map(([start, end]) => [call[`binary_${op}`]({
+      a: a + (start * 4 & aMask), aScalar: aMask === 0 ? 1 : 0, b: b + (start * 4 & bMask), bScalar: bMask === 0 ? 1 : 0, out: out + start * 4, n: end - start,
+    })]));
   } else {
     binaryLoops[op](view(a, aLength), aMask, view(b, bLength), bMask, view(out, size));
   }
@@ -91,7 +91,9 @@ export function binaryKernel(op: BinaryKernel, a: number, aLength: number, b: nu
 /** `out[i] = y[i] <= 0 ? 0 : dy[i]` for the `n` floats at byte addresses `dy` and `y`. */
 export function reluBackpropKernel(dy: number, y: number, out: number, n: number): void {
   if (n === 0) return;
-  runParallel(vectorRanges(n).map(([start, end]): KernelCall[] => [{ kernel: 'binary_reluBackprop', args: [dy + start * 4, 0, y + start * 4, 0, out + start * 4, end - start] }]));
+  runParallel(vectorRanges(n).map(([start, end]) => [call.binary_reluBackprop({
+    a: dy + start * 4, aScalar: 0, b: y + start * 4, bScalar: 0, out: out + start * 4, n: end - start,
+  })]));
 }
 
 /** General broadcast: a loop along the innermost output axis, an odometer over the others. */

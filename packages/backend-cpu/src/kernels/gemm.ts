@@ -5,8 +5,10 @@
  * Matmul and every convolution build on the helpers here.
  */
 import type { MatmulInfo } from '@tapegrad/core';
-import { MR, NR } from '../wasm/kernels_wat.js';
-import { free, malloc, view, workspace, type KernelCall } from '../wasm/runtime.js';
+import { MR, NR } from '../wasm/gemm_wat.js';
+import { call } from '../wasm/kernel_module.js';
+import type { KernelCall } from '../wasm/kernel_table.js';
+import { free, malloc, view, workspace } from '../wasm/runtime.js';
 import { runParallel, threadCount } from '../wasm/threads.js';
 
 /** Below this many multiply-adds an op runs on one thread (a worker round trip costs ~0.1 ms). */
@@ -69,12 +71,12 @@ export function panelFloats(count: number, depth: number, width: number): number
 function zeroPartialPanel(dst: number, count: number, depth: number, width: number): KernelCall[] {
   if (count % width === 0) return [];
   const panelBytes = depth * width * 4;
-  return [{ kernel: 'zero', args: [dst + (Math.ceil(count / width) - 1) * panelBytes, panelBytes] }];
+  return [call.zero({ dst: dst + (Math.ceil(count / width) - 1) * panelBytes, bytes: panelBytes })];
 }
 
 /** Packs the row-major `[rows, cols]` matrix at byte `src` (row stride `ld`) into `dst` with `layout`. */
 export function packCall(src: number, rows: number, cols: number, ld: number, dst: number, layout: PanelLayout): KernelCall {
-  return { kernel: 'pack', args: [src, rows, cols, ld, dst, layout.shift, layout.sa, layout.sb, layout.sc, layout.sd] };
+  return call.pack({ src, rows, cols, ld, dst, ...layout });
 }
 
 /** Padded C of an `m x n` product: `ceil(m/MR)*MR` rows of `ceil(n/NR)*NR` columns. */
@@ -87,34 +89,42 @@ export function paddedColumns(n: number): number {
   return Math.ceil(n / NR) * NR;
 }
 
-/** How the GEMM finds A's element (r, p): at `(r / MR) * panel + (r % MR) * row + p * step` floats. */
+/** How the GEMM finds A's element (r, p): at `(r / MR) * aPanel + (r % MR) * aRow + p * aStep` floats. */
 export interface ALayout {
-  readonly row: number;
-  readonly step: number;
-  readonly panel: number;
+  readonly aRow: number;
+  readonly aStep: number;
+  readonly aPanel: number;
 }
 
 /** A row-major `[m, k]`, read in place. */
-export const rowMajorA = (k: number): ALayout => ({ row: k, step: 1, panel: MR * k });
+export const rowMajorA = (k: number): ALayout => ({ aRow: k, aStep: 1, aPanel: MR * k });
 
 /** A stored transposed, `[k, m]`, read in place. */
-export const transposedA = (m: number): ALayout => ({ row: 1, step: m, panel: MR });
+export const transposedA = (m: number): ALayout => ({ aRow: 1, aStep: m, aPanel: MR });
 
-/** How the GEMM finds B's element (p, j): at `(j / NR) * panel + p * ld + j % NR` floats. */
+/** How the GEMM finds B's element (p, j): at `(j / NR) * bPanel + p * ldb + j % NR` floats. */
 export interface BLayout {
-  readonly ld: number;
-  readonly panel: number;
+  readonly ldb: number;
+  readonly bPanel: number;
 }
 
 /** B packed in NR-column panels of depth `k`. */
-export const packedB = (k: number): BLayout => ({ ld: NR, panel: k * NR });
+export const packedB = (k: number): BLayout => ({ ldb: NR, bPanel: k * NR });
 
 /** B row-major with rows of `ld` floats, read in place. */
-export const rowMajorB = (ld: number): BLayout => ({ ld, panel: NR });
+export const rowMajorB = (ld: number): BLayout => ({ ldb: ld, bPanel: NR });
 
 /** `C[m, n] (+)= A B` over depth `k >= 1`, A and B at byte addresses with their layouts, C padded. */
 export function gemmCall(a: number, aLayout: ALayout, m: number, b: number, bLayout: BLayout, n: number, k: number, c: number, accumulate: boolean): KernelCall {
-  return { kernel: 'gemm', args: [a, aLayout.row, aLayout.step, aLayout.panel, m, b, bLayout.ld, bLayout.panel, n, k, c, paddedColumns(n), accumulate ? 1 : 0] };
+  return call.gemm({ a, ...aLayout, m, b, ...bLayout, n, k, c, ldc: paddedColumns(n), accumulate: accumulate ? 1 : 0 });
+}
+
+/**
+ * `dst[r, j] = act(C[r, j] + bias[r])` for the padded C at byte `c` of a `[rows, cols]` product:
+ * its pad dropped, plus the per-row bias at byte `bias` (0: none), act ReLU when `relu`, else none.
+ */
+export function unpadCall(c: number, rows: number, cols: number, dst: number, bias = 0, relu = false): KernelCall {
+  return call.unpad({ src: c, ld: paddedColumns(cols), rows, cols, dst, bias, hasBias: bias === 0 ? 0 : 1, relu: relu ? 1 : 0 });
 }
 
 /** Into how many groups an op of `macs` multiply-adds over `items` independent pieces should split. */
@@ -155,12 +165,11 @@ export function matmulKernel(aAt: number, bAt: number, outAt: number, info: Matm
     // One product over several threads: each computes the columns of whole NR panels in its range.
     const b0 = transB ? sharedB : bAt;
     const c = ws.alloc(paddedFloats(m, n));
-    runParallel(splitRange(nPanels, parts).map(([first, end]) => [{
-      kernel: 'gemm',
-      args: [aAt, aLayout.row, aLayout.step, aLayout.panel, m, b0 + first * bLayout.panel * 4, bLayout.ld, bLayout.panel,
-        Math.min(end * NR, n) - first * NR, k, c + first * NR * 4, paddedColumns(n), 0],
-    }]));
-    runParallel([[{ kernel: 'unpad', args: [c, paddedColumns(n), m, n, outAt, 0, 0, 0] }]]);
+    runParallel(splitRange(nPanels, parts).map(([first, end]) => [call.gemm({
+      a: aAt, ...aLayout, m, b: b0 + first * bLayout.bPanel * 4, ...bLayout, n: Math.min(end * NR, n) - first * NR, k,
+      c: c + first * NR * 4, ldc: paddedColumns(n), accumulate: 0,
+    })]));
+    runParallel([[unpadCall(c, m, n, outAt)]]);
     return;
   }
   runParallel(splitRange(batch, parts).map(([first, end]) => {
@@ -171,7 +180,7 @@ export function matmulKernel(aAt: number, bAt: number, outAt: number, info: Matm
       const bi = bAt + (bBatch === 1 ? 0 : i * k * n * 4);
       if (transB && sharedB < 0) calls.push(...packTransposedB(bi, k, n, packed));
       calls.push(gemmCall(aAt + (aBatch === 1 ? 0 : i * m * k * 4), aLayout, m, transB ? packed : bi, bLayout, n, k, c, false));
-      calls.push({ kernel: 'unpad', args: [c, paddedColumns(n), m, n, outAt + i * m * n * 4, 0, 0, 0] });
+      calls.push(unpadCall(c, m, n, outAt + i * m * n * 4));
     }
     return calls;
   }));

@@ -1,5 +1,6 @@
 /** Layout kernels: transpose and one-hot. */
 import { sizeOf, stridesOf, type Shape } from '@tapegrad/core';
+import { call } from '../wasm/kernel_module.js';
 import { view } from '../wasm/runtime.js';
 import { runParallel, threadCount } from '../wasm/threads.js';
 import { GROUPS_PER_THREAD, splitRange } from './gemm.js';
@@ -44,7 +45,7 @@ export function transposeKernel(xAt: number, outAt: number, shape: Shape, perm: 
     const [n1, s1] = rank >= 2 ? [extents[rank - 2], steps[rank - 2]] : [1, 0];
     const parts = size < MIN_PARALLEL_ELEMENTS || threadCount === 1 ? 1 : Math.min(n0, GROUPS_PER_THREAD * threadCount);
     runParallel(splitRange(n0, parts).map(([first, end]) => [
-      { kernel: 'copyRuns', args: [xAt + first * s0 * 4, end - first, s0, n1, s1, inner, outAt + first * n1 * inner * 4] },
+      call.copyRuns({ x: xAt + first * s0 * 4, n0: end - first, s0, n1, s1, run: inner, out: outAt + first * n1 * inner * 4 }),
     ]));
     return;
   }

@@ -4,7 +4,9 @@
  * pooling (rare in NiN) runs as TypeScript on views.
  */
 import type { Pool2dInfo } from '@tapegrad/core';
-import { view, viewInt32, workspace, type KernelCall, type Workspace } from '../wasm/runtime.js';
+import { call } from '../wasm/kernel_module.js';
+import type { KernelCall } from '../wasm/kernel_table.js';
+import { view, viewInt32, workspace, type Workspace } from '../wasm/runtime.js';
 import { runParallel, threadCount } from '../wasm/threads.js';
 import { GROUPS_PER_THREAD, splitRange } from './gemm.js';
 
@@ -22,11 +24,11 @@ function planeParts(info: Pool2dInfo): [number, number][] {
 function maxPoolCall(x: number, y: number, argmax: number, first: number, end: number, info: Pool2dInfo): KernelCall {
   const inPlane = info.inHeight * info.inWidth * 4;
   const outPlane = info.outHeight * info.outWidth * 4;
-  return {
-    kernel: 'maxPool',
-    args: [x + first * inPlane, end - first, info.inHeight, info.inWidth, info.outHeight, info.outWidth, info.kernelHeight, info.kernelWidth,
-      info.strideHeight, info.strideWidth, info.padTop, info.padLeft, y === 0 ? 0 : y + first * outPlane, argmax === 0 ? 0 : argmax + first * outPlane],
-  };
+  return call.maxPool({
+    x: x + first * inPlane, planes: end - first, h: info.inHeight, w: info.inWidth, oh: info.outHeight, ow: info.outWidth,
+    kh: info.kernelHeight, kw: info.kernelWidth, sh: info.strideHeight, sw: info.strideWidth, pt: info.padTop, pl: info.padLeft,
+    y: y === 0 ? 0 : y + first * outPlane, argmax: argmax === 0 ? 0 : argmax + first * outPlane,
+  });
 }
 
 /** `y[n, c, oy, ox] = max over the window of x` (padding is -infinity). */
@@ -64,7 +66,10 @@ export function maxPool2dBackpropKernel(dy: number, x: number, dx: number, info:
   const outPlane = outHeight * outWidth * 4;
   runParallel(planeParts(info).map(([first, end]) => [
     maxPoolCall(x, 0, argmax, first, end, info),
-    { kernel: 'maxPoolGrad', args: [dy + first * outPlane, argmax + first * outPlane, end - first, inHeight, inWidth, outHeight, outWidth, rows, dx + first * inPlane] },
+    call.maxPoolGrad({
+      dy: dy + first * outPlane, argmax: argmax + first * outPlane, planes: end - first,
+      h: inHeight, w: inWidth, oh: outHeight, ow: outWidth, rows, dx: dx + first * inPlane,
+    }),
   ]));
 }
 

@@ -1,5 +1,6 @@
 /** Reductions over the innermost axis of an `[outSize, reduceSize]` matrix in the shared memory. */
 import type { ReduceInfo } from '@tapegrad/core';
+import { call } from '../wasm/kernel_module.js';
 import { view } from '../wasm/runtime.js';
 import { runParallel, threadCount } from '../wasm/threads.js';
 import { GROUPS_PER_THREAD, splitRange } from './gemm.js';
@@ -12,7 +13,7 @@ export function sumInner(xAt: number, outAt: number, { outSize, reduceSize }: Re
   if (outSize === 0) return;
   const parts = outSize * reduceSize < MIN_PARALLEL_ELEMENTS || threadCount === 1 ? 1 : Math.min(outSize, GROUPS_PER_THREAD * threadCount);
   runParallel(splitRange(outSize, parts).map(([first, end]) => [
-    { kernel: 'rowSums', args: [xAt + first * reduceSize * 4, end - first, reduceSize, outAt + first * 4] },
+    call.rowSums({ x: xAt + first * reduceSize * 4, rows: end - first, cols: reduceSize, out: outAt + first * 4 }),
   ]));
 }
 

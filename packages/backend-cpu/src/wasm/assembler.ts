@@ -263,7 +263,11 @@ export function assembleWat(text: string): Uint8Array {
       throw new Error(`wat: unsupported module field (${String(form[0])} ...)`);
     }
   }
-  const funcIndex = new Map(funcs.map((f, i) => [f.name, i]));
+  const funcIndex = new Map<string, number>();
+  funcs.forEach((f, i) => {
+    if (funcIndex.has(f.name)) throw new Error(`wat: function ${f.name} defined twice`);
+    funcIndex.set(f.name, i);
+  });
   const types = funcs.map((f) => [0x60, ...unsignedLeb(f.params.length), ...f.params.map((t) => valTypeCodes[t]), ...unsignedLeb(f.results.length), ...f.results.map((t) => valTypeCodes[t])]);
   const exports = funcs.flatMap((f, i) => (f.exportName === null ? [] : [[...name(f.exportName), 0x00, ...unsignedLeb(i)]]));
   const bytes = [

@@ -1,47 +1,13 @@
 /**
- * The WebAssembly kernels on one shared memory: the module (assembled once from `kernels_wat.ts`),
- * a per-op scratch arena, and calls that run on this thread or on the worker threads (see
- * `threads.ts`), which instantiate the same module on the same memory.
+ * The WebAssembly kernels on one shared memory: the module (assembled once from the families'
+ * tables, see `kernel_module.ts`), the arena that holds storage and scratch, and calls that run on
+ * this thread or on the worker threads (see `threads.ts`), which instantiate the same module on
+ * the same memory.
  */
 import { ALIGN, Arena, ArenaFullError, type ArenaStats } from './arena.js';
 import { assembleWat } from './assembler.js';
-import { kernelsWat, simdBinaryOps, simdUnaryOps } from './kernels_wat.js';
-
-export type SimdUnaryOp = keyof typeof simdUnaryOps;
-export type SimdBinaryOp = keyof typeof simdBinaryOps;
-type UnaryExports = Record<`unary_${SimdUnaryOp}`, (x: number, out: number, n: number) => void>;
-type BinaryExports = Record<`binary_${SimdBinaryOp}`, (a: number, aScalar: number, b: number, bScalar: number, out: number, n: number) => void>;
-
-/** The kernels' exports; pointers are byte addresses, everything else counts elements. */
-export interface KernelExports extends UnaryExports, BinaryExports {
-  gemm(a: number, aRow: number, aStep: number, aPanel: number, m: number, b: number, ldb: number, bPanel: number, n: number, k: number, c: number, ldc: number, accumulate: number): void;
-  pack(src: number, rows: number, cols: number, ld: number, dst: number, shift: number, sa: number, sb: number, sc: number, sd: number): void;
-  im2col(x: number, chans: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number,
-    dst: number, tapStride: number, posStride: number): void;
-  col2im(dcols: number, ld: number, chans: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number, dx: number): void;
-  unpad(src: number, ld: number, rows: number, cols: number, dst: number, bias: number, hasBias: number, relu: number): void;
-  addInto(dst: number, src: number, count: number): void;
-  zero(dst: number, bytes: number): void;
-  maxPool(x: number, planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, y: number, argmax: number): void;
-  maxPoolGrad(dy: number, argmax: number, planes: number, h: number, w: number, oh: number, ow: number, rows: number, dx: number): void;
-  rowSums(x: number, rows: number, cols: number, out: number): void;
-  copyRuns(x: number, n0: number, s0: number, n1: number, s1: number, run: number, out: number): void;
-}
-
-export type KernelName = keyof KernelExports;
-
-/** Export names in a fixed order: a call crosses to a worker as (index, argument count, arguments). */
-export const kernelNames: readonly KernelName[] = [
-  'gemm', 'pack', 'im2col', 'col2im', 'unpad', 'addInto', 'zero', 'maxPool', 'maxPoolGrad', 'rowSums', 'copyRuns',
-  ...(Object.keys(simdUnaryOps) as SimdUnaryOp[]).map((op) => `unary_${op}` as const),
-  ...(Object.keys(simdBinaryOps) as SimdBinaryOp[]).map((op) => `binary_${op}` as const),
-];
-
-/** One kernel invocation, runnable on any thread. */
-export interface KernelCall {
-  readonly kernel: KernelName;
-  readonly args: readonly number[];
-}
+import { kernelNames, kernelsWat, type KernelExports } from './kernel_module.js';
+import type { KernelCall } from './kernel_table.js';
 
 /** A compiled module (opaque here; workers receive it to instantiate on the shared memory). */
 export interface WasmModule {
@@ -99,14 +65,16 @@ function configuredLimitMiB(): number {
 export const fusedMultiplyAdd = wasm.validate(assembleWat('(module (func $probe (param $v v128) (result v128) local.get $v local.get $v local.get $v f32x4.relaxed_madd))'));
 
 const maxPages = (memoryLimitMiB * 2 ** 20) / PAGE;
-export const wasmModule = new wasm.Module(assembleWat(kernelsWat(fusedMultiplyAdd, maxPages)));
+export const wasmModule = new wasm.Module(assembleWat(kernelsWat({ fusedMultiplyAdd }, maxPages)));
 export const memory = new wasm.Memory({ initial: Math.min(maxPages, ARENA_BASE / PAGE + 256), maximum: maxPages, shared: true });
 const instance = new wasm.Instance(wasmModule, { env: { memory } });
 export const kernels = instance.exports as unknown as KernelExports;
+/** The exports by kernel number (`KernelCall.index`), as the workers hold them. */
+const kernelFunctions = kernelNames.map((name) => kernels[name] as (...args: readonly number[]) => void);
 
 /** Runs one call on this thread. */
 export function runCall(call: KernelCall): void {
-  (kernels[call.kernel] as (...args: number[]) => void)(...call.args);
+  kernelFunctions[call.index](...call.args);
 }
 
 /**

@@ -14,13 +14,15 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CONTROL_BYTES, MAX_WORKERS, kernelNames, memory, runCall, wasmModule, type KernelCall } from './runtime.js';
+import { kernelNames } from './kernel_module.js';
+import type { KernelCall } from './kernel_table.js';
+import { CONTROL_BYTES, MAX_WORKERS, memory, runCall, wasmModule } from './runtime.js';
 
 // Int32 slots of the control block: job sequence number, next unclaimed group, number of groups,
 // completed groups, error flag, then the group table (COUNT + 1 offsets into the call stream) and
-// the calls as (kernel index, argument count, arguments...). NEXT holds the job's tag (its sequence
-// number, 15 bits) above the group index (16 bits) and is claimed by compare-and-swap, so a thread
-// still looking at a finished job can never claim a group of the next one.
+// the calls as (kernel index in `kernelNames`, argument count, arguments...). NEXT holds the job's
+// tag (its sequence number, 15 bits) above the group index (16 bits) and is claimed by
+// compare-and-swap, so a thread still looking at a finished job can never claim a group of the next one.
 const SEQ = 0;
 const NEXT = 1;
 const COUNT = 2;
@@ -104,7 +106,7 @@ function encode(groups: readonly (readonly KernelCall[])[]): boolean {
     ctrl[TABLE + g] = at - calls;
     for (const call of groups[g]) {
       if (at + 2 + call.args.length > CONTROL_INTS) return false;
-      ctrl[at] = kernelNames.indexOf(call.kernel);
+      ctrl[at] = call.index;
       ctrl[at + 1] = call.args.length;
       for (let i = 0; i < call.args.length; i++) ctrl[at + 2 + i] = call.args[i];
       at += 2 + call.args.length;
