@@ -15,8 +15,9 @@ import type { KernelArgs, KernelCall } from '../wasm/kernel_table.js';
 import { view, workspace } from '../wasm/runtime.js';
 import { runParallel } from '../wasm/threads.js';
 import {
-  gemmCall, packCall, packedB, packTransposedB, paddedColumns, paddedFloats, panelFloats, partsFor, rowMajorA, rowMajorB, splitRange, transposed, unpadCall,
-} from './gemm.js';
+  gemmCall, packCall, packedB, packTransposedB, paddedColumns, paddedFloats, panelFloats, rowMajorA, rowMajorB, transposed, unpadCall,
+} from './gemm_panels.js';
+import { MIN_PARALLEL_MACS, partsFor, splitRange } from './parallel.js';
 
 /** True when the convolution is a plain matmul over `[C, H*W]` (1x1, stride 1, no padding). */
 export function isPointwise(info: Conv2dInfo): boolean {
@@ -58,7 +59,7 @@ function im2colCall(info: Conv2dInfo, image: number, dst: number, tapStride: num
 /** The images of the batch, split into one contiguous range per thread. */
 function batchParts(info: Conv2dInfo): [number, number][] {
   const { positions, taps } = sizesOf(info);
-  return splitRange(info.batch, partsFor(info.batch * info.outChannels * positions * taps, info.batch));
+  return splitRange(info.batch, partsFor(info.batch * info.outChannels * positions * taps, MIN_PARALLEL_MACS, info.batch));
 }
 
 /** The output of a convolution with no taps (no input channels): act(bias) (at byte `biasAt`, or 0), or zeros. */

@@ -13,11 +13,8 @@ import { broadcastStrides, sizeOf, type BinaryInfo, type BinaryKernel, type Unar
 import { simdBinaryOps, simdUnaryOps, type SimdBinaryOp, type SimdUnaryOp } from '../wasm/elementwise_wat.js';
 import { call } from '../wasm/kernel_module.js';
 import { view } from '../wasm/runtime.js';
-import { runParallel, threadCount } from '../wasm/threads.js';
-import { GROUPS_PER_THREAD } from './gemm.js';
-
-/** Below this many elements an elementwise op runs on one thread. */
-const MIN_PARALLEL_ELEMENTS = 1 << 18;
+import { runParallel } from '../wasm/threads.js';
+import { MIN_PARALLEL_ELEMENTS, partsFor } from './parallel.js';
 
 type UnaryLoop = (x: Float32Array, out: Float32Array) => void;
 type BinaryLoop = (a: Float32Array, aMask: number, b: Float32Array, bMask: number, out: Float32Array) => void;
@@ -52,7 +49,7 @@ const isSimdBinary = (op: BinaryKernel | SimdBinaryOp): op is SimdBinaryOp => op
 
 /** Splits `[0, n)` into ranges for the threads to claim, each a multiple of 4 long but the last. */
 function vectorRanges(n: number): [number, number][] {
-  const parts = n < MIN_PARALLEL_ELEMENTS || threadCount === 1 ? 1 : GROUPS_PER_THREAD * threadCount;
+  const parts = partsFor(n, MIN_PARALLEL_ELEMENTS, n);
   const chunk = Math.ceil(n / parts / 4) * 4;
   return Array.from({ length: parts }, (_, p): [number, number] => [Math.min(n, p * chunk), Math.min(n, (p + 1) * chunk)]).filter(([s, e]) => e > s);
 }

@@ -2,11 +2,8 @@
 import { sizeOf, stridesOf, type Shape } from '@tapegrad/core';
 import { call } from '../wasm/kernel_module.js';
 import { view } from '../wasm/runtime.js';
-import { runParallel, threadCount } from '../wasm/threads.js';
-import { GROUPS_PER_THREAD, splitRange } from './gemm.js';
-
-/** Below this many elements a transpose runs on one thread. */
-const MIN_PARALLEL_ELEMENTS = 1 << 18;
+import { runParallel } from '../wasm/threads.js';
+import { MIN_PARALLEL_ELEMENTS, partsFor, splitRange } from './parallel.js';
 
 /**
  * `out[j] = x[source(j)]` where output axis `i` walks input axis `perm[i]`. Output axes that stay
@@ -43,8 +40,7 @@ export function transposeKernel(xAt: number, outAt: number, shape: Shape, perm: 
     // Runs of `inner` floats over (at most) two outer axes: [n0, s0] and [n1, s1].
     const [n0, s0] = rank === 3 ? [extents[0], steps[0]] : [1, 0];
     const [n1, s1] = rank >= 2 ? [extents[rank - 2], steps[rank - 2]] : [1, 0];
-    const parts = size < MIN_PARALLEL_ELEMENTS || threadCount === 1 ? 1 : Math.min(n0, GROUPS_PER_THREAD * threadCount);
-    runParallel(splitRange(n0, parts).map(([first, end]) => [
+    runParallel(splitRange(n0, partsFor(size, MIN_PARALLEL_ELEMENTS, n0)).map(([first, end]) => [
       call.copyRuns({ x: xAt + first * s0 * 4, n0: end - first, s0, n1, s1, run: inner, out: outAt + first * n1 * inner * 4 }),
     ]));
     return;

@@ -7,17 +7,16 @@ import type { Pool2dInfo } from '@tapegrad/core';
 import { call } from '../wasm/kernel_module.js';
 import type { KernelCall } from '../wasm/kernel_table.js';
 import { view, viewInt32, workspace, type Workspace } from '../wasm/runtime.js';
-import { runParallel, threadCount } from '../wasm/threads.js';
-import { GROUPS_PER_THREAD, splitRange } from './gemm.js';
+import { runParallel } from '../wasm/threads.js';
+import { partsFor, splitRange } from './parallel.js';
 
 /** Below this many input elements a pooling op runs on one thread. */
-const MIN_PARALLEL_ELEMENTS = 1 << 16;
+const MIN_PARALLEL_POOL_ELEMENTS = 1 << 16;
 
 /** The planes (batch x channels) in contiguous ranges for the threads to claim. */
 function planeParts(info: Pool2dInfo): [number, number][] {
   const planes = info.batch * info.channels;
-  const parts = planes * info.inHeight * info.inWidth < MIN_PARALLEL_ELEMENTS || threadCount === 1 ? 1 : Math.min(GROUPS_PER_THREAD * threadCount, planes);
-  return splitRange(planes, parts);
+  return splitRange(planes, partsFor(planes * info.inHeight * info.inWidth, MIN_PARALLEL_POOL_ELEMENTS, planes));
 }
 
 /** The `maxPool` call for planes [first, end): window maxima into y, first-maximum indices into argmax (0: skip either). */

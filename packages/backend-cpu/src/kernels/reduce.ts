@@ -2,17 +2,13 @@
 import type { ReduceInfo } from '@tapegrad/core';
 import { call } from '../wasm/kernel_module.js';
 import { view } from '../wasm/runtime.js';
-import { runParallel, threadCount } from '../wasm/threads.js';
-import { GROUPS_PER_THREAD, splitRange } from './gemm.js';
-
-/** Below this many elements a sum runs on one thread. */
-const MIN_PARALLEL_ELEMENTS = 1 << 18;
+import { runParallel } from '../wasm/threads.js';
+import { MIN_PARALLEL_ELEMENTS, partsFor, splitRange } from './parallel.js';
 
 /** `out[o] = sum_r x[o * R + r]`, accumulated in f64 (the `rowSums` kernel), rows split across threads. */
 export function sumInner(xAt: number, outAt: number, { outSize, reduceSize }: ReduceInfo): void {
   if (outSize === 0) return;
-  const parts = outSize * reduceSize < MIN_PARALLEL_ELEMENTS || threadCount === 1 ? 1 : Math.min(outSize, GROUPS_PER_THREAD * threadCount);
-  runParallel(splitRange(outSize, parts).map(([first, end]) => [
+  runParallel(splitRange(outSize, partsFor(outSize * reduceSize, MIN_PARALLEL_ELEMENTS, outSize)).map(([first, end]) => [
     call.rowSums({ x: xAt + first * reduceSize * 4, rows: end - first, cols: reduceSize, out: outAt + first * 4 }),
   ]));
 }
