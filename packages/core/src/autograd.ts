@@ -97,8 +97,8 @@ function propagate(root: Tensor, seed: Tensor | undefined, sink: LeafSink): void
       }
       // The node is consumed: what it held is freed now if its owner released it.
       if (node) {
-        for (const input of node.inputs) input.dropGraphRef();
-        t.dropGraphRef();
+        for (const input of node.inputs) input.dropGraphRef(true);
+        t.freeIfReleased();
       }
     }
   }));

@@ -211,6 +211,28 @@ export function setTensorCheck(check: (v: unknown) => v is Tensor): void {
 }
 
 /**
+ * @internal Runs an op built from other ops. The tensors `fn` creates other than its result are
+ * released (see `Tensor.release`): freed as soon as no recorded node needs them, so an op's inner
+ * results never outlive it, inside `tidy` or not. The result goes to the enclosing scope.
+ */
+export function composite<T extends Tensor>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw error;
+  }
+  scopes.pop();
+  for (const t of scope) if (t !== result) t.release();
+  if (scope.has(result)) scopes[scopes.length - 1]?.add(result);
+  return result;
+}
+
+/**
  * Runs `fn` and disposes every tensor created inside it except those it returns (anywhere in an
  * array or plain object) and those passed to `keep`. Returned tensors move to the enclosing scope.
  * `fn` must be synchronous: use it around one step, and await outside.

@@ -36,7 +36,7 @@ export class Tensor {
   node: GradNode | null = null;
   /** @internal set once `backward()` has consumed the graph through this tensor. */
   graphFreed = false;
-  /** @internal recorded nodes that still hold this tensor: those that consume it, and its own (whose gradient may read it). */
+  /** @internal recorded nodes that consume this tensor and have not been consumed by backward or dropped. */
   graphRefs = 0;
   private released = false;
   private storage: DataId;
@@ -160,9 +160,11 @@ export class Tensor {
   }
 
   /**
-   * @internal Gives up the caller's handle on an intermediate result: the storage is freed as soon
-   * as no recorded node still holds the tensor (at once if none does), so backward frees forward
-   * activations as it consumes them. `Sequential` releases the outputs between its layers.
+   * @internal Gives up the caller's handle on an intermediate result (only tensors no caller can
+   * reach are released: the outputs between `Sequential`'s layers, the inner results of composite
+   * ops). The storage is freed as soon as nothing can still need it: when no recorded node consumes
+   * it, and backward has run its own node if a consumer's gradient is on its way. At once if none
+   * consumes it.
    */
   release(): void {
     if (this.disposed) return;
@@ -170,9 +172,18 @@ export class Tensor {
     if (this.graphRefs === 0) this.dispose();
   }
 
-  /** @internal A node that held this tensor (see `graphRefs`) is done with it. */
-  dropGraphRef(): void {
+  /**
+   * @internal A node that consumed this tensor is gone: `consumedByBackward` when backward ran it (a
+   * gradient then comes to this tensor's own node, which may read this tensor), else dropped with
+   * its disposed output (nothing can reach this tensor's node any more).
+   */
+  dropGraphRef(consumedByBackward: boolean): void {
     this.graphRefs--;
+    if (this.released && this.graphRefs === 0 && (!consumedByBackward || this.node === null)) this.dispose();
+  }
+
+  /** @internal Backward has run this tensor's own node: frees it if it was released and nothing else holds it. */
+  freeIfReleased(): void {
     if (this.released && this.graphRefs === 0) this.dispose();
   }
 
@@ -184,7 +195,7 @@ export class Tensor {
     const node = this.node;
     this.node = null;
     untrackTensor(this);
-    if (node) for (const input of node.inputs) input.dropGraphRef();
+    if (node) for (const input of node.inputs) input.dropGraphRef(false);
   }
 
   /** PyTorch's printout with shape and backend, summarised above 1000 elements (see `formatTensor`). */

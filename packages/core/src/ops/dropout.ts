@@ -1,4 +1,5 @@
 /** Inverted dropout with masks from the seeded generator. */
+import { composite } from '../engine.js';
 import { fillUniform } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { valuesOn } from './creation.js';
@@ -9,12 +10,14 @@ import { mul } from './elementwise.js';
  * returns `x` itself otherwise. Masks come from `manualSeed`'s generator, so runs are reproducible.
  */
 export function dropout(x: Tensor, p: number, training: boolean): Tensor {
-  x.assertLive('dropout');
-  if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p}`);
-  if (!training || p === 0) return x;
-  const uniform = fillUniform(new Float32Array(x.size));
-  const scale = p === 1 ? 0 : 1 / (1 - p);
-  // Keep where the uniform sample is at least p.
-  const mask = uniform.map((u) => (u >= p ? scale : 0));
-  return mul(x, valuesOn(mask, x.shape, x.backend));
+  return composite(() => {
+    x.assertLive('dropout');
+    if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p}`);
+    if (!training || p === 0) return x;
+    const uniform = fillUniform(new Float32Array(x.size));
+    const scale = p === 1 ? 0 : 1 / (1 - p);
+    // Keep where the uniform sample is at least p.
+    const mask = uniform.map((u) => (u >= p ? scale : 0));
+    return mul(x, valuesOn(mask, x.shape, x.backend));
+  });
 }

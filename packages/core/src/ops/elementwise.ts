@@ -1,4 +1,5 @@
 /** Elementwise ops: unary maps and NumPy-broadcasting binary ops, with their gradients. */
+import { composite } from '../engine.js';
 import type { Backend, BinaryInfo, BinaryKernel, DataId, UnaryKernel } from '../backend.js';
 import { broadcastShapes, shapesEqual, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -71,21 +72,23 @@ function toTensor(value: Tensor | number, backend: Backend): Tensor {
 }
 
 function binary(op: BinaryKernel, aIn: Tensor | number, bIn: Tensor | number, gradient?: (dy: Tensor, a: Tensor, b: Tensor, out: Tensor) => (Tensor | null)[]): Tensor {
-  assertTensorOrNumber(op, 'a', aIn);
-  assertTensorOrNumber(op, 'b', bIn);
-  const known = [aIn, bIn].filter((v): v is Tensor => typeof v !== 'number');
-  if (known.length === 0) throw new Error(`${op}: at least one operand must be a tensor`);
-  const backend = backendOf(op, known);
-  const a = toTensor(aIn, backend);
-  const b = toTensor(bIn, backend);
-  const outShape = broadcastShapes(op, a.shape, b.shape);
-  const info: BinaryInfo = { aShape: a.shape, bShape: b.shape, outShape };
-  const kernel = (be: Backend): DataId => be[op](a.dataId, b.dataId, info);
-  const grad: GradientFn | undefined = gradient && ((dy, out) => {
-    const [da, db] = gradient(dy, a, b, out);
-    return [da && a.requiresGrad ? sumToShape(da, a.shape) : null, db && b.requiresGrad ? sumToShape(db, b.shape) : null];
+  return composite(() => {
+    assertTensorOrNumber(op, 'a', aIn);
+    assertTensorOrNumber(op, 'b', bIn);
+    const known = [aIn, bIn].filter((v): v is Tensor => typeof v !== 'number');
+    if (known.length === 0) throw new Error(`${op}: at least one operand must be a tensor`);
+    const backend = backendOf(op, known);
+    const a = toTensor(aIn, backend);
+    const b = toTensor(bIn, backend);
+    const outShape = broadcastShapes(op, a.shape, b.shape);
+    const info: BinaryInfo = { aShape: a.shape, bShape: b.shape, outShape };
+    const kernel = (be: Backend): DataId => be[op](a.dataId, b.dataId, info);
+    const grad: GradientFn | undefined = gradient && ((dy, out) => {
+      const [da, db] = gradient(dy, a, b, out);
+      return [da && a.requiresGrad ? sumToShape(da, a.shape) : null, db && b.requiresGrad ? sumToShape(db, b.shape) : null];
+    });
+    return runOp(op, [a, b], outShape, kernel, grad);
   });
-  return runOp(op, [a, b], outShape, kernel, grad);
 }
 
 /** `a + b` with broadcasting. */

@@ -1,5 +1,5 @@
 /** Softmax, log-softmax and cross-entropy. */
-import { noGrad } from '../engine.js';
+import { composite, noGrad } from '../engine.js';
 import { formatShape, normalizeAxes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { assertTensor, checkKnownOptions, describeValue, isNumericArray, type NumericArray } from '../validate.js';
@@ -10,20 +10,24 @@ import { max, sum } from './reduce.js';
 
 /** `log(softmax(x))` along `axis`, computed stably by subtracting the (constant) maximum. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  x.assertLive('logSoftmax');
-  if (x.rank === 0) throw new Error('logSoftmax: input must have at least one axis, got a scalar');
-  normalizeAxes('logSoftmax', axis, x.rank, x.shape);
-  const shift = noGrad(() => max(x, axis, true));
-  const shifted = sub(x, shift);
-  return sub(shifted, log(sum(exp(shifted), axis, true)));
+  return composite(() => {
+    x.assertLive('logSoftmax');
+    if (x.rank === 0) throw new Error('logSoftmax: input must have at least one axis, got a scalar');
+    normalizeAxes('logSoftmax', axis, x.rank, x.shape);
+    const shift = noGrad(() => max(x, axis, true));
+    const shifted = sub(x, shift);
+    return sub(shifted, log(sum(exp(shifted), axis, true)));
+  });
 }
 
 /** `exp(x) / sum(exp(x))` along `axis`. */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  x.assertLive('softmax');
-  if (x.rank === 0) throw new Error('softmax: input must have at least one axis, got a scalar');
-  normalizeAxes('softmax', axis, x.rank, x.shape);
-  return exp(logSoftmax(x, axis));
+  return composite(() => {
+    x.assertLive('softmax');
+    if (x.rank === 0) throw new Error('softmax: input must have at least one axis, got a scalar');
+    normalizeAxes('softmax', axis, x.rank, x.shape);
+    return exp(logSoftmax(x, axis));
+  });
 }
 
 /** Class labels: a number array, a typed array (`Int32Array`, `Uint8Array`, ...) or a tensor of class indices. */
@@ -88,17 +92,19 @@ export function resolveReduction(op: string, reduction: unknown): Reduction {
  * (default) or sum `[]`, or returned as `[N]` with `{reduction: 'none'}`.
  */
 export function crossEntropy(logits: Tensor, labels: Labels, options: CrossEntropyOptions = {}): Tensor {
-  assertTensor('crossEntropy', 'logits', logits);
-  logits.assertLive('crossEntropy');
-  checkKnownOptions('crossEntropy', options, CROSS_ENTROPY_OPTIONS);
-  const reduction = resolveReduction('crossEntropy', options.reduction);
-  if (logits.rank !== 2) throw new Error(`crossEntropy: logits must be 2-D [N, K], got ${formatShape(logits.shape)}`);
-  const [n, classes] = logits.shape;
-  if (n === 0) throw new Error(`crossEntropy: logits ${formatShape(logits.shape)} hold no examples`);
-  const targets = labelsAsTensor(labels, logits);
-  const mask = runOp('oneHot', [targets], [n, classes], (backend) => backend.oneHot(targets.dataId, n, classes));
-  const picked = mul(mask, logSoftmax(logits, 1));
-  if (reduction === 'none') return neg(sum(picked, 1));
-  const total = neg(sum(picked));
-  return reduction === 'sum' ? total : mul(total, 1 / n);
+  return composite(() => {
+    assertTensor('crossEntropy', 'logits', logits);
+    logits.assertLive('crossEntropy');
+    checkKnownOptions('crossEntropy', options, CROSS_ENTROPY_OPTIONS);
+    const reduction = resolveReduction('crossEntropy', options.reduction);
+    if (logits.rank !== 2) throw new Error(`crossEntropy: logits must be 2-D [N, K], got ${formatShape(logits.shape)}`);
+    const [n, classes] = logits.shape;
+    if (n === 0) throw new Error(`crossEntropy: logits ${formatShape(logits.shape)} hold no examples`);
+    const targets = labelsAsTensor(labels, logits);
+    const mask = runOp('oneHot', [targets], [n, classes], (backend) => backend.oneHot(targets.dataId, n, classes));
+    const picked = mul(mask, logSoftmax(logits, 1));
+    if (reduction === 'none') return neg(sum(picked, 1));
+    const total = neg(sum(picked));
+    return reduction === 'sum' ? total : mul(total, 1 / n);
+  });
 }

@@ -29,9 +29,8 @@ export function runOp(op: string, inputs: readonly Tensor[], outShape: Shape, ke
   if (gradient && isGradEnabled() && inputs.some((input) => input.requiresGrad)) {
     out.requiresGrad = true;
     out.node = { op, inputs, backward: (dy) => gradient(dy, out) };
-    // The node holds its inputs and, through its gradient, its output until backward consumes it.
+    // The node holds its inputs until backward consumes it or its output is disposed.
     for (const input of inputs) input.graphRefs++;
-    out.graphRefs++;
   }
   return out;
 }

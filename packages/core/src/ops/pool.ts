@@ -1,4 +1,5 @@
 /** Max, average and global average pooling over NCHW. */
+import { composite } from '../engine.js';
 import { avgPoolDivisorScale, computePool2dInfo, type Pair, type Pool2dInfo } from '../conv_shapes.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -51,15 +52,17 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
  * window divides by `kH * kW`, or with `ceilMode` by its cells inside the padded input, as PyTorch.
  */
 export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
-  assertTensor('avgPool2d', 'x', x);
-  x.assertLive('avgPool2d');
-  const info = poolInfo('avgPool2d', x, options);
-  const pooled = runOp('avgPool2d', [x], info.outShape, (backend) => backend.avgPool2d(x.dataId, info), (dy) => [
-    runOp('avgPool2dBackprop', [dy], info.inShape, (backend) => backend.avgPool2dBackprop(dy.dataId, info)),
-  ]);
-  // The kernels divide by kH * kW; windows cut short by ceilMode rescale to their own count.
-  const scale = avgPoolDivisorScale(info);
-  return scale ? mul(pooled, valuesOn(scale, [info.outHeight, info.outWidth], x.backend)) : pooled;
+  return composite(() => {
+    assertTensor('avgPool2d', 'x', x);
+    x.assertLive('avgPool2d');
+    const info = poolInfo('avgPool2d', x, options);
+    const pooled = runOp('avgPool2d', [x], info.outShape, (backend) => backend.avgPool2d(x.dataId, info), (dy) => [
+      runOp('avgPool2dBackprop', [dy], info.inShape, (backend) => backend.avgPool2dBackprop(dy.dataId, info)),
+    ]);
+    // The kernels divide by kH * kW; windows cut short by ceilMode rescale to their own count.
+    const scale = avgPoolDivisorScale(info);
+    return scale ? mul(pooled, valuesOn(scale, [info.outHeight, info.outWidth], x.backend)) : pooled;
+  });
 }
 
 /** Mean over each channel's plane: `[N, C, H, W] -> [N, C, 1, 1]`. */

@@ -1,4 +1,5 @@
 /** Reductions over axes: sum, mean, max, argmax. */
+import { composite } from '../engine.js';
 import { normalizeAxes, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { fullOn } from './creation.js';
@@ -38,45 +39,53 @@ function expandGrad(dy: Tensor, source: Tensor, p: ReducePlan): Tensor {
 
 /** Sum over `axis` (number, list, or all when omitted). */
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  x.assertLive('sum');
-  const p = plan('sum', x, axis);
-  const source = innermost(x, p);
-  const outShape = keepDims ? p.keepDimsShape : p.keptShape;
-  return runOp('sum', [source], outShape, (backend) => backend.sum(source.dataId, { outSize: p.outSize, reduceSize: p.reduceSize }), (dy) => [expandGrad(dy, source, p)]);
+  return composite(() => {
+    x.assertLive('sum');
+    const p = plan('sum', x, axis);
+    const source = innermost(x, p);
+    const outShape = keepDims ? p.keepDimsShape : p.keptShape;
+    return runOp('sum', [source], outShape, (backend) => backend.sum(source.dataId, { outSize: p.outSize, reduceSize: p.reduceSize }), (dy) => [expandGrad(dy, source, p)]);
+  });
 }
 
 /** Mean over `axis` (number, list, or all when omitted). */
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  x.assertLive('mean');
-  const p = plan('mean', x, axis);
-  return mul(sum(x, axis, keepDims), 1 / p.reduceSize);
+  return composite(() => {
+    x.assertLive('mean');
+    const p = plan('mean', x, axis);
+    return mul(sum(x, axis, keepDims), 1 / p.reduceSize);
+  });
 }
 
 /** Maximum over `axis`; the gradient goes to the first maximum of each reduced group. */
 export function max(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  x.assertLive('max');
-  const p = plan('max', x, axis);
-  if (p.reduceSize === 0) throw new Error('max: cannot reduce over an empty axis');
-  const source = innermost(x, p);
-  const info = { outSize: p.outSize, reduceSize: p.reduceSize };
-  const outShape = keepDims ? p.keepDimsShape : p.keptShape;
-  return runOp('max', [source], outShape, (backend) => backend.max(source.dataId, info), (dy) => {
-    const first = runOp('argmax', [source], [p.outSize], (backend) => backend.argmax(source.dataId, info));
-    const mask = runOp('oneHot', [first], [p.outSize, p.reduceSize], (backend) => backend.oneHot(first.dataId, p.outSize, p.reduceSize));
-    const routed = mul(mask, reshape(dy, [p.outSize, 1]));
-    return [reshape(routed, source.shape)];
+  return composite(() => {
+    x.assertLive('max');
+    const p = plan('max', x, axis);
+    if (p.reduceSize === 0) throw new Error('max: cannot reduce over an empty axis');
+    const source = innermost(x, p);
+    const info = { outSize: p.outSize, reduceSize: p.reduceSize };
+    const outShape = keepDims ? p.keepDimsShape : p.keptShape;
+    return runOp('max', [source], outShape, (backend) => backend.max(source.dataId, info), (dy) => {
+      const first = runOp('argmax', [source], [p.outSize], (backend) => backend.argmax(source.dataId, info));
+      const mask = runOp('oneHot', [first], [p.outSize, p.reduceSize], (backend) => backend.oneHot(first.dataId, p.outSize, p.reduceSize));
+      const routed = mul(mask, reshape(dy, [p.outSize, 1]));
+      return [reshape(routed, source.shape)];
+    });
   });
 }
 
 /** Index of the first maximum along `axis` (over all elements, flattened, when omitted), as float32. */
 export function argmax(x: Tensor, axis?: number): Tensor {
-  x.assertLive('argmax');
-  if (axis === undefined) {
-    const flat = reshape(x, [x.size]);
-    return argmax(flat, 0);
-  }
-  const p = plan('argmax', x, axis);
-  if (p.reduceSize === 0) throw new Error('argmax: cannot reduce over an empty axis');
-  const source = innermost(x, p);
-  return runOp('argmax', [source], p.keptShape, (backend) => backend.argmax(source.dataId, { outSize: p.outSize, reduceSize: p.reduceSize }));
+  return composite(() => {
+    x.assertLive('argmax');
+    if (axis === undefined) {
+      const flat = reshape(x, [x.size]);
+      return argmax(flat, 0);
+    }
+    const p = plan('argmax', x, axis);
+    if (p.reduceSize === 0) throw new Error('argmax: cannot reduce over an empty axis');
+    const source = innermost(x, p);
+    return runOp('argmax', [source], p.keptShape, (backend) => backend.argmax(source.dataId, { outSize: p.outSize, reduceSize: p.reduceSize }));
+  });
 }
