@@ -14,6 +14,8 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
     x.assertLive('logSoftmax');
     if (x.rank === 0) throw new Error('logSoftmax: input must have at least one axis, got a scalar');
     normalizeAxes('logSoftmax', axis, x.rank, x.shape);
+    // An input with an axis of extent 0 has nothing to normalise: its result is as empty, as PyTorch's.
+    if (x.size === 0) return mul(x, 1);
     const shift = noGrad(() => max(x, axis, true));
     const shifted = sub(x, shift);
     return sub(shifted, log(sum(exp(shifted), axis, true)));
