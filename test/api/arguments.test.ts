@@ -5,7 +5,7 @@
  */
 import '@tapegrad/backend-cpu';
 import {
-  add, crossEntropy, grad, maxPool2d, memory, mul, relu, setBackend, tensor, tidy, valueAndGrad, zeros, type Tensor,
+  add, argmax, crossEntropy, grad, matmul, maxPool2d, mean, memory, mul, relu, reshape, setBackend, softmax, sum, tensor, tidy, transpose, valueAndGrad, zeros, type Tensor,
 } from '@tapegrad/core';
 import { Linear, loadSafetensors, saveSafetensors, SafetensorsError, Sequential } from '@tapegrad/nn';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,6 +40,13 @@ describe('wrong argument types name the op and the argument', () => {
     ['maxPool2d of an array', () => maxPool2d(anyArg([1]), { kernelSize: 2 }), /^maxPool2d: x must be a Tensor, got an array$/],
     ["tensor('abc')", () => tensor(anyArg('abc')), /^tensor: values must be a number, \(nested\) arrays of numbers, a typed array or a Tensor, got a string "abc"$/],
     ["tensor([1, '2'])", () => tensor(anyArg([1, '2'])), /^tensor: expected a number at depth 1 for shape \[2\], got a string "2"$/],
+    ['sum of a number', () => sum(anyArg(3)), /^sum: x must be a Tensor, got the number 3$/],
+    ['mean of an array', () => mean(anyArg([1, 2])), /^mean: x must be a Tensor, got an array$/],
+    ['argmax of null', () => argmax(anyArg(null)), /^argmax: x must be a Tensor, got null$/],
+    ['matmul with a plain array', () => matmul(zeros([2, 2]), anyArg([[1, 0], [0, 1]])), /^matmul: b must be a Tensor, got an array$/],
+    ['reshape of a number', () => reshape(anyArg(1), [1]), /^reshape: x must be a Tensor, got the number 1$/],
+    ['transpose of undefined', () => transpose(anyArg(undefined)), /^transpose: x must be a Tensor, got undefined$/],
+    ['softmax of an array', () => softmax(anyArg([1, 2])), /^softmax: x must be a Tensor, got an array$/],
     ['crossEntropy with string labels', () => crossEntropy(zeros([1, 2]), anyArg('0')), /^crossEntropy: labels must be a number\[\], a typed array or a Tensor of class indices, got a string "0"$/],
   ];
   for (const [what, call, message] of cases) {

@@ -1,4 +1,5 @@
 /** Inverted dropout with masks from the seeded generator. */
+import { assertTensor } from '../validate.js';
 import { composite } from '../engine.js';
 import { fillUniform } from '../random.js';
 import type { Tensor } from '../tensor.js';
@@ -11,6 +12,7 @@ import { mul } from './elementwise.js';
  */
 export function dropout(x: Tensor, p: number, training: boolean): Tensor {
   return composite(() => {
+    assertTensor('dropout', 'x', x);
     x.assertLive('dropout');
     if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p}`);
     if (!training || p === 0) return x;

@@ -11,6 +11,7 @@ import { max, sum } from './reduce.js';
 /** `log(softmax(x))` along `axis`, computed stably by subtracting the (constant) maximum. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return composite(() => {
+    assertTensor('logSoftmax', 'x', x);
     x.assertLive('logSoftmax');
     if (x.rank === 0) throw new Error('logSoftmax: input must have at least one axis, got a scalar');
     normalizeAxes('logSoftmax', axis, x.rank, x.shape);
@@ -25,6 +26,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 /** `exp(x) / sum(exp(x))` along `axis`. */
 export function softmax(x: Tensor, axis = -1): Tensor {
   return composite(() => {
+    assertTensor('softmax', 'x', x);
     x.assertLive('softmax');
     if (x.rank === 0) throw new Error('softmax: input must have at least one axis, got a scalar');
     normalizeAxes('softmax', axis, x.rank, x.shape);

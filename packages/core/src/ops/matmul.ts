@@ -1,4 +1,5 @@
 /** Matrix products, batched with a broadcast batch axis. */
+import { assertTensor } from '../validate.js';
 import type { MatmulInfo } from '../backend.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -11,7 +12,9 @@ import { sum } from './reduce.js';
  * over the other's batch. The result is `[M, N]` or `[B, M, N]`.
  */
 export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  assertTensor('matmul', 'a', a);
   a.assertLive('matmul');
+  assertTensor('matmul', 'b', b);
   b.assertLive('matmul');
   for (const [name, t] of [['a', a], ['b', b]] as const) {
     if (t.rank !== 2 && t.rank !== 3) throw new Error(`matmul: ${name} must be 2-D or 3-D, got ${formatShape(t.shape)}`);

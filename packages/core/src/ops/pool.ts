@@ -67,6 +67,7 @@ export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
 
 /** Mean over each channel's plane: `[N, C, H, W] -> [N, C, 1, 1]`. */
 export function globalAvgPool2d(x: Tensor): Tensor {
+  assertTensor('globalAvgPool2d', 'x', x);
   x.assertLive('globalAvgPool2d');
   if (x.rank !== 4) throw new Error(`globalAvgPool2d: input must be 4-D [N, C, H, W], got ${formatShape(x.shape)}`);
   return mean(x, [2, 3], true);

@@ -1,4 +1,5 @@
 /** Reductions over axes: sum, mean, max, argmax. */
+import { assertTensor } from '../validate.js';
 import { composite } from '../engine.js';
 import { normalizeAxes, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -40,6 +41,7 @@ function expandGrad(dy: Tensor, source: Tensor, p: ReducePlan): Tensor {
 /** Sum over `axis` (number, list, or all when omitted). */
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return composite(() => {
+    assertTensor('sum', 'x', x);
     x.assertLive('sum');
     const p = plan('sum', x, axis);
     const source = innermost(x, p);
@@ -51,6 +53,7 @@ export function sum(x: Tensor, axis?: number | readonly number[], keepDims = fal
 /** Mean over `axis` (number, list, or all when omitted). */
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return composite(() => {
+    assertTensor('mean', 'x', x);
     x.assertLive('mean');
     const p = plan('mean', x, axis);
     return mul(sum(x, axis, keepDims), 1 / p.reduceSize);
@@ -60,6 +63,7 @@ export function mean(x: Tensor, axis?: number | readonly number[], keepDims = fa
 /** Maximum over `axis`; the gradient goes to the first maximum of each reduced group. */
 export function max(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return composite(() => {
+    assertTensor('max', 'x', x);
     x.assertLive('max');
     const p = plan('max', x, axis);
     if (p.reduceSize === 0) throw new Error('max: cannot reduce over an empty axis');
@@ -78,6 +82,7 @@ export function max(x: Tensor, axis?: number | readonly number[], keepDims = fal
 /** Index of the first maximum along `axis` (over all elements, flattened, when omitted), as float32. */
 export function argmax(x: Tensor, axis?: number): Tensor {
   return composite(() => {
+    assertTensor('argmax', 'x', x);
     x.assertLive('argmax');
     if (axis === undefined) {
       const flat = reshape(x, [x.size]);

@@ -1,4 +1,5 @@
 /** Layout ops: reshape and flatten (sharing storage) and transpose (a gather). */
+import { assertTensor } from '../validate.js';
 import { assertValidShape, formatShape, sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { runOp } from './op.js';
@@ -18,6 +19,7 @@ function resolveShape(x: Tensor, shape: Shape): number[] {
 
 /** The same values in a new shape (one extent may be -1); shares storage, copies nothing. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
+  assertTensor('reshape', 'x', x);
   x.assertLive('reshape');
   const outShape = resolveShape(x, shape);
   return runOp('reshape', [x], outShape, (backend) => {
@@ -28,6 +30,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
 
 /** Merges axes `startDim..endDim` into one, as `torch.flatten`. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  assertTensor('flatten', 'x', x);
   x.assertLive('flatten');
   if (x.rank === 0) return reshape(x, [1]);
   const start = startDim < 0 ? startDim + x.rank : startDim;
@@ -41,6 +44,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** Permutes axes: output axis `i` is input axis `perm[i]` (default: reversed). */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  assertTensor('transpose', 'x', x);
   x.assertLive('transpose');
   const order = perm ? [...perm] : x.shape.map((_, i) => x.rank - 1 - i);
   const valid = order.length === x.rank && [...order].sort((a, b) => a - b).every((axis, i) => axis === i);
