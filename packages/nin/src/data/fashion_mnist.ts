@@ -42,7 +42,11 @@ export async function loadFashionMnistBytes(options: Omit<FashionMnistOptions, '
   const imagesPath = located.files[train ? FASHION_MNIST_FILES.trainImages : FASHION_MNIST_FILES.testImages];
   const labelsPath = located.files[train ? FASHION_MNIST_FILES.trainLabels : FASHION_MNIST_FILES.testLabels];
   const read = { limit: options.limit, maxIdxBytes: options.maxIdxBytes, env: options.env };
-  const [images, labels] = await Promise.all([readIdxImagesFile(imagesPath, read), readIdxLabelsFile(labelsPath, read)]);
+  // both are read at once; when both fail, the images' error is reported (not whichever came first)
+  const [imagesRead, labelsRead] = await Promise.allSettled([readIdxImagesFile(imagesPath, read), readIdxLabelsFile(labelsPath, read)]);
+  if (imagesRead.status === 'rejected') throw imagesRead.reason;
+  if (labelsRead.status === 'rejected') throw labelsRead.reason;
+  const [images, labels] = [imagesRead.value, labelsRead.value];
   if (images.rows !== images.cols) {
     throw new Error(`${imagesPath}: expected square images, found ${images.rows}x${images.cols}`);
   }

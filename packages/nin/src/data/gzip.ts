@@ -13,7 +13,7 @@ function errorMessage(err: unknown): string {
 }
 
 /** The error of gzip data that expands past `cap`, naming `source` and how to raise the cap. */
-export function expandsPastCap(source: string, cap: Cap): Error {
+function expandsPastCap(source: string, cap: Cap): Error {
   return new Error(`${source}: gzip data expands past the cap of ${cap.limit} bytes; if the file is genuine, ${cap.howToRaise}`);
 }
 

@@ -68,8 +68,8 @@ async function readHeader(source: ByteSource, path: string): Promise<{ header: I
 }
 
 function pastCap(path: string, header: IdxHeader, count: number, bytes: number, cap: Cap): Error {
-  const what = count === header.count ? `declares ${describeIdx(header)}` : `declares ${describeIdx(header)}; the first ${count} of them`;
-  return new Error(`${path}: ${what} take ${bytes} bytes decompressed, past the cap of ${cap.limit} bytes; if the file is genuine, ${cap.howToRaise}`);
+  const what = count === header.count ? `declares ${describeIdx(header)}, which take` : `declares ${describeIdx(header)}; the first ${count} of them take`;
+  return new Error(`${path}: ${what} ${bytes} bytes decompressed, past the cap of ${cap.limit} bytes; if the file is genuine, ${cap.howToRaise}`);
 }
 
 function checkLimit(limit: number | undefined, path: string): void {

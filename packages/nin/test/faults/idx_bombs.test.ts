@@ -37,7 +37,7 @@ describe('an IDX decompression bomb is refused before it is expanded', () => {
     const before = rssMb();
     const started = performance.now();
     await expect(readIdxImagesFile(path)).rejects.toThrow(
-      `${path}: declares 4000000 images of 28x28 take ${BOMB_BYTES} bytes decompressed, past the cap of ${DEFAULT_MAX_IDX_BYTES} bytes; ` +
+      `${path}: declares 4000000 images of 28x28, which take ${BOMB_BYTES} bytes decompressed, past the cap of ${DEFAULT_MAX_IDX_BYTES} bytes; ` +
         'if the file is genuine, set TAPEGRAD_MAX_IDX_BYTES=N (or the maxIdxBytes option)',
     );
     expect(performance.now() - started).toBeLessThan(2000);
@@ -64,13 +64,16 @@ describe('an IDX decompression bomb is refused before it is expanded', () => {
 
   it('the cap is an option and an environment variable; a bad value is refused naming it', async () => {
     const path = await file('ten-images.gz', gzipSync(concat(idxImagesHeader(10, 28, 28), new Uint8Array(7840).fill(7))));
-    await expect(readIdxImagesFile(path, { maxIdxBytes: 7855 })).rejects.toThrow(/take 7856 bytes decompressed, past the cap of 7855 bytes/);
+    await expect(readIdxImagesFile(path, { maxIdxBytes: 7855 })).rejects.toThrow(/declares 10 images of 28x28, which take 7856 bytes decompressed, past the cap of 7855 bytes/);
     await expect(readIdxImagesFile(path, { env: { TAPEGRAD_MAX_IDX_BYTES: '7855' } })).rejects.toThrow(/past the cap of 7855 bytes/);
     expect((await readIdxImagesFile(path, { env: { TAPEGRAD_MAX_IDX_BYTES: '7856' } })).count).toBe(10);
     await expect(readIdxImagesFile(path, { env: { TAPEGRAD_MAX_IDX_BYTES: '2GB' } })).rejects.toThrow("TAPEGRAD_MAX_IDX_BYTES must be a positive integer, got '2GB'");
     await expect(readIdxImagesFile(path, { maxIdxBytes: 0 })).rejects.toThrow('maxIdxBytes must be a positive integer, got 0');
     // with a limit only the records read count against the cap
     expect((await readIdxImagesFile(path, { maxIdxBytes: 16 + 2 * 784, limit: 2 })).count).toBe(2);
+    await expect(readIdxImagesFile(path, { maxIdxBytes: 16 + 2 * 784, limit: 3 })).rejects.toThrow(
+      `${path}: declares 10 images of 28x28; the first 3 of them take 2368 bytes decompressed, past the cap of 1584 bytes`,
+    );
   });
 });
 
