@@ -2,14 +2,15 @@
  * How a storage is cut into parts, and the kernel source that decodes output coordinates and reads
  * inputs across parts.
  *
- * gpu.js computes thread indices in float32, exact only below 2^24, and a texture holds a bounded
- * number of texels. So a storage larger than `limit` elements is held as several parts of
- * `partLength` elements each (the last may be shorter), cut at whole "units" of a leading axis
- * (e.g. whole images). Inside a kernel every index is then split as `lead` (which unit, exact
- * below 2^24) and the offset within the unit, so no float ever holds an index past 2^24.
+ * gpu.js kernels compute indices in float32 in every mode but `cpu` (webasm and webgpu declare every
+ * variable f32 and divide in f32; GL modes are float throughout), exact only below 2^24. So a
+ * storage larger than the part limit is held as several parts of `partLength` elements each (the
+ * last may be shorter), cut at whole "units" of a leading axis (e.g. whole images). Inside a kernel
+ * every index is then split as `lead` (which unit) and the offset within the unit, so no float ever
+ * holds an index at or past the exact limit.
  */
 
-/** The largest integer a float32 holds exactly (indices must stay below it). */
+/** The largest integer below which float32 holds every integer exactly (indices must stay below it). */
 export const EXACT_INDEX_LIMIT = 1 << 24;
 
 /** How a flat storage of `size` elements is split: parts of `partLength` (the last may be shorter). */
@@ -56,37 +57,52 @@ export interface Split {
   readonly unitsPerPart: number;
 }
 
+const WHOLE: Split = { axis: -1, unit: 1, unitsPerPart: 1 };
+
 /**
- * The layout for a new result of logical `dims`: one part when it fits `limit`, else parts of whole
- * units of the shallowest axis whose unit fits.
+ * Layouts for a result of logical `dims` holding `size` elements, best first: one part when it
+ * fits `limit`, then parts of whole units of each axis from the shallowest (units of at most `limit`
+ * elements, fewer than `exact` of them), each with as many units per part as fit, then halved
+ * down to one (callers take the first whose kernels bind few enough input parts). `dims` may
+ * describe more than `size` elements when the leading axis is padded (see shapes.ts): parts then
+ * end at `size`.
  */
-export function planLayout(dims: readonly number[], limit: number, exact = EXACT_INDEX_LIMIT): { layout: Layout; split: Split } {
-  const size = sizeOfDims(dims);
-  if (size <= limit) return { layout: singlePart(size), split: { axis: -1, unit: 1, unitsPerPart: 1 } };
-  let unit = size;
+export function* layoutCandidates(dims: readonly number[], limit: number, exact: number, size = sizeOfDims(dims)): Generator<{ layout: Layout; split: Split }> {
+  if (size <= limit) yield { layout: singlePart(size), split: WHOLE };
+  let unit = sizeOfDims(dims);
+  let leads = 1;
   for (let axis = 0; axis < dims.length; axis++) {
     unit /= dims[axis];
-    if (unit <= limit && size / unit < exact) {
-      const unitsPerPart = Math.floor(limit / unit);
-      return { layout: { size, partLength: unitsPerPart * unit }, split: { axis, unit, unitsPerPart } };
+    leads *= dims[axis];
+    if (unit > limit || leads >= exact || dims[axis] === 1) continue;
+    for (let units = Math.floor(limit / unit); ; units = Math.max(1, Math.floor(units / 2))) {
+      if (units * unit < size) yield { layout: { size, partLength: units * unit }, split: { axis, unit, unitsPerPart: units } };
+      if (units === 1) break;
     }
   }
-  throw new Error(`gpujs backend: a tensor of shape [${dims.join(', ')}] is too large to split into parts of at most ${limit} elements`);
+}
+
+/** The preferred layout for a new result (see layoutCandidates); throws when none exists. */
+export function planLayout(dims: readonly number[], limit: number, exact: number, size = sizeOfDims(dims)): { layout: Layout; split: Split } {
+  for (const candidate of layoutCandidates(dims, limit, exact, size)) return candidate;
+  throw new Error(`gpujs backend: a tensor of shape [${dims.join(', ')}] cannot be split into parts of at most ${limit} elements with fewer than ${exact} parts' units`);
 }
 
 /**
- * How to read a storage with `layout` as logical `dims`: one part reads whole indices; several
- * parts need a unit (product of trailing dims) that divides the part length, with fewer than
- * `exact` units in all (the lead index must be exact). Null when the layout does not fit these
- * dims (the caller repartitions).
+ * How to read a storage with `layout` as logical `dims` starting `offset` elements in: one part
+ * reads whole indices; several parts need a unit (product of trailing dims) that divides the part
+ * length and the offset, with fewer than `exact` units in all (the lead index must be exact).
+ * Null when the layout does not fit these dims (the caller repartitions).
  */
-export function splitFor(layout: Layout, dims: readonly number[], exact = EXACT_INDEX_LIMIT): Split | null {
-  if (partCount(layout) <= 1) return { axis: -1, unit: 1, unitsPerPart: 1 };
-  const size = layout.size;
-  let unit = size;
+export function splitFor(layout: Layout, dims: readonly number[], exact: number, offset = 0): Split | null {
+  if (partCount(layout) <= 1) return WHOLE;
+  let unit = sizeOfDims(dims);
+  let leads = 1;
   for (let axis = 0; axis < dims.length; axis++) {
     unit /= dims[axis];
-    if (unit <= layout.partLength && layout.partLength % unit === 0 && size / unit < exact) {
+    leads *= dims[axis];
+    // The largest lead index read is offset / unit + leads - 1.
+    if (unit <= layout.partLength && layout.partLength % unit === 0 && offset % unit === 0 && offset / unit + leads <= exact) {
       return { axis, unit, unitsPerPart: layout.partLength / unit };
     }
   }
@@ -105,10 +121,20 @@ export function lit(value: number): string {
   return value < 0 ? `(${text})` : text;
 }
 
-/** `floor(a / b)` for a non-negative integer-valued float `a`, robust to inexact division. */
-export function idiv(a: string, b: number): string {
-  if (b === 1) return a;
-  return `Math.floor((${a} + 0.5) / ${lit(b)})`;
+/**
+ * Statements defining `name = floor(a / b)` for an integer-valued float `a` (a variable name)
+ * below 2^24 and a positive integer `b`: the float quotient, then one correction from the
+ * remainder, so a division that is not correctly rounded (GLSL, WGSL) or an estimate off by one
+ * still gives the exact quotient. (`floor((a + 0.5) / b)` is wrong once a + 0.5 rounds, from 2^23.)
+ */
+export function floorDiv(name: string, a: string, b: number): string {
+  if (b === 1) return `const ${name} = ${a};`;
+  const divisor = lit(b);
+  return [
+    `const ${name}e = Math.floor(${a} / ${divisor});`,
+    `const ${name}m = ${a} - ${name}e * ${divisor};`,
+    `const ${name} = ${name}e + (${name}m >= ${divisor} ? 1.0 : 0.0) - (${name}m < 0.0 ? 1.0 : 0.0);`,
+  ].join('\n');
 }
 
 /**
@@ -128,7 +154,8 @@ export function decode(prefix: string, source: string, dims: readonly number[]):
     } else if (dims[axis] === 1) {
       lines.push(`const ${name} = 0.0;`);
     } else {
-      lines.push(`const ${name} = ${idiv(rest, strides[axis])};`);
+      // rest = name * stride + (rest - name * stride), name = floor(rest / stride)
+      lines.push(floorDiv(name, rest, strides[axis]));
       lines.push(`${rest} = ${rest} - ${name} * ${lit(strides[axis])};`);
     }
   }
@@ -148,9 +175,10 @@ export function decodeOutput(dims: readonly number[], split: Split): string {
   }
   const leadDims = dims.slice(0, split.axis + 1);
   const restDims = dims.slice(split.axis + 1);
-  lines.push(`const lq = ${idiv('t', split.unit)};`);
+  // t = lq * unit + lrest; the lead unit of this thread is lead0 + lq
+  lines.push(floorDiv('lq', 't', split.unit));
   lines.push('const lead = lead0 + lq;');
-  lines.push('const lrest = t - lq * ' + lit(split.unit) + ';');
+  lines.push(`const lrest = t - lq * ${lit(split.unit)};`);
   lines.push(decode('ol', 'lead', leadDims));
   lines.push(decode('orr', 'lrest', restDims));
   for (let axis = 0; axis < dims.length; axis++) {
@@ -172,14 +200,16 @@ export function flatIndex(coords: readonly string[], dims: readonly number[]): s
 
 /**
  * A kernel input as one kernel call sees it: the parts passed (argument names and their lengths),
- * its layout and logical dims, and, when only a window of its parts is passed, the name of the
- * scalar argument holding the index of the first.
+ * its layout and logical dims, where in the storage the dims start (`offset` elements in), and,
+ * when only a window of its parts is passed, the name of the scalar argument holding the index of
+ * the first.
  */
 export interface InputView {
   readonly names: readonly string[];
   readonly lengths: readonly number[];
   readonly layout: Layout;
   readonly dims: readonly number[];
+  readonly offset: number;
   readonly split: Split;
   readonly base: string | null;
 }
@@ -192,15 +222,18 @@ export interface InputView {
  * Math.min as an int, which GLSL ES will not mix with a float.)
  */
 export function readAt(input: InputView, coords: readonly string[], id: string): { pre: string; expr: string } {
-  const { names, lengths, layout, dims, split, base } = input;
+  const { names, lengths, layout, dims, offset, split, base } = input;
   if (split.axis < 0) {
-    return { pre: '', expr: `${names[0]}[${flatIndex(coords, dims)}]` };
+    const flat = flatIndex(coords, dims);
+    return { pre: '', expr: `${names[0]}[${offset === 0 ? flat : `${flat} + ${lit(offset)}`}]` };
   }
   const lead = flatIndex(coords.slice(0, split.axis + 1), dims.slice(0, split.axis + 1));
   const rest = flatIndex(coords.slice(split.axis + 1), dims.slice(split.axis + 1));
+  const leadOffset = offset / split.unit;
+  // storage lead l = q * unitsPerPart + (l - q * unitsPerPart): part q, unit within the part
   const lines = [
-    `const ${id}l = ${lead};`,
-    `const ${id}q = ${idiv(`${id}l`, split.unitsPerPart)};`,
+    `const ${id}l = ${leadOffset === 0 ? lead : `${lead} + ${lit(leadOffset)}`};`,
+    floorDiv(`${id}q`, `${id}l`, split.unitsPerPart),
     `const ${id}i = (${id}l - ${id}q * ${lit(split.unitsPerPart)}) * ${lit(split.unit)} + ${rest};`,
     base ? `const ${id}p = ${id}q - ${base};` : `const ${id}p = ${id}q;`,
   ];

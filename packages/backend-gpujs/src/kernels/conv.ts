@@ -3,9 +3,11 @@
  * contribute to it, with every loop bound a literal baked from the Conv2dInfo.
  */
 import type { Activation, Conv2dInfo } from '@tapegrad/core';
-import { idiv, lit } from '../layout.js';
+import { floorDiv, lit, partCount } from '../layout.js';
 import type { KernelContext, Tensorish } from './context.js';
+import { accumulate } from './elementwise.js';
 import { gather, type GatherInput } from './gather.js';
+import { fill } from './layout_ops.js';
 import { loop } from './reduce.js';
 
 /** `base * stride - pad + k` with the trivial terms dropped. */
@@ -34,7 +36,7 @@ export function coveringWindow(out: string, pos: string, pad: number, k: string,
     return { pre: `const ${out} = ${shifted};`, cond: `${out} >= 0.0 && ${out} < ${lit(outExtent)}` };
   }
   return {
-    pre: `const ${out}t = ${shifted};\nconst ${out} = ${idiv(`${out}t`, stride)};`,
+    pre: `const ${out}t = ${shifted};\n${floorDiv(out, `${out}t`, stride)}`,
     cond: `${out}t >= 0.0 && ${out} < ${lit(outExtent)} && ${out} * ${lit(stride)} == ${out}t`,
   };
 }
@@ -56,7 +58,7 @@ const ACTIVATION: Record<Activation, string> = {
  */
 export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias: Tensorish | null, info: Conv2dInfo, activation: Activation): Tensorish {
   const { inChannels: C, inHeight: H, inWidth: W, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
-  const inputs: GatherInput[] = [{ data: x, dims: [...info.inShape], batch: true }, { data: filter, dims: [...info.filterShape] }];
+  const inputs: GatherInput[] = [{ data: x, dims: [...info.inShape], aligned: 1 }, { data: filter, dims: [...info.filterShape] }];
   if (bias) inputs.push({ data: bias, dims: [info.outChannels] });
   return gather(ctx, {
     op: 'conv2d',
@@ -90,7 +92,7 @@ export function conv2dBackpropInput(ctx: KernelContext, dy: Tensorish, filter: T
     op: 'conv2dBackpropInput',
     key: `conv2dBackpropInput|${infoKey(info)}`,
     outDims: [...info.inShape],
-    inputs: [{ data: dy, dims: [...info.outShape], batch: true }, { data: filter, dims: [...info.filterShape] }],
+    inputs: [{ data: dy, dims: [...info.outShape], aligned: 1 }, { data: filter, dims: [...info.filterShape] }],
     body: (g) => {
       const [n, c, iy, ix] = g.o;
       const rdy = g.read(0, [n, 'o', 'oy', 'ox']);
@@ -110,36 +112,58 @@ const GPU_THREADS = 1 << 18;
 
 /**
  * `dw[o, c, ky, kx] = sum_{n, oy, ox} dy[n, o, oy, ox] * x[n, c, oy*sH - pT + ky, ox*sW - pL + kx]`.
- * On a GPU with few filter elements the batch sum is split in groups (partials `[groups, ...]`,
- * groups outermost so neighbouring threads read neighbouring inputs, then summed), so enough
- * threads run.
+ * The batch is summed in chunks whose x and dy each fit about one part when the whole would bind
+ * more parts than a kernel may (chunk results added on the host side). On a GPU with few filter
+ * elements each chunk's sum is split further in groups (partials `[groups, ...]`, groups outermost
+ * so neighbouring threads read neighbouring inputs, then summed), so enough threads run.
  */
 export function conv2dBackpropFilter(ctx: KernelContext, x: Tensorish, dy: Tensorish, info: Conv2dInfo): Tensorish {
-  const { batch: N, inHeight: H, inWidth: W, outHeight: oH, outWidth: oW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
+  const N = info.batch;
+  const image = Math.max(info.inChannels * info.inHeight * info.inWidth, info.outChannels * info.outHeight * info.outWidth);
+  const whole = partCount(x.layout) + partCount(dy.layout) <= ctx.maxArrays;
+  const perChunk = whole ? N : Math.max(1, Math.floor(ctx.limit / image));
+  let total: Tensorish | null = null;
+  for (let n0 = 0; n0 < N; n0 += perChunk) {
+    total = accumulate(ctx, 'conv2dBackpropFilter', total, filterGradient(ctx, x, dy, info, n0, Math.min(perChunk, N - n0)));
+  }
+  return total ?? fill(ctx, info.filterShape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** The filter gradient over images [n0, n0 + count). */
+function filterGradient(ctx: KernelContext, x: Tensorish, dy: Tensorish, info: Conv2dInfo, n0: number, count: number): Tensorish {
+  const { inChannels: C, inHeight: H, inWidth: W, outChannels: O, outHeight: oH, outWidth: oW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
   const filterSize = info.filterShape.reduce((a, b) => a * b, 1);
   let groups = 1;
-  if (ctx.parallel && filterSize < GPU_THREADS && N > 1) {
-    groups = Math.min(N, Math.ceil(GPU_THREADS / filterSize), Math.max(1, Math.floor(ctx.limit / filterSize)));
+  if (ctx.parallel && filterSize < GPU_THREADS && count > 1) {
+    groups = Math.min(count, Math.ceil(GPU_THREADS / filterSize), Math.max(1, Math.floor(ctx.limit / filterSize)));
   }
-  const perGroup = Math.ceil(N / groups);
-  groups = Math.ceil(N / perGroup);
-  const ragged = perGroup * groups !== N;
+  const perGroup = Math.ceil(count / groups);
+  groups = Math.ceil(count / perGroup);
+  const ragged = perGroup * groups !== count;
   const outDims = groups > 1 ? [groups, ...info.filterShape] : [...info.filterShape];
+  // Images as [groups, perGroup] (padded past the chunk's end when ragged; the guard skips those).
+  const images = groups > 1 ? [groups, perGroup] : [count];
+  const view = (data: Tensorish, dims: readonly number[]): GatherInput => ({
+    data,
+    dims: [...images, ...dims],
+    offset: n0 * dims.reduce((a, b) => a * b, 1),
+    aligned: groups > 1 ? 1 : 0,
+  });
   const partial = gather(ctx, {
     op: 'conv2dBackpropFilter',
-    key: `conv2dBackpropFilter|${infoKey(info)}|${groups}`,
+    key: `conv2dBackpropFilter|${infoKey(info)}|${count}|${groups}`,
     outDims,
-    inputs: [{ data: x, dims: [...info.inShape] }, { data: dy, dims: [...info.outShape] }],
+    inputs: [view(x, [C, H, W]), view(dy, [O, oH, oW])],
     body: (g) => {
       const [o, c, ky, kx] = groups > 1 ? g.o.slice(1) : g.o;
-      const rx = g.read(0, ['n', c, 'iy', 'ix']);
-      const rdy = g.read(1, ['n', o, 'oy', 'ox']);
+      const image = groups > 1 ? [g.o[0], 'nn'] : ['nn'];
+      const rx = g.read(0, [...image, c, 'iy', 'ix']);
+      const rdy = g.read(1, [...image, o, 'oy', 'ox']);
       const inner = `${rx.pre}\n${rdy.pre}\nacc += ${rdy.expr} * ${rx.expr};`;
       const overX = loop('ox', oW, `const ix = ${windowPos('ox', sW, pL, kx)};\n${guarded(inBounds('ix', pL, W), inner)}`);
       const overY = loop('oy', oH, `const iy = ${windowPos('oy', sH, pT, ky)};\n${guarded(inBounds('iy', pT, H), overX)}`);
-      const nExpr = groups > 1 ? `${g.o[0]} * ${lit(perGroup)} + nn` : 'nn';
-      const overN = loop('nn', perGroup, `const n = ${nExpr};\n${guarded(ragged ? `n < ${lit(N)}` : '', overY)}`);
-      return `let acc = 0.0;\n${overN}\nreturn acc;`;
+      const last = groups > 1 && ragged ? `${g.o[0]} * ${lit(perGroup)} + nn < ${lit(count)}` : '';
+      return `let acc = 0.0;\n${loop('nn', perGroup, guarded(last, overY))}\nreturn acc;`;
     },
   });
   if (groups === 1) return partial;

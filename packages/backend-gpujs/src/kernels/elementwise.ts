@@ -2,7 +2,8 @@
 import type { BinaryInfo, BinaryKernel, UnaryKernel } from '@tapegrad/core';
 import { partCount, partLengthAt, sizeOfDims } from '../layout.js';
 import type { KernelContext, PartData, Tensorish } from './context.js';
-import { ensureLayout, gather } from './gather.js';
+import { affineReads, gather, sameLayout } from './gather.js';
+import { collapseBroadcast, splitWideBroadcast, wideAxisError } from './shapes.js';
 
 /**
  * Each unary op as statements over `v` ending in a return. Written to avoid Inf/NaN inside the
@@ -73,19 +74,25 @@ function binaryBody(op: BinaryKernel, x: string, y: string): string {
 
 /** `out = a op b` with NumPy broadcasting over `info.outShape`. */
 export function binary(ctx: KernelContext, op: BinaryKernel, a: Tensorish, b: Tensorish, info: BinaryInfo): Tensorish {
-  const outDims = info.outShape.length === 0 ? [1] : [...info.outShape];
-  const size = sizeOfDims(outDims);
+  const outShape = info.outShape.length === 0 ? [1] : [...info.outShape];
+  const size = sizeOfDims(outShape);
   if (a.layout.size === size && b.layout.size === size) return zipParts(ctx, op, a, b, (x, y) => binaryBody(op, x, y));
-  const rank = outDims.length;
-  const aligned = (shape: readonly number[]): number[] => [...new Array<number>(rank - shape.length).fill(1), ...shape];
-  const aDims = aligned(info.aShape);
-  const bDims = aligned(info.bShape);
+  const rank = outShape.length;
+  const padded = (shape: readonly number[]): number[] => [...new Array<number>(rank - shape.length).fill(1), ...shape];
+  const collapsed = collapseBroadcast(outShape, [padded(info.aShape), padded(info.bShape)]);
+  const wide = splitWideBroadcast(collapsed, ctx.exact, ctx.limit);
+  if ('failedAxis' in wide) throw wideAxisError(ctx.mode, op, collapsed.out, wide.failedAxis, ctx.exact);
+  const { out: outDims, operands: [aDims, bDims] } = wide;
+  // operand flat index = sum_i o_i * stride_i, stride 0 where it broadcasts: an output part reads its hull
+  const reads = (dims: readonly number[]) => affineReads(outDims, dims.map((d, axis) => (d === 1 ? 0 : sizeOfDims(dims.slice(axis + 1)))));
+  // operand coordinate on axis i = o_i where the operand has the axis, 0 where it broadcasts
   const coordsFor = (dims: readonly number[], o: readonly string[]): string[] => dims.map((d, axis) => (d === 1 ? '0.0' : o[axis]));
   return gather(ctx, {
     op,
     key: `binary|${op}|${aDims.join('x')}|${bDims.join('x')}|${outDims.join('x')}`,
     outDims,
-    inputs: [{ data: a, dims: aDims, batch: true }, { data: b, dims: bDims, batch: true }],
+    outSize: size,
+    inputs: [{ data: a, dims: aDims, reads: reads(aDims) }, { data: b, dims: bDims, reads: reads(bDims) }],
     body: (g) => {
       const ra = g.read(0, coordsFor(aDims, g.o));
       const rb = g.read(1, coordsFor(bDims, g.o));
@@ -99,16 +106,26 @@ export function reluBackprop(ctx: KernelContext, dy: Tensorish, y: Tensorish): T
   return zipParts(ctx, 'reluBackprop', dy, y, (g, v) => `const g = ${g};\nconst v = ${v};\nreturn v <= 0.0 ? 0.0 : g;`);
 }
 
-/** `out[i] = body(a[i], b[i])` part by part, for operands of one size (b is brought to a's layout first if needed). */
-function zipParts(ctx: KernelContext, op: string, a: Tensorish, bIn: Tensorish, body: (a: string, b: string) => string): Tensorish {
-  const { data: b, temporary } = ensureLayout(ctx, bIn, a.layout);
+/** `out[i] = body(a[i], b[i])` part by part, for operands of one size (brought to one layout first if needed). */
+export function zipParts(ctx: KernelContext, op: string, aIn: Tensorish, bIn: Tensorish, body: (a: string, b: string) => string): Tensorish {
+  const { a, b, temps } = sameLayout(ctx, aIn, bIn);
   const parts: PartData[] = [];
   for (let i = 0; i < partCount(a.layout); i++) {
     const length = partLengthAt(a.layout, i);
     const source = (): string => `function(a, b) {\nconst t = this.thread.x;\n${body('a[t]', 'b[t]')}\n}`;
     parts.push(ctx.run(op, `zip|${op}|len=${length}`, source, length, [a.parts[i], b.parts[i]]));
   }
-  if (temporary) ctx.release(b.parts, parts);
+  if (temps.length > 0) ctx.release(temps, parts);
   return { layout: a.layout, parts };
 }
 
+/**
+ * `total + part` for work split on the host (e.g. a filter gradient summed over chunks of the
+ * batch); both inputs are released once the sum is computed. The first part is the total.
+ */
+export function accumulate(ctx: KernelContext, op: string, total: Tensorish | null, part: Tensorish): Tensorish {
+  if (!total) return part;
+  const sum = zipParts(ctx, op, total, part, (x, y) => `return ${x} + ${y};`);
+  ctx.release([...total.parts, ...part.parts], sum.parts);
+  return sum;
+}

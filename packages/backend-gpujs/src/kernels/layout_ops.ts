@@ -1,19 +1,29 @@
 /** Layout kernels: transpose, one-hot and fill. */
-import { partCount, partLengthAt, singlePart } from '../layout.js';
+import { partCount, partLengthAt, singlePart, sizeOfDims } from '../layout.js';
 import type { KernelContext, PartData, Tensorish } from './context.js';
-import { gather } from './gather.js';
+import { affineReads, gather } from './gather.js';
+import { collapseTranspose, splitAxis, splitWideTranspose, wideAxisError } from './shapes.js';
 
-/** `out[j] = x[source(j)]`: output axis `i` walks input axis `perm[i]`. */
+/**
+ * `out[j] = x[source(j)]`: output axis `i` walks input axis `perm[i]`. Axes that stay neighbours
+ * are merged and axes too long for an index split in two first.
+ */
 export function transpose(ctx: KernelContext, x: Tensorish, shape: readonly number[], perm: readonly number[]): Tensorish {
-  const inDims = shape.length === 0 ? [1] : [...shape];
-  const order = shape.length === 0 ? [0] : [...perm];
+  const collapsed = collapseTranspose(shape, perm);
+  const wide = splitWideTranspose(collapsed, ctx.exact, ctx.limit);
+  if ('failedAxis' in wide) throw wideAxisError(ctx.mode, 'transpose', collapsed.dims, wide.failedAxis, ctx.exact);
+  const { dims: inDims, perm: order } = wide;
   const outDims = order.map((axis) => inDims[axis]);
+  // input flat index = sum_i o_i * inStride[perm[i]]
+  const reads = affineReads(outDims, order.map((axis) => sizeOfDims(inDims.slice(axis + 1))));
   return gather(ctx, {
     op: 'transpose',
     key: `transpose|${inDims.join('x')}|${order.join(',')}`,
     outDims,
-    inputs: [{ data: x, dims: inDims, batch: order[0] === 0 }],
+    outSize: sizeOfDims(shape),
+    inputs: [{ data: x, dims: inDims, reads }],
     body: (g) => {
+      // input coordinate on axis perm[i] = output coordinate i
       const coords = new Array<string>(inDims.length);
       order.forEach((axis, i) => { coords[axis] = g.o[i]; });
       const read = g.read(0, coords);
@@ -24,14 +34,22 @@ export function transpose(ctx: KernelContext, x: Tensorish, shape: readonly numb
 
 /** `[n]` class indices to `[n, depth]` rows of 0/1 (an index matches only an exact integer). */
 export function oneHot(ctx: KernelContext, indices: Tensorish, n: number, depth: number): Tensorish {
+  let rows = [n];
+  if (n >= ctx.exact) {
+    const split = splitAxis(n, { exact: ctx.exact, maxLo: Math.floor(ctx.limit / depth), padOk: true });
+    if (!split) throw wideAxisError(ctx.mode, 'oneHot', [n, depth], 0, ctx.exact);
+    rows = [split.hi, split.lo];
+  }
   return gather(ctx, {
     op: 'oneHot',
-    key: `oneHot|${n}|${depth}`,
-    outDims: [n, depth],
-    inputs: [{ data: indices, dims: [n], batch: true }],
+    key: `oneHot|${rows.join('x')}|${depth}`,
+    outDims: [...rows, depth],
+    outSize: n * depth,
+    inputs: [{ data: indices, dims: rows, aligned: rows.length }],
     body: (g) => {
-      const read = g.read(0, [g.o[0]]);
-      return `${read.pre}\nconst c = ${read.expr};\nreturn c == ${g.o[1]} ? 1.0 : 0.0;`;
+      // out[i, c] = indices[i] == c ? 1 : 0
+      const read = g.read(0, g.o.slice(0, rows.length));
+      return `${read.pre}\nconst c = ${read.expr};\nreturn c == ${g.o[rows.length]} ? 1.0 : 0.0;`;
     },
   });
 }

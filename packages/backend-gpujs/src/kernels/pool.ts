@@ -33,7 +33,7 @@ export function maxPool2d(ctx: KernelContext, x: Tensorish, info: Pool2dInfo): T
     op: 'maxPool2d',
     key: `maxPool2d|${infoKey(info)}`,
     outDims: [...info.outShape],
-    inputs: [{ data: x, dims: [...info.inShape], batch: true }],
+    inputs: [{ data: x, dims: [...info.inShape], aligned: 2 }],
     body: (g) => {
       const [n, c, oy, ox] = g.o;
       return `${firstMax((coords) => g.read(0, coords), info, n, c, oy, ox, 'm')}\nreturn mbest;`;
@@ -51,7 +51,7 @@ export function maxPool2dBackprop(ctx: KernelContext, dy: Tensorish, x: Tensoris
     op: 'maxPool2dBackprop',
     key: `maxPool2dBackprop|${infoKey(info)}`,
     outDims: [...info.inShape],
-    inputs: [{ data: dy, dims: [...info.outShape], batch: true }, { data: x, dims: [...info.inShape], batch: true }],
+    inputs: [{ data: dy, dims: [...info.outShape], aligned: 2 }, { data: x, dims: [...info.inShape], aligned: 2 }],
     body: (g) => {
       const [n, c, iy, ix] = g.o;
       const wy = coveringWindow('oy', iy, pT, 'ky', sH, oH);
@@ -73,7 +73,7 @@ export function avgPool2d(ctx: KernelContext, x: Tensorish, info: Pool2dInfo): T
     op: 'avgPool2d',
     key: `avgPool2d|${infoKey(info)}`,
     outDims: [...info.outShape],
-    inputs: [{ data: x, dims: [...info.inShape], batch: true }],
+    inputs: [{ data: x, dims: [...info.inShape], aligned: 2 }],
     body: (g) => {
       const [n, c, oy, ox] = g.o;
       const r = g.read(0, [n, c, 'iy', 'ix']);
@@ -91,7 +91,7 @@ export function avgPool2dBackprop(ctx: KernelContext, dy: Tensorish, info: Pool2
     op: 'avgPool2dBackprop',
     key: `avgPool2dBackprop|${infoKey(info)}`,
     outDims: [...info.inShape],
-    inputs: [{ data: dy, dims: [...info.outShape], batch: true }],
+    inputs: [{ data: dy, dims: [...info.outShape], aligned: 2 }],
     body: (g) => {
       const [n, c, iy, ix] = g.o;
       const wy = coveringWindow('oy', iy, pT, 'ky', sH, oH);

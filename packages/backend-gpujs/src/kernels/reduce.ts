@@ -1,11 +1,18 @@
-/** Reductions over the innermost axis of `[outSize, reduceSize]`, each output a gather over its row. */
+/**
+ * Reductions over the innermost axis of `[outSize, reduceSize]`, each output a gather over its row.
+ * Rows longer than SINGLE_PASS are reduced in blocks of about sqrt(reduceSize) (block results, then
+ * the same reduction over those), which keeps sums accurate, gives a GPU threads to run, and keeps
+ * every index below the exact limit however long the row.
+ */
 import type { ReduceInfo } from '@tapegrad/core';
 import { lit } from '../layout.js';
 import type { KernelContext, Tensorish } from './context.js';
-import { gather } from './gather.js';
+import { gather, type GatherInput } from './gather.js';
+import { fill } from './layout_ops.js';
+import { splitAxis, wideAxisError } from './shapes.js';
 
-/** Rows longer than this are summed in two stages (blocks, then the block sums). */
-const SINGLE_PASS_SUM = 1024;
+/** Rows up to this long (and shorter than the exact index limit) are reduced by one kernel. */
+const SINGLE_PASS = 1024;
 
 /** A loop over `0 <= name < extent` with a literal bound (gpu.js caps loops bounded otherwise). */
 export function loop(name: string, extent: number, body: string): string {
@@ -13,68 +20,162 @@ export function loop(name: string, extent: number, body: string): string {
   return `for (let ${name}i = 0; ${name}i < ${extent}; ${name}i++) {\nconst ${name} = ${name}i * 1.0;\n${body}\n}`;
 }
 
-/** `out[o] = sum_r x[o, r]`: blockwise for long rows (accuracy, and threads for the GPU). */
-export function sum(ctx: KernelContext, x: Tensorish, info: ReduceInfo): Tensorish {
-  const { outSize, reduceSize } = info;
-  if (reduceSize === 0) return fillZeros(ctx, outSize);
-  if (reduceSize <= SINGLE_PASS_SUM) return sumRows(ctx, x, outSize, reduceSize, reduceSize);
-  const block = Math.ceil(Math.sqrt(reduceSize));
-  const partial = sumRows(ctx, x, outSize, reduceSize, block);
-  const blocks = Math.ceil(reduceSize / block);
-  const total = sum(ctx, partial, { outSize, reduceSize: blocks });
-  ctx.release(partial.parts, total.parts);
-  return total;
+type Scan = 'sum' | 'max' | 'argmax';
+
+/**
+ * The body scanning `count` values `at(j)` (where `guard(j)` holds, when it is not ''): their sum,
+ * their first maximum, or the index j of that maximum (ties go to the first; the first value is
+ * always in range).
+ */
+function scanBody(op: Scan, count: number, at: (j: string) => { pre: string; expr: string }, guard: (j: string) => string): string {
+  const guarded = (j: string, body: string): string => (guard(j) === '' ? body : `if (${guard(j)}) {\n${body}\n}`);
+  if (op === 'sum') {
+    const r = at('j');
+    return `let acc = 0.0;\n${loop('j', count, guarded('j', `${r.pre}\nacc += ${r.expr};`))}\nreturn acc;`;
+  }
+  const first = at('0.0');
+  const r = at('j');
+  const update = guarded('j', `${r.pre}\nconst v = ${r.expr};\nif (v > best) { best = v; bestIndex = j; }`);
+  const rest = count > 1 ? `for (let ji = 1; ji < ${count}; ji++) {\nconst j = ji * 1.0;\n${update}\n}` : '';
+  return `${first.pre}\nlet best = ${first.expr};\nlet bestIndex = 0.0;\n${rest}\nreturn ${op === 'argmax' ? 'bestIndex' : 'best'};`;
 }
 
-/** `out[o, b] = sum of x[o, b*block .. b*block + block)` (one block when `block == reduceSize`). */
-function sumRows(ctx: KernelContext, x: Tensorish, outSize: number, reduceSize: number, block: number): Tensorish {
-  const blocks = Math.ceil(reduceSize / block);
-  const ragged = blocks * block !== reduceSize;
-  return gather(ctx, {
-    op: 'sum',
-    key: `sum|${outSize}|${reduceSize}|${block}`,
-    outDims: [outSize, blocks],
-    inputs: [{ data: x, dims: [outSize, reduceSize], batch: true }],
-    body: (g) => {
-      const r = blocks === 1 ? 'j' : `${g.o[1]} * ${lit(block)} + j`;
-      const read = g.read(0, [g.o[0], 'rr']);
-      const inner = `const rr = ${r};\n${ragged ? `if (rr < ${lit(reduceSize)}) {\n` : ''}${read.pre}\nacc += ${read.expr};${ragged ? '\n}' : ''}`;
-      return `let acc = 0.0;\n${loop('j', block, inner)}\nreturn acc;`;
-    },
-  });
+/** `out[o] = sum_r x[o, r]`. */
+export function sum(ctx: KernelContext, x: Tensorish, info: ReduceInfo): Tensorish {
+  return reduce(ctx, 'sum', x, info.outSize, info.reduceSize);
 }
 
 /** `out[o] = max_r x[o, r]`. */
 export function max(ctx: KernelContext, x: Tensorish, info: ReduceInfo): Tensorish {
-  return scan(ctx, x, info, 'max');
+  return reduce(ctx, 'max', x, info.outSize, info.reduceSize);
 }
 
-/** `out[o] = first r maximising x[o, r]`, as a float. */
+function reduce(ctx: KernelContext, op: 'sum' | 'max', x: Tensorish, outSize: number, reduceSize: number): Tensorish {
+  if (reduceSize === 0) return fill(ctx, outSize, 0);
+  if (reduceSize <= SINGLE_PASS && reduceSize < ctx.exact) return rowPass(ctx, op, x, outSize, reduceSize);
+  const blocks = planBlocks(ctx, op, outSize, reduceSize);
+  const partial = blockPass(ctx, op, x, outSize, blocks);
+  const total = reduce(ctx, op, partial, outSize, blocks.count);
+  ctx.release(partial.parts, total.parts);
+  return total;
+}
+
+/**
+ * `out[o] = first r maximising x[o, r]`, as a float. Long rows: each block's maximum and its index
+ * within the block, the first block holding the largest maximum, then `block * length + index`.
+ */
 export function argmax(ctx: KernelContext, x: Tensorish, info: ReduceInfo): Tensorish {
-  return scan(ctx, x, info, 'argmax');
+  const { outSize, reduceSize } = info;
+  if (reduceSize === 0) return fill(ctx, outSize, 0);
+  if (reduceSize <= SINGLE_PASS && reduceSize < ctx.exact) return rowPass(ctx, 'argmax', x, outSize, reduceSize);
+  const blocks = planBlocks(ctx, 'argmax', outSize, reduceSize);
+  const blockMax = blockPass(ctx, 'max', x, outSize, blocks);
+  const blockIndex = blockPass(ctx, 'argmax', x, outSize, blocks);
+  const best = argmax(ctx, blockMax, { outSize, reduceSize: blocks.count });
+  const out = gather(ctx, {
+    op: 'argmax',
+    key: `argmax-join|${outSize}|${blocks.count}|${blocks.length}`,
+    outDims: [outSize],
+    inputs: [{ data: best, dims: [outSize], aligned: 1 }, { data: blockIndex, dims: [outSize, blocks.count], aligned: 1 }],
+    body: (g) => {
+      const rb = g.read(0, [g.o[0]]);
+      const ri = g.read(1, [g.o[0], 'b']);
+      return `${rb.pre}\nconst b = ${rb.expr};\n${ri.pre}\nreturn b * ${lit(blocks.length)} + ${ri.expr};`;
+    },
+  });
+  ctx.release([...blockMax.parts, ...blockIndex.parts, ...best.parts], out.parts);
+  return out;
 }
 
-function scan(ctx: KernelContext, x: Tensorish, info: ReduceInfo, op: 'max' | 'argmax'): Tensorish {
-  const { outSize, reduceSize } = info;
-  if (reduceSize === 0) return fillZeros(ctx, outSize);
+/** One kernel over rows: out [O] (as [O1, O2] when O is too long for an index), reading x as [.., R]. */
+function rowPass(ctx: KernelContext, op: Scan, x: Tensorish, outSize: number, reduceSize: number): Tensorish {
+  let outDims = [outSize];
+  if (outSize >= ctx.exact) {
+    const split = splitAxis(outSize, { exact: ctx.exact, maxLo: Math.floor(ctx.limit / reduceSize), padOk: true });
+    if (!split) throw wideAxisError(ctx.mode, op, [outSize, reduceSize], 0, ctx.exact);
+    outDims = [split.hi, split.lo];
+  }
   return gather(ctx, {
     op,
-    key: `${op}|${outSize}|${reduceSize}`,
-    outDims: [outSize],
-    inputs: [{ data: x, dims: [outSize, reduceSize], batch: true }],
-    body: (g) => {
-      const first = g.read(0, [g.o[0], '0.0']);
-      const next = g.read(0, [g.o[0], 'r']);
-      const update = `${next.pre}\nconst v = ${next.expr};\nif (v > best) { best = v; bestIndex = r; }`;
-      const rest = reduceSize > 1
-        ? `for (let ri = 1; ri < ${reduceSize}; ri++) {\nconst r = ri * 1.0;\n${update}\n}`
-        : '';
-      return `${first.pre}\nlet best = ${first.expr};\nlet bestIndex = 0.0;\n${rest}\nreturn ${op === 'max' ? 'best' : 'bestIndex'};`;
-    },
+    key: `${op}|rows|${outDims.join('x')}|${reduceSize}`,
+    outDims,
+    outSize,
+    inputs: [{ data: x, dims: [...outDims, reduceSize], aligned: outDims.length }],
+    body: (g) => scanBody(op, reduceSize, (j) => g.read(0, [...g.o, j]), () => ''),
   });
 }
 
-/** A zero-filled result of `size` elements (reductions over an empty axis). */
-function fillZeros(ctx: KernelContext, size: number): Tensorish {
-  return gather(ctx, { op: 'sum', key: 'zeros', outDims: [size], inputs: [], body: () => 'return 0.0;' });
+/**
+ * How rows of R elements are cut into `count` blocks of `length` for a block pass: x as read, and
+ * the coordinates and range check of element j of block b of row o.
+ */
+interface Blocks {
+  readonly count: number;
+  readonly length: number;
+  readonly input: (x: Tensorish) => GatherInput;
+  coords(o: string, b: string, j: string): string[];
+  guard(b: string, j: string): string;
+}
+
+/**
+ * Blocks of about sqrt(R): a divisor of R near it when there is one (x read as [O, B, L], every
+ * block full); else, while R is below the exact limit, ragged blocks of rows [O, R]; else, for a
+ * single row, [B, L] padded at the end; else any divisor.
+ */
+function planBlocks(ctx: KernelContext, op: Scan, outSize: number, reduceSize: number): Blocks {
+  if (outSize >= ctx.exact) throw wideAxisError(ctx.mode, op, [outSize, reduceSize], 0, ctx.exact);
+  const target = Math.ceil(Math.sqrt(reduceSize));
+  const exactSplit = splitAxis(reduceSize, { exact: ctx.exact, maxLo: Math.min(ctx.limit, ctx.exact - 1), target, padOk: false });
+  const divided = (split: { hi: number; lo: number }): Blocks => ({
+    count: split.hi,
+    length: split.lo,
+    input: (x) => ({ data: x, dims: [outSize, split.hi, split.lo], aligned: 2 }),
+    coords: (o, b, j) => [o, b, j],
+    guard: () => '',
+  });
+  if (exactSplit && exactSplit.lo * 4 >= target && exactSplit.lo <= target * 4) return divided(exactSplit);
+  const length = target;
+  const count = Math.ceil(reduceSize / length);
+  const lastLength = reduceSize - (count - 1) * length;
+  if (reduceSize < ctx.exact) {
+    return {
+      count,
+      length,
+      // output element e = o * count + b reads row o from b * length
+      input: (x) => ({
+        data: x,
+        dims: [outSize, reduceSize],
+        reads: (start, end) => {
+          const last = end - 1;
+          const lastBlock = last % count;
+          return [Math.floor(start / count) * reduceSize + (start % count) * length, Math.floor(last / count) * reduceSize + Math.min((lastBlock + 1) * length, reduceSize)];
+        },
+      }),
+      coords: (o, b, j) => [o, `${b} * ${lit(length)} + ${j}`],
+      guard: (b, j) => (lastLength === length ? '' : `${b} < ${lit(count - 1)} || ${j} < ${lit(lastLength)}`),
+    };
+  }
+  if (outSize === 1) {
+    return {
+      count,
+      length,
+      input: (x) => ({ data: x, dims: [count, length], reads: (start, end) => [start * length, end * length] }),
+      coords: (_o, b, j) => [b, j],
+      guard: (b, j) => (lastLength === length ? '' : `${b} < ${lit(count - 1)} || ${j} < ${lit(lastLength)}`),
+    };
+  }
+  if (exactSplit) return divided(exactSplit);
+  throw wideAxisError(ctx.mode, op, [outSize, reduceSize], 1, ctx.exact);
+}
+
+/** `out[o, b] = op over block b of row o` (argmax: the index within the block). */
+function blockPass(ctx: KernelContext, op: Scan, x: Tensorish, outSize: number, blocks: Blocks): Tensorish {
+  const input = blocks.input(x);
+  return gather(ctx, {
+    op,
+    key: `${op}|blocks|${outSize}|${blocks.count}|${blocks.length}|${input.dims.join('x')}`,
+    outDims: [outSize, blocks.count],
+    inputs: [input],
+    body: (g) => scanBody(op, blocks.length, (j) => g.read(0, blocks.coords(g.o[0], g.o[1], j)), (j) => blocks.guard(g.o[1], j)),
+  });
 }
