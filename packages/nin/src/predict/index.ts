@@ -1,5 +1,4 @@
 /** Classifying PNG and IDX images. */
 export { readImageFiles, readImages, type ImageFileResult, type ReadImagesOptions } from './read_images.js';
-export { decodePng, PNG_SIGNATURE } from './png_image.js';
 export { rgbaToGray, type GrayImage } from './gray_image.js';
 export { className, formatPrediction, predictImageFiles, predictImages, preprocessInto, type FilePredictions, type Prediction } from './predict.js';
