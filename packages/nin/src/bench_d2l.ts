@@ -9,7 +9,7 @@ import { integerOption, parseCommandLine, stringOption } from './cli/args.js';
 import { BACKEND_OPTION, useBackendOption } from './cli/backend.js';
 import { oneLine } from './cli/errors.js';
 import { processIo } from './cli/io.js';
-import { loadSplit } from './cli/training_run.js';
+import { loadSplit, locateData } from './cli/training_run.js';
 import { batches } from './data/index.js';
 import { convMacs, nin } from './model/index.js';
 import { createOptimizer, trainStep } from './train/index.js';
@@ -22,7 +22,7 @@ try {
   const steps = integerOption(values, 'steps', 10);
   const batchSize = integerOption(values, 'batch-size', 8);
   const backend = await useBackendOption(values, io.out);
-  const data = await loadSplit('train', stringOption(values, 'data'), steps * batchSize, io);
+  const data = await loadSplit('train', await locateData(stringOption(values, 'data'), io), steps * batchSize);
   manualSeed(0);
   const model = nin({ variant: 'd2l' });
   const optimizer = createOptimizer('sgd', model.parameters(), 0.1);

@@ -8,7 +8,7 @@ import { useBackend } from './cli/backend.js';
 import { oneLine } from './cli/errors.js';
 import { processIo, type CliIo } from './cli/io.js';
 import { prepareOutput } from './cli/outputs.js';
-import { loadSplit, runTraining, startRun } from './cli/training_run.js';
+import { loadSplit, locateData, runTraining, startRun } from './cli/training_run.js';
 import { FASHION_MNIST_CLASSES } from './data/index.js';
 import { formatPrediction, predictImages, type GrayImage } from './predict/index.js';
 import { TRAINING_DEFAULTS } from './train/index.js';
@@ -32,7 +32,8 @@ async function quickStart(io: CliIo): Promise<void> {
   const last = history[history.length - 1];
   io.out(`test acc ${last.testAcc.toFixed(3)} on the 10,000 test images after ${last.epoch} epochs; checkpoint ${CHECKPOINT}, curves ${PLOT}`);
 
-  const test = await loadSplit('test', undefined, SHOWN, io);
+  // runTraining reported the data directory already
+  const test = await loadSplit('test', await locateData(undefined, io, () => undefined), SHOWN);
   const images: GrayImage[] = Array.from({ length: test.count }, (_, i) => ({
     source: `test image ${i}`, index: i, width: test.size, height: test.size,
     // image i occupies [i * size^2, (i + 1) * size^2) of the pixels
@@ -42,7 +43,7 @@ async function quickStart(io: CliIo): Promise<void> {
   io.out(`predictions on the first ${SHOWN} test images (true class in brackets):`);
   predictions.forEach((p, i) => io.out(`  ${formatPrediction(p)}  [${FASHION_MNIST_CLASSES[test.labels[i]]}]${p.label === test.labels[i] ? '' : '  (wrong)'}`));
   io.out(`quick start done in ${minutes((performance.now() - started) / 1000)} (training and testing ${minutes((trained - started) / 1000)}); ` +
-    `try: node packages/nin/dist/cli.js predict --weights ${CHECKPOINT} IMAGE.png`);
+    `try: npx nin predict --weights ${CHECKPOINT} IMAGE.png`);
 }
 
 const io = processIo();

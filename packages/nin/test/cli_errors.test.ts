@@ -3,12 +3,12 @@ import '@tapegrad/backend-cpu';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed } from '@tapegrad/core';
 import { Adam, saveSafetensors } from '@tapegrad/nn';
-import { nin as buildNin, saveRunCheckpoint, type RunInfo } from '@tapegrad/nin';
+import { main, memoryIo, nin as buildNin, saveRunCheckpoint, type RunInfo } from '@tapegrad/nin';
 import { CLI_JS, nin, ninProcess, type CliResult } from './cli_helpers.js';
 import { fashionMnistDir } from './fixtures.js';
 
@@ -55,12 +55,51 @@ describe('nin bad input', () => {
   it('unknown flag', async () => expectOneLineError(await nin('train', '--foo', '1'), /train: unknown option '--foo'/));
   it('unknown backend', async () => expectOneLineError(await nin('summary', '--backend', 'tpu'), /unknown backend 'tpu' \(expected cpu or gpujs\)/));
   it('option without its value', async () => expectOneLineError(await nin('train', '--epochs'), /option '--epochs' needs a value/));
-  it('malformed number', async () => expectOneLineError(await nin('train', '--epochs', 'two'), /--epochs must be an integer >= 1, got 'two'/));
-  it('zero batch size', async () => expectOneLineError(await nin('train', '--batch-size', '0'), /--batch-size must be an integer >= 1/));
-  it('negative learning rate', async () => expectOneLineError(await nin('train', '--lr=-1'), /--lr must be a positive number/));
+  it('malformed number', async () => expectOneLineError(await nin('train', '--epochs', 'two'), /--epochs must be a positive integer up to 10000, got 'two'/));
+  it('zero batch size', async () => expectOneLineError(await nin('train', '--batch-size', '0'), /--batch-size must be a positive integer up to 60000, got '0'/));
+  it('negative learning rate', async () => expectOneLineError(await nin('train', '--lr=-1'), /--lr must be a positive number up to 1000, got '-1'/));
+  it('negative numbers after a space are values, refused by their option', async () => {
+    expectOneLineError(await nin('train', '--epochs', '-1'), /^nin: --epochs must be a positive integer up to 10000, got '-1'$/);
+    expectOneLineError(await nin('train', '--lr', '-0.5'), /^nin: --lr must be a positive number up to 1000, got '-0\.5'$/);
+    expectOneLineError(await nin('train', '--seed', '-3'), /^nin: --seed must be a non-negative integer up to 4294967295, got '-3'$/);
+    expectOneLineError(await nin('predict', '--top', '-2', '--weights', 'w.safetensors', 'x.png'), /^nin: --top must be a positive integer, got '-2'$/);
+  });
+  it('absurd and non-finite values are refused when the options are parsed, naming the flag', async () => {
+    for (const lr of ['1e308', 'Infinity', 'NaN', '1e4']) expectOneLineError(await nin('train', '--lr', lr), new RegExp(`^nin: --lr must be a positive number up to 1000, got '${lr}'$`));
+    expectOneLineError(await nin('train', '--epochs', '1e9'), /--epochs must be a positive integer up to 10000, got '1e9'/);
+    expectOneLineError(await nin('train', '--epochs', '99999999999999999999'), /--epochs must be a positive integer up to 10000/);
+    expectOneLineError(await nin('train', '--batch-size', '100000'), /--batch-size must be a positive integer up to 60000, got '100000'/);
+    expectOneLineError(await nin('train', '--seed', '4294967296'), /--seed must be a non-negative integer up to 4294967295/);
+    expectOneLineError(await nin('train', '--widths', '4,4,100000'), /--widths must be three positive integers up to 4096/);
+    expectOneLineError(await nin('eval', '--weights', 'w.safetensors', '--batch-size', '1e6'), /--batch-size must be a positive integer up to 60000/);
+    expectOneLineError(await nin('summary', '--input', '100000'), /--input must be a positive integer up to 1024, got '100000'/);
+  });
+  it('--resize is bounded and checked against the network before any data loads', async () => {
+    // --data names no data at all: the --resize error must come first
+    expectOneLineError(await nin('train', '--resize', '100000', '--data', path('no-data')), /^nin: --resize must be a positive integer up to 1024, got '100000'$/);
+    expectOneLineError(await nin('train', '--resize', '8', '--data', path('no-data')), /^nin: --resize 8: too small for the small NiN \(.*kernel/);
+    expectOneLineError(await nin('train', '--variant', 'd2l', '--resize', '40', '--data', path('no-data')), /^nin: --resize 40: too small for the d2l NiN/);
+  });
   it('unknown variant', async () => expectOneLineError(await nin('summary', '--variant', 'huge'), /--variant must be 'd2l' or 'small', got 'huge'/));
   it('input too small for the network', async () => expectOneLineError(await nin('summary', '--input', '20'), /kernel .* larger than the padded input/));
   it('stray argument', async () => expectOneLineError(await nin('summary', 'extra'), /unexpected argument 'extra'/));
+  it('help with a stray argument', async () => {
+    expectOneLineError(await nin('help', 'stray'), /^nin: help: unexpected argument 'stray' \(nin help COMMAND, COMMAND one of summary, train, eval, predict\)$/);
+    expectOneLineError(await nin('help', 'train', 'extra'), /^nin: help: unexpected argument 'extra'/);
+    expectOneLineError(await nin('--help', 'stray'), /^nin: --help: unexpected argument 'stray'/);
+    const train = await nin('help', 'train');
+    expect(train.code).toBe(0);
+    expect(train.stdout.join('\n')).toMatch(/^Usage: nin train/);
+  });
+  it('--data that does not hold the data is an error, not a fall-through to $TAPEGRAD_DATA', async () => {
+    const data = await fashionMnistDir();
+    // the in-process environment would find the data through TAPEGRAD_DATA; --data must not
+    const io = memoryIo({ TAPEGRAD_DATA: dirname(data) });
+    expect(await main(['eval', '--weights', path('run.safetensors'), '--data', path('no-data')], io)).toBe(1);
+    expect(io.stderr).toEqual([expect.stringMatching(/^nin: --data .*no-data: no Fashion-MNIST there \(.*no-data: does not exist; .*fashion-mnist: does not exist\); DIR or DIR\/fashion-mnist must hold /)]);
+    expectOneLineError(await nin('eval', '--weights', path('run.safetensors'), '--data', path('white.png')), /white\.png: not a directory/);
+    expectOneLineError(await nin('eval', '--weights', path('run.safetensors'), '--data', dir), /no Fashion-MNIST there \(.*: missing train-images-idx3-ubyte\.gz, /);
+  });
   it('eval without weights', async () => expectOneLineError(await nin('eval'), /--weights FILE is required/));
   it('missing checkpoint', async () => expectOneLineError(await nin('eval', '--weights', path('nope.safetensors')), /nope\.safetensors: no such file/));
   it('corrupt checkpoint', async () => expectOneLineError(await nin('eval', '--weights', path('corrupt.safetensors')), /corrupt\.safetensors/));
@@ -101,9 +140,10 @@ describe('nin bad input', () => {
   });
   it('plot to a file that is not SVG', async () => expectOneLineError(await nin('train', '--plot', path('curves.png')), /must end in \.svg/));
   it('diverging training names the epoch and step', async () => {
-    const result = await nin('train', '--data', await fashionMnistDir(), '--widths', '4,4,4', '--limit-train', '256', '--limit-test', '64', '--batch-size', '64',
-      '--optimizer', 'sgd', '--lr', '1e30', '--init', 'model', '--schedule', 'constant');
-    expectOneLineError(result, /training diverged: loss is (NaN|Infinity|-Infinity) at epoch 1, step [2-4]/);
+    // 1000 is the largest --lr, and enough to blow up the default widths within the first epoch
+    const result = await nin('train', '--data', await fashionMnistDir(), '--limit-train', '256', '--limit-test', '64', '--batch-size', '64',
+      '--optimizer', 'sgd', '--lr', '1000', '--init', 'model', '--schedule', 'constant');
+    expectOneLineError(result, /training diverged: loss is (NaN|Infinity|-Infinity) at epoch 1, step [1-4]; training stopped \(try a lower learning rate\)/);
   });
 
   describe('as a child process', () => {

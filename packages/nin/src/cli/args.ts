@@ -18,13 +18,35 @@ function hasCode(error: unknown): error is Error & { code: string } {
   return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
 }
 
+/** A value that starts with a dash but is a number (`-1`, `-0.5`, `-1e3`), not an option. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * `argv` with `--name -1` written `--name=-1` for valued options, so that a negative number reaches
+ * the option's own check ("must be a positive integer") instead of reading as a missing value.
+ */
+function joinNegativeValues(argv: readonly string[], options: OptionSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+    const next = argv[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
+}
+
 /**
  * Parses `argv` strictly against `options`: an unknown option, a missing value or (unless
  * `positionals`) a stray argument is a `UsageError` naming the command.
  */
 export function parseCommandLine(command: string, argv: readonly string[], options: OptionSpecs, positionals = false): ParsedCommandLine {
   try {
-    const parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: positionals });
+    const parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: positionals });
     return { values: parsed.values as OptionValues, positionals: parsed.positionals };
   } catch (error) {
     if (!hasCode(error) || !error.code.startsWith('ERR_PARSE_ARGS')) throw error;
@@ -49,25 +71,39 @@ export function stringOption(values: OptionValues, name: string): string | undef
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Option `name` as an integer >= `min`, `fallback` when absent. */
-export function integerOption(values: OptionValues, name: string, fallback: number, min?: number): number;
-export function integerOption(values: OptionValues, name: string, fallback: undefined, min?: number): number | undefined;
-export function integerOption(values: OptionValues, name: string, fallback: number | undefined, min = 1): number | undefined {
+/** The range an integer option must lie in: `[min, max]`; min defaults to 1, max to none. */
+export interface IntegerRange {
+  readonly min?: number;
+  readonly max?: number;
+}
+
+function describeRange(min: number, max: number | undefined): string {
+  const kind = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
+  return max === undefined ? kind : `${kind} up to ${max}`;
+}
+
+/** Option `name` as an integer in `range` (default: >= 1), `fallback` when absent. */
+export function integerOption(values: OptionValues, name: string, fallback: number, range?: IntegerRange): number;
+export function integerOption(values: OptionValues, name: string, fallback: undefined, range?: IntegerRange): number | undefined;
+export function integerOption(values: OptionValues, name: string, fallback: number | undefined, range: IntegerRange = {}): number | undefined {
   const text = stringOption(values, name);
   if (text === undefined) return fallback;
-  const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(`--${name} must be an integer >= ${min}, got '${text}'`);
+  const { min = 1, max } = range;
+  const value = /^[-+]?\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || (max !== undefined && value > max)) {
+    throw new UsageError(`--${name} must be ${describeRange(min, max)}, got '${text}'`);
   }
   return value;
 }
 
-/** Option `name` as a finite number > 0, `fallback` when absent. */
-export function positiveNumberOption(values: OptionValues, name: string, fallback: number): number {
+/** Option `name` as a finite number in `(0, max]` (no bound without `max`), `fallback` when absent. */
+export function positiveNumberOption(values: OptionValues, name: string, fallback: number, max?: number): number {
   const text = stringOption(values, name);
   if (text === undefined) return fallback;
   const value = text.trim() === '' ? Number.NaN : Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} must be a positive number, got '${text}'`);
+  if (!Number.isFinite(value) || value <= 0 || (max !== undefined && value > max)) {
+    throw new UsageError(`--${name} must be a positive number${max === undefined ? '' : ` up to ${max}`}, got '${text}'`);
+  }
   return value;
 }
 

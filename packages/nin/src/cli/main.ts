@@ -39,8 +39,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       io.err(`nin: missing command (${COMMANDS.map((c) => c.name).join(', ')}); see nin --help`);
       return 1;
     }
+    if (rest.length === 0) {
+      io.out(USAGE);
+      return 0;
+    }
     const topic = COMMANDS.find((c) => c.name === rest[0]);
-    io.out(topic ? topic.help : USAGE);
+    if (!topic || rest.length > 1) {
+      const stray = topic ? rest[1] : rest[0];
+      io.err(`nin: ${name}: unexpected argument '${stray}' (nin help COMMAND, COMMAND one of ${COMMANDS.map((c) => c.name).join(', ')})`);
+      return 1;
+    }
+    io.out(topic.help);
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);

@@ -2,11 +2,10 @@
  * A training run as the CLI and the quick start do it: a fresh or resumed model, Fashion-MNIST
  * from the usual places, per-epoch lines, a checkpoint and a plot after every epoch.
  */
-import { writeFile } from 'node:fs/promises';
 import { manualSeed } from '@tapegrad/core';
-import type { Optimizer, OptimizerOptionsJson, Sequential } from '@tapegrad/nn';
+import { writeFileAtomic, type Optimizer, type OptimizerOptionsJson, type Sequential } from '@tapegrad/nn';
 import { buildModel, loadRun, saveRunCheckpoint, type ModelInfo, type RunSettings } from '../checkpoint/index.js';
-import { loadFashionMnistBytes, type ByteImageDataset, type DownloadProgress, type Split } from '../data/index.js';
+import { loadFashionMnistBytes, locateFashionMnist, type ByteImageDataset, type DataSource, type DownloadProgress, type Split } from '../data/index.js';
 import { renderTrainingPlot } from '../plot/index.js';
 import { createOptimizer, createSchedule, formatEpochStats, initFromDataset, train, type EpochStats } from '../train/index.js';
 import type { CliIo } from './io.js';
@@ -48,19 +47,39 @@ export async function resumeRun(path: string, epochs?: number): Promise<Prepared
   return { net, optimizer, model: run.model, settings: { ...run.settings, epochs: planned }, epoch: run.epoch, history: run.history };
 }
 
-function downloadReporter(io: CliIo): (progress: DownloadProgress) => void {
+function downloadReporter(say: CliIo['out']): (progress: DownloadProgress) => void {
   let current = '';
-  return ({ file, receivedBytes, totalBytes }) => {
+  return ({ file, totalBytes }) => {
     if (file !== current) {
       current = file;
-      io.out(`downloading ${file}${totalBytes ? ` (${(totalBytes / 1e6).toFixed(1)} MB)` : ''}`);
+      say(`downloading ${file}${totalBytes ? ` (${(totalBytes / 1e6).toFixed(1)} MB)` : ''}`);
     }
   };
 }
 
-/** Loads one split of Fashion-MNIST as bytes, found as the data layer looks (downloading if needed). */
-export function loadSplit(split: Split, dataDir: string | undefined, limit: number | null, io: CliIo): Promise<ByteImageDataset> {
-  return loadFashionMnistBytes({ split, dir: dataDir, env: io.env, limit: limit ?? undefined, onProgress: downloadReporter(io) });
+/** How the `data:` line names each place the look-up finds the data in. */
+const SOURCE_NAMES: Readonly<Record<DataSource, string>> = {
+  dir: 'from --data',
+  env: 'from $TAPEGRAD_DATA',
+  cache: 'the cache',
+  system: "Debian's dataset-fashion-mnist",
+  download: 'downloaded into the cache',
+};
+
+/**
+ * The directory holding Fashion-MNIST, found as the data layer looks (`--data DIR` alone when
+ * given; else `$TAPEGRAD_DATA`, the cache, Debian's folder, a download), reported through `say`:
+ * `data: /path/fashion-mnist (from $TAPEGRAD_DATA)`.
+ */
+export async function locateData(dataDir: string | undefined, io: CliIo, say: CliIo['out'] = io.out): Promise<string> {
+  const found = await locateFashionMnist({ dir: dataDir, env: io.env, home: io.env.HOME, onProgress: downloadReporter(say) });
+  say(`data: ${found.dir} (${SOURCE_NAMES[found.source]})`);
+  return found.dir;
+}
+
+/** Loads one split of Fashion-MNIST as bytes from `dir` (found by `locateData`), the first `limit` images or all. */
+export function loadSplit(split: Split, dir: string, limit: number | null): Promise<ByteImageDataset> {
+  return loadFashionMnistBytes({ split, dir, download: false, limit: limit ?? undefined });
 }
 
 /** `small NiN (widths 16, 32, 64), input 28x28` */
@@ -74,7 +93,8 @@ export function describeModel(model: ModelInfo): string {
  */
 export async function runTraining(run: PreparedRun, outputs: RunOutputs, io: CliIo): Promise<EpochStats[]> {
   const { net, optimizer, model, settings } = run;
-  const [trainData, testData] = [await loadSplit('train', outputs.dataDir, settings.limitTrain, io), await loadSplit('test', outputs.dataDir, settings.limitTest, io)];
+  const dataDir = await locateData(outputs.dataDir, io);
+  const [trainData, testData] = [await loadSplit('train', dataDir, settings.limitTrain), await loadSplit('test', dataDir, settings.limitTest)];
   io.out(`training ${describeModel(model)} on ${trainData.count} images, testing on ${testData.count}; ` +
     `${settings.optimizer} lr ${settings.lr} (${settings.schedule}), batch ${settings.batchSize}, init ${settings.init}, seed ${settings.seed}` +
     (run.epoch > 0 ? `; resuming after epoch ${run.epoch}` : ''));
@@ -100,7 +120,7 @@ export async function runTraining(run: PreparedRun, outputs: RunOutputs, io: Cli
         io.out(formatEpochStats(stats));
         history.push(stats);
         if (outputs.save) await saveRunCheckpoint(outputs.save, net, optimizer, { model, settings, epoch: stats.epoch, history });
-        if (outputs.plot) await writeFile(outputs.plot, renderTrainingPlot(history));
+        if (outputs.plot) await writeFileAtomic(outputs.plot, renderTrainingPlot(history), 'SVG plot');
       },
     });
   } finally {

@@ -96,17 +96,11 @@ type Candidate =
   | { readonly source: DataSource; readonly place: string; readonly dir: string }
   | { readonly source: DataSource; readonly place: string; readonly dir: undefined; readonly why: string };
 
-/** The places to look in, in order of precedence. */
+/** The places to look in when `--data DIR` is not given, in order of precedence. */
 function candidates(options: LocateOptions): Candidate[] {
   const env = options.env ?? process.env;
   const list: Candidate[] = [];
-  if (options.dir !== undefined && options.dir !== '') {
-    list.push({ source: 'dir', place: `--data ${options.dir}`, dir: options.dir });
-    const sub = join(options.dir, FASHION_MNIST_DIRNAME);
-    list.push({ source: 'dir', place: `--data ${sub}`, dir: sub });
-  } else {
-    list.push({ source: 'dir', place: '--data DIR', dir: undefined, why: 'not given' });
-  }
+  list.push({ source: 'dir', place: '--data DIR', dir: undefined, why: 'not given' });
   const root = env['TAPEGRAD_DATA'];
   if (root !== undefined && root !== '') {
     const dir = join(root, FASHION_MNIST_DIRNAME);
@@ -122,19 +116,22 @@ function candidates(options: LocateOptions): Candidate[] {
 }
 
 /**
- * Finds the directory holding the four canonical Fashion-MNIST files, trying in order: `dir`
- * (the CLI's `--data DIR`, as DIR itself then DIR/fashion-mnist); `$TAPEGRAD_DATA/fashion-mnist`;
- * the cache (`~/.cache/tapegrad/fashion-mnist`, or under `$XDG_CACHE_HOME`);
- * `/usr/share/datasets/fashion-mnist`; then a download of the missing files into the cache,
+ * Finds the directory holding the four canonical Fashion-MNIST files. Given `dir` (the CLI's
+ * `--data DIR`), only DIR itself then DIR/fashion-mnist are tried: a DIR that does not exist,
+ * is not a directory or lacks the files is an error, never a fall-through to another place.
+ * Otherwise it tries in order: `$TAPEGRAD_DATA/fashion-mnist`; the cache
+ * (`~/.cache/tapegrad/fashion-mnist`, or under `$XDG_CACHE_HOME`); `/usr/share/datasets/fashion-mnist`; then a download of the missing files into the cache,
  * verified by MD5. Each file may be gzipped (`name.gz`) or not (`name`).
  *
  * Files found on disk are not checked against the canonical MD5s: Debian's package re-gzips them
  * (same content, other .gz bytes). Their content is validated when parsed.
  *
- * @throws one Error listing every place tried, why each failed, and the two fixes
- *   (`--data DIR`, or `apt-get install dataset-fashion-mnist`)
+ * @throws naming `--data DIR` and why neither DIR nor DIR/fashion-mnist holds the files, when
+ *   `dir` is given; else one Error listing every place tried, why each failed, and the fixes
+ *   (`--data DIR`, `TAPEGRAD_DATA`, or `apt-get install dataset-fashion-mnist`)
  */
 export async function locateFashionMnist(options: LocateOptions = {}): Promise<LocatedFashionMnist> {
+  if (options.dir !== undefined && options.dir !== '') return locateInDataDir(options.dir);
   const attempts: Attempt[] = [];
   for (const candidate of candidates(options)) {
     if (candidate.dir === undefined) {
@@ -166,14 +163,29 @@ export async function locateFashionMnist(options: LocateOptions = {}): Promise<L
   throw notFound(attempts);
 }
 
+/** `--data DIR`: DIR itself, else DIR/fashion-mnist; neither holding the four files is an error. */
+async function locateInDataDir(dir: string): Promise<LocatedFashionMnist> {
+  const attempts: Attempt[] = [];
+  for (const place of [dir, join(dir, FASHION_MNIST_DIRNAME)]) {
+    const found = await probe(place);
+    if (found.ok) return { dir: place, source: 'dir', files: found.files };
+    attempts.push({ place, why: found.why });
+  }
+  throw new Error(
+    `--data ${dir}: no Fashion-MNIST there (${attempts.map((a) => `${a.place}: ${a.why}`).join('; ')}); ` +
+      `DIR or DIR/${FASHION_MNIST_DIRNAME} must hold ${FASHION_MNIST_FILE_NAMES.join(', ')} (gzipped or not)`,
+  );
+}
+
 function notFound(attempts: readonly Attempt[]): Error {
   const lines = attempts.map((a, i) => `  ${i + 1}. ${a.place}: ${a.why}`);
   return new Error(
     [
       `Fashion-MNIST not found: looked for ${FASHION_MNIST_FILE_NAMES.join(', ')} in:`,
       ...lines,
-      'Fix it either way:',
+      'Fix it one of these ways:',
       '  - pass --data DIR, where DIR (or DIR/fashion-mnist) holds the four files;',
+      '  - or set TAPEGRAD_DATA=DIR, where DIR/fashion-mnist holds them (as the tests do);',
       "  - or install Debian's package: apt-get install dataset-fashion-mnist",
     ].join('\n'),
   );

@@ -15,4 +15,4 @@ export {
 export { initFromData } from './data_init.js';
 export { convMacs } from './macs.js';
 export { inEvalMode } from './eval_mode.js';
-export { formatLayerShapes, layerShapes, type LayerShape } from './summary.js';
+export { formatLayerShapes, layerShapes, layerTable, type LayerRow, type LayerShape } from './summary.js';

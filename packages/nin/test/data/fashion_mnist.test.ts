@@ -47,7 +47,7 @@ describe('loadFashionMnistArrays', () => {
   it('refuses bad options and missing data with the look-up error', async () => {
     await expect(loadFashionMnistArrays({ ...only, split: 'test', limit: 0 })).rejects.toThrow('limit must be a positive integer, got 0');
     await expect(loadFashionMnistArrays({ ...only, split: 'test', resize: 2.5 })).rejects.toThrow('resize must be a positive integer, got 2.5');
-    await expect(loadFashionMnistArrays({ ...only, dir: '/nonexistent', split: 'test' })).rejects.toThrow(/Fashion-MNIST not found/);
+    await expect(loadFashionMnistArrays({ ...only, dir: '/nonexistent', split: 'test' })).rejects.toThrow(/^--data \/nonexistent: no Fashion-MNIST there/);
     await expect(loadFashionMnistArrays({ ...only, split: 'test', resize: 224, maxBytes: 1e9 })).rejects.toThrow(
       'loadFashionMnist: 10000 images of 224x224 need 2.0 GB as float32 (maxBytes 1.0 GB)',
     );

@@ -33,20 +33,44 @@ describe('locateFashionMnist look-up order', () => {
   it('each place takes precedence over the next', async () => {
     for (const dir of Object.values(places)) await fill(dir);
     const expectations: [keyof typeof places, string][] = [
-      ['data', 'dir'],
-      ['dataSub', 'dir'],
       ['env', 'env'],
       ['cache', 'cache'],
       ['system', 'system'],
     ];
     for (const [place, source] of expectations) {
-      const found = await locateFashionMnist(options);
+      const found = await locateFashionMnist({ ...options, dir: undefined });
       expect(found).toMatchObject({ dir: places[place], source });
       expect(found.files['t10k-labels-idx1-ubyte.gz']).toBe(join(places[place], 't10k-labels-idx1-ubyte.gz'));
-      // removing the winner's files (not its folder, which may hold the next place) hands over to the next
+      // removing the winner's files hands over to the next
       await Promise.all(FASHION_MNIST_FILE_NAMES.map((n) => rm(join(places[place], n))));
     }
-    await expect(locateFashionMnist(options)).rejects.toThrow(/Fashion-MNIST not found/);
+    await expect(locateFashionMnist({ ...options, dir: undefined })).rejects.toThrow(/Fashion-MNIST not found/);
+  });
+
+  it('--data DIR is DIR itself, else DIR/fashion-mnist, and nothing else', async () => {
+    for (const dir of Object.values(places)) await fill(dir);
+    expect(await locateFashionMnist(options)).toMatchObject({ dir: places.data, source: 'dir' });
+    // removing DIR's files (not its folder, which holds DIR/fashion-mnist) hands over to DIR/fashion-mnist
+    await Promise.all(FASHION_MNIST_FILE_NAMES.map((n) => rm(join(places.data, n))));
+    expect(await locateFashionMnist(options)).toMatchObject({ dir: places.dataSub, source: 'dir' });
+  });
+
+  it('--data DIR that does not exist, is a file or lacks files is an error, not a fall-through', async () => {
+    // every other place holds the data: none of them may be used
+    for (const dir of [places.env, places.cache, places.system]) await fill(dir);
+    const files = FASHION_MNIST_FILE_NAMES.join(', ');
+    const gone = join(root, 'gone');
+    await expect(locateFashionMnist({ ...options, dir: gone })).rejects.toThrow(
+      `--data ${gone}: no Fashion-MNIST there (${gone}: does not exist; ${join(gone, 'fashion-mnist')}: does not exist); ` +
+        `DIR or DIR/fashion-mnist must hold ${files} (gzipped or not)`,
+    );
+    const file = join(root, 'a-file');
+    await writeFile(file, 'not a folder');
+    await expect(locateFashionMnist({ ...options, dir: file })).rejects.toThrow(`--data ${file}: no Fashion-MNIST there (${file}: not a directory; `);
+    await fill(places.data, FASHION_MNIST_FILE_NAMES.slice(1));
+    await expect(locateFashionMnist(options)).rejects.toThrow(
+      `--data ${places.data}: no Fashion-MNIST there (${places.data}: missing train-images-idx3-ubyte.gz; ${places.dataSub}: does not exist)`,
+    );
   });
 
   it('accepts uncompressed files named without .gz', async () => {
@@ -67,19 +91,19 @@ describe('locateFashionMnist look-up order', () => {
     await writeFile(join(root, 'usr-share'), 'a file, not a folder');
     const server = await serveFiles(new Map());
     try {
-      const err = await locateFashionMnist({ ...options, download: true, baseUrl: server.url }).catch((e: unknown) => e);
+      const err = await locateFashionMnist({ ...options, dir: undefined, download: true, baseUrl: server.url }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
       const lines = (err as Error).message.split('\n');
       expect(lines[0]).toMatch(/^Fashion-MNIST not found: looked for train-images-idx3-ubyte\.gz, .*t10k-labels-idx1-ubyte\.gz in:$/);
-      expect(lines.slice(1, 7)).toEqual([
-        `  1. --data ${places.data}: does not exist`,
-        `  2. --data ${places.dataSub}: does not exist`,
-        `  3. $TAPEGRAD_DATA/fashion-mnist (${places.env}): missing t10k-labels-idx1-ubyte.gz`,
-        `  4. cache ${places.cache}: does not exist`,
-        `  5. ${places.system} (Debian's dataset-fashion-mnist): not a directory`,
-        `  6. download from ${server.url} into ${places.cache}: train-images-idx3-ubyte.gz: HTTP 404 Not Found from ${server.url}train-images-idx3-ubyte.gz`,
+      expect(lines.slice(1, 6)).toEqual([
+        '  1. --data DIR: not given',
+        `  2. $TAPEGRAD_DATA/fashion-mnist (${places.env}): missing t10k-labels-idx1-ubyte.gz`,
+        `  3. cache ${places.cache}: does not exist`,
+        `  4. ${places.system} (Debian's dataset-fashion-mnist): not a directory`,
+        `  5. download from ${server.url} into ${places.cache}: train-images-idx3-ubyte.gz: HTTP 404 Not Found from ${server.url}train-images-idx3-ubyte.gz`,
       ]);
       expect((err as Error).message).toContain('pass --data DIR');
+      expect((err as Error).message).toContain('set TAPEGRAD_DATA=DIR');
       expect((err as Error).message).toContain('apt-get install dataset-fashion-mnist');
     } finally {
       await server.close();
@@ -97,7 +121,7 @@ describe('locateFashionMnist look-up order', () => {
   it('a download that cannot connect is listed with its cause', async () => {
     const server = await serveFiles(new Map());
     await server.close(); // the port is now closed: connection refused
-    const err = await locateFashionMnist({ ...options, download: true, baseUrl: server.url }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/6\. download from .*: train-images-idx3-ubyte\.gz: download from .* failed: fetch failed: .*ECONNREFUSED/);
+    const err = await locateFashionMnist({ ...options, dir: undefined, download: true, baseUrl: server.url }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/5\. download from .*: train-images-idx3-ubyte\.gz: download from .* failed: fetch failed: .*ECONNREFUSED/);
   });
 });

@@ -3,7 +3,7 @@
  * never leaves a half-written checkpoint in place of the previous one.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeSafetensors } from './decode.js';
 import { SafetensorsError } from './errors.js';
@@ -29,6 +29,32 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errorCode(err) !== 'ESRCH'; // EPERM: running, as another user
+  }
+}
+
+/**
+ * Removes the temporary files that writes of `path` by processes no longer running left behind
+ * (a save killed between open and rename): `.<name>.<pid>.<12 hex>.tmp` beside `path` whose pid
+ * is neither this process nor a running one. Best effort: a file that cannot be listed or
+ * removed is left.
+ */
+async function removeStaleTempFiles(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length))?.[1];
+    if (pid === undefined || Number(pid) === process.pid || isRunning(Number(pid))) continue;
+    await unlink(join(dirname(path), name)).catch(() => undefined);
+  }
+}
+
 async function syncDirectory(dir: string): Promise<void> {
   // Makes the rename durable on POSIX; some platforms cannot open directories, which is harmless.
   let handle: FileHandle | undefined;
@@ -45,13 +71,16 @@ async function syncDirectory(dir: string): Promise<void> {
 /**
  * Writes `bytes` to `path` atomically: the data goes to a temporary file in the same
  * directory, is flushed to disk (fsync), and is then renamed over `path`. On any error
- * the temporary file is removed and `path` is left as it was.
+ * the temporary file is removed and `path` is left as it was. Temporary files that earlier
+ * writes of `path` left when their process was killed are removed first.
  *
  * @param path - Destination file.
- * @param bytes - Complete file contents (e.g. from `encodeSafetensors`).
- * @throws {@link SafetensorsError} naming `path`, with the underlying error as `cause`.
+ * @param bytes - Complete file contents (text is written as UTF-8).
+ * @param what - What the file holds, for the error message (default `'file'`).
+ * @throws Error naming `path`: `<path>: cannot write <what>: <reason>`, with the underlying error as `cause`.
  */
-export async function writeSafetensorsFile(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, bytes: Uint8Array | string, what = 'file'): Promise<void> {
+  await removeStaleTempFiles(path);
   const temp = tempPathFor(path);
   let handle: FileHandle | undefined;
   let created = false;
@@ -67,9 +96,26 @@ export async function writeSafetensorsFile(path: string, bytes: Uint8Array): Pro
   } catch (err) {
     await handle?.close().catch(() => undefined);
     if (created) await unlink(temp).catch(() => undefined);
-    throw new SafetensorsError(`${path}: cannot write safetensors file: ${errorMessage(err)}`, { cause: err });
+    throw new Error(`${path}: cannot write ${what}: ${errorMessage(err)}`, { cause: err });
   }
   await syncDirectory(dirname(path));
+}
+
+/**
+ * Writes a safetensors file atomically (see {@link writeFileAtomic}), so that a crash or error
+ * never leaves a half-written checkpoint in place of the previous one.
+ *
+ * @param path - Destination file.
+ * @param bytes - Complete file contents (e.g. from `encodeSafetensors`).
+ * @throws {@link SafetensorsError} naming `path`, with the underlying error as `cause`.
+ */
+export async function writeSafetensorsFile(path: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(path, bytes, 'safetensors file');
+  } catch (err) {
+    const failure = err as Error;
+    throw new SafetensorsError(failure.message, { cause: failure.cause });
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ export type { DecodedSafetensors, RawTensor, SafetensorsMetadata } from './types
 export { SafetensorsError } from './errors.js';
 export { encodeSafetensors } from './encode.js';
 export { decodeSafetensors, MAX_HEADER_BYTES } from './decode.js';
-export { readSafetensorsFile, writeSafetensorsFile } from './file.js';
+export { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile } from './file.js';
 export { bfloat16ToNumber, halfToNumber } from './half.js';
 export type { DecodableDtype } from './dtypes.js';
 export { loadSafetensors, saveSafetensors, type LoadedSafetensors } from './tensors.js';

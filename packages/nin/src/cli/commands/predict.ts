@@ -1,11 +1,27 @@
 /** `nin predict`: classify PNG or IDX images with a checkpoint. */
 import { loadModel } from '../../checkpoint/index.js';
 import { NIN_VARIANTS } from '../../model/index.js';
-import { formatPrediction, predictImages, readImages, type GrayImage } from '../../predict/index.js';
+import { className, formatPrediction, predictImages, readImages, type GrayImage, type Prediction } from '../../predict/index.js';
 import { choiceOption, integerOption, parseCommandLine, stringOption } from '../args.js';
 import { BACKEND_OPTION, useBackendOption } from '../backend.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../errors.js';
+
+/** One of the most probable classes of an image, in `--json` output. */
+interface RankedClass {
+  readonly label: number;
+  readonly className: string;
+  readonly probability: number;
+}
+
+/** The `k` most probable classes of `prediction`, most probable first (ties: lower label first). */
+function topClasses(prediction: Prediction, k: number): RankedClass[] {
+  const classes = prediction.probabilities.length;
+  return prediction.probabilities
+    .map((probability, label) => ({ label, className: className(label, classes), probability }))
+    .sort((a, b) => b.probability - a.probability || a.label - b.label)
+    .slice(0, k);
+}
 
 /** `nin predict --weights FILE [--variant] [--json] [--top K] IMAGE...` */
 export const predictCommand: Command = {
@@ -18,8 +34,10 @@ Each IMAGE is a PNG (any size and colour type: converted to grayscale, transpare
 or an IDX image file, gzipped or not (every image in it). Images are resized to the model's
 input (bilinear, as PIL) and scaled to [0, 1], as the training data; Fashion-MNIST items are
 light on a black background. Prints the K (default 3) most probable classes per image, or with
---json one JSON array with an object per image, in input order:
-  {"source", "index", "logits", "probabilities", "label", "className"}
+--json one JSON array with an object per image, in input order, whose "top" lists the K most
+probable classes, most probable first:
+  {"source", "index", "logits", "probabilities", "label", "className",
+   "top": [{"label", "className", "probability"}, ...]}
 The variant comes from the checkpoint's metadata, else from --variant.`,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine('predict', argv, {
@@ -38,7 +56,7 @@ The variant comes from the checkpoint's metadata, else from --variant.`,
     const { model, info } = await loadModel(weights, variant);
     const predictions = await predictImages(model, images, info.inputSize);
     if (json) {
-      io.out(JSON.stringify(predictions));
+      io.out(JSON.stringify(predictions.map((prediction) => ({ ...prediction, top: topClasses(prediction, top) }))));
       return;
     }
     const many = new Set(images.map((image) => image.source)).size !== images.length;

@@ -1,12 +1,14 @@
 /** `nin train`: train a NiN on Fashion-MNIST, like the chapter's `train_ch5`. */
-import { modelInfo, type ModelInfo, type RunSettings } from '../../checkpoint/index.js';
-import { NIN_VARIANTS, type NinWidths } from '../../model/index.js';
+import { resolve } from 'node:path';
+import { buildModel, modelInfo, type ModelInfo, type RunSettings } from '../../checkpoint/index.js';
+import { layerShapes, ninArchitecture, NIN_VARIANTS, type NinWidths } from '../../model/index.js';
 import { INIT_NAMES, OPTIMIZER_NAMES, SCHEDULE_NAMES, TRAINING_DEFAULTS } from '../../train/index.js';
 import { choiceOption, givenOptions, integerOption, parseCommandLine, positiveNumberOption, stringOption, type OptionValues } from '../args.js';
 import { BACKEND_OPTION, useBackendOption } from '../backend.js';
 import type { Command } from '../command.js';
-import { UsageError } from '../errors.js';
-import { prepareOutput } from '../outputs.js';
+import { oneLine, UsageError } from '../errors.js';
+import { OPTION_BOUNDS } from '../option_bounds.js';
+import { pathExists, prepareOutput } from '../outputs.js';
 import { resumeRun, runTraining, startRun, type PreparedRun } from '../training_run.js';
 
 const OPTIONS = {
@@ -27,6 +29,7 @@ const OPTIONS = {
   save: { type: 'string' },
   resume: { type: 'string' },
   plot: { type: 'string' },
+  overwrite: { type: 'boolean' },
 } as const;
 
 /** What a checkpoint fixes: these cannot be given with --resume. */
@@ -35,8 +38,8 @@ const FIXED_BY_CHECKPOINT = ['variant', 'widths', 'batch-size', 'lr', 'optimizer
 function parseWidths(text: string | undefined): NinWidths | undefined {
   if (text === undefined) return undefined;
   const parts = text.split(',').map((p) => p.trim());
-  if (parts.length !== 3 || !parts.every((p) => /^\d+$/.test(p) && Number(p) > 0)) {
-    throw new UsageError(`--widths must be three positive integers like 16,32,64, got '${text}'`);
+  if (parts.length !== 3 || !parts.every((p) => /^\d+$/.test(p) && Number(p) > 0 && Number(p) <= OPTION_BOUNDS.width)) {
+    throw new UsageError(`--widths must be three positive integers up to ${OPTION_BOUNDS.width} like 16,32,64, got '${text}'`);
   }
   const [a, b, c] = parts.map(Number);
   return [a, b, c];
@@ -46,19 +49,44 @@ function parseWidths(text: string | undefined): NinWidths | undefined {
 function freshSpec(values: OptionValues): { model: ModelInfo; settings: RunSettings } {
   const variant = choiceOption(values, 'variant', NIN_VARIANTS, 'small');
   const defaults = TRAINING_DEFAULTS[variant];
-  const model = modelInfo(variant, { widths: parseWidths(stringOption(values, 'widths')), inputSize: integerOption(values, 'resize', undefined) });
+  const inputSize = integerOption(values, 'resize', undefined, { max: OPTION_BOUNDS.inputSize });
+  const model = modelInfo(variant, { widths: parseWidths(stringOption(values, 'widths')), inputSize });
   const settings: RunSettings = {
     optimizer: choiceOption(values, 'optimizer', OPTIMIZER_NAMES, defaults.optimizer),
-    lr: positiveNumberOption(values, 'lr', defaults.lr),
+    lr: positiveNumberOption(values, 'lr', defaults.lr, OPTION_BOUNDS.lr),
     schedule: choiceOption(values, 'schedule', SCHEDULE_NAMES, defaults.schedule),
     init: choiceOption(values, 'init', INIT_NAMES, defaults.init),
-    batchSize: integerOption(values, 'batch-size', defaults.batchSize),
-    seed: integerOption(values, 'seed', 0, 0),
-    epochs: integerOption(values, 'epochs', defaults.epochs),
+    batchSize: integerOption(values, 'batch-size', defaults.batchSize, { max: OPTION_BOUNDS.batchSize }),
+    seed: integerOption(values, 'seed', 0, { min: 0, max: OPTION_BOUNDS.seed }),
+    epochs: integerOption(values, 'epochs', defaults.epochs, { max: OPTION_BOUNDS.epochs }),
     limitTrain: integerOption(values, 'limit-train', undefined) ?? null,
     limitTest: integerOption(values, 'limit-test', undefined) ?? null,
   };
   return { model, settings };
+}
+
+/**
+ * Refuses a `--save` file that exists, unless the run resumes that very file or `--overwrite`
+ * says to replace it: a finished run is not lost to a repeated command line.
+ */
+async function checkOverwrite(save: string, resume: string | undefined, overwrite: boolean): Promise<void> {
+  if (overwrite || (resume !== undefined && resolve(resume) === resolve(save))) return;
+  if (await pathExists(save)) {
+    throw new UsageError(`--save ${save}: the file exists (a checkpoint of another run?); pass --overwrite to replace it, or --resume ${save} to continue it`);
+  }
+}
+
+/**
+ * Checks that the network takes `--resize N` images: one zero image through its layers when N is
+ * below the variant's own input (a larger input always fits).
+ */
+function checkInputSize(model: ModelInfo): void {
+  if (model.inputSize >= ninArchitecture(model.variant, model.widths).inputSize) return;
+  try {
+    layerShapes(buildModel(model), [1, 1, model.inputSize, model.inputSize]);
+  } catch (error) {
+    throw new UsageError(`--resize ${model.inputSize}: too small for the ${model.variant} NiN (${oneLine(error)})`);
+  }
 }
 
 /** `nin train [options]`: a fresh or resumed run, one line per epoch. */
@@ -69,7 +97,7 @@ export const trainCommand: Command = {
                  [--optimizer adam|sgd] [--schedule constant|cosine] [--init model|data]
                  [--widths A,B,C] [--resize N] [--limit-train N] [--limit-test N] [--seed N]
                  [--data DIR] [--save FILE.safetensors] [--resume FILE.safetensors]
-                 [--plot FILE.svg] [--backend cpu|gpujs]
+                 [--plot FILE.svg] [--overwrite] [--backend cpu|gpujs]
 
 Trains on the Fashion-MNIST training images and tests on the test images after every epoch:
   epoch 1, loss 0.5123, train acc 0.812, test acc 0.845, time 41.2 sec
@@ -80,12 +108,17 @@ Defaults: small: ${describeDefaults('small')}.
 --init data rescales every convolution on 256 training images before the first step, so each
 channel starts with zero mean and unit variance (keeps the classifier block's channels alive).
 --epochs is the last epoch to train. --save writes a checkpoint after every epoch (weights,
-optimizer state, settings, history); --resume continues one to --epochs (default: as planned,
+optimizer state, settings, history); it refuses a file that exists unless --overwrite is given
+or the run resumes that file. --resume continues a checkpoint to --epochs (default: as planned,
 a new value stretches the cosine schedule) with the settings it holds, to the same result as an
-uninterrupted run on the same backend.
---plot writes the loss and accuracy curves as SVG. The data is looked for in --data DIR,
+uninterrupted run on the same backend; it writes back to the resumed file unless --save says
+otherwise. --plot writes the loss and accuracy curves as SVG. Both files are written atomically
+(a temporary file renamed over the old one), and their folders are checked before training.
+Bounds: --epochs up to ${OPTION_BOUNDS.epochs}, --batch-size up to ${OPTION_BOUNDS.batchSize}, --lr up to ${OPTION_BOUNDS.lr}, --resize up to ${OPTION_BOUNDS.inputSize},
+--seed up to ${OPTION_BOUNDS.seed}, widths up to ${OPTION_BOUNDS.width}.
+The data is looked for in --data DIR (DIR or DIR/fashion-mnist, nowhere else when given), else
 $TAPEGRAD_DATA/fashion-mnist, ~/.cache/tapegrad/fashion-mnist, /usr/share/datasets/fashion-mnist,
-then downloaded into the cache.`,
+then downloaded into the cache; the directory used is printed.`,
   async run(argv, io) {
     const { values } = parseCommandLine('train', argv, OPTIONS);
     const resume = stringOption(values, 'resume');
@@ -93,15 +126,24 @@ then downloaded into the cache.`,
       const clash = givenOptions(values, FIXED_BY_CHECKPOINT);
       if (clash.length > 0) throw new UsageError(`--${clash[0]} cannot be changed when resuming: the checkpoint fixes it`);
     }
-    const save = stringOption(values, 'save');
-    const plot = stringOption(values, 'plot');
-    if (save !== undefined) await prepareOutput('save', save, '.safetensors');
-    if (plot !== undefined) await prepareOutput('plot', plot, '.svg');
-    // Every option is checked before the backend starts or anything loads.
-    const epochs = integerOption(values, 'epochs', undefined);
+    // Every option is checked before anything is written, the backend starts or data loads.
+    const epochs = integerOption(values, 'epochs', undefined, { max: OPTION_BOUNDS.epochs });
     const spec = resume === undefined ? freshSpec(values) : undefined;
+    const overwrite = values.overwrite === true;
+    const givenSave = stringOption(values, 'save');
+    if (overwrite && givenSave === undefined) throw new UsageError('--overwrite needs --save FILE (the file to replace)');
+    // A resumed run goes on in its own file unless --save names another.
+    const save = givenSave ?? resume;
+    const plot = stringOption(values, 'plot');
+    if (save !== undefined) {
+      await prepareOutput(givenSave === undefined ? 'resume' : 'save', save, '.safetensors');
+      await checkOverwrite(save, resume, overwrite);
+    }
+    if (plot !== undefined) await prepareOutput('plot', plot, '.svg');
     await useBackendOption(values, io.out);
+    if (spec) checkInputSize(spec.model);
     const run: PreparedRun = spec ? startRun(spec.model, spec.settings) : await resumeRun(resume as string, epochs);
+    if (givenSave === undefined && save !== undefined) io.out(`checkpoint: ${save} (the resumed file, rewritten after every epoch; --save FILE writes elsewhere)`);
     const history = await runTraining(run, { dataDir: stringOption(values, 'data'), save, plot }, io);
     const last = history.at(-1);
     if (last) io.out(`final test acc ${last.testAcc.toFixed(3)}${save ? `; checkpoint ${save}` : ''}${plot ? `; plot ${plot}` : ''}`);
