@@ -211,24 +211,37 @@ export function setTensorCheck(check: (v: unknown) => v is Tensor): void {
 }
 
 /**
+ * Runs `fn` with a new innermost scope collecting the tensors it creates; returns its result and
+ * the scope. If `fn` throws, everything it created is disposed.
+ */
+function inScope<T>(fn: () => T): { result: T; scope: Set<Tensor> } {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  try {
+    return { result: fn(), scope };
+  } catch (error) {
+    for (const t of scope) t.dispose();
+    throw error;
+  } finally {
+    scopes.pop();
+  }
+}
+
+/** Hands the survivors that `scope` created to the enclosing scope. */
+function handToParent(scope: Set<Tensor>, survivors: Iterable<Tensor>): void {
+  const parent = scopes[scopes.length - 1];
+  if (parent) for (const t of survivors) if (scope.has(t) && !t.isDisposed) parent.add(t);
+}
+
+/**
  * @internal Runs an op built from other ops. The tensors `fn` creates other than its result are
  * released (see `Tensor.release`): freed as soon as no recorded node needs them, so an op's inner
  * results never outlive it, inside `tidy` or not. The result goes to the enclosing scope.
  */
 export function composite<T extends Tensor>(fn: () => T): T {
-  const scope = new Set<Tensor>();
-  scopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } catch (error) {
-    scopes.pop();
-    for (const t of scope) t.dispose();
-    throw error;
-  }
-  scopes.pop();
+  const { result, scope } = inScope(fn);
   for (const t of scope) if (t !== result) t.release();
-  if (scope.has(result)) scopes[scopes.length - 1]?.add(result);
+  handToParent(scope, [result]);
   return result;
 }
 
@@ -238,22 +251,11 @@ export function composite<T extends Tensor>(fn: () => T): T {
  * `fn` must be synchronous: use it around one step, and await outside.
  */
 export function tidy<T extends TensorContainer>(fn: () => T): T {
-  const scope = new Set<Tensor>();
-  scopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } catch (error) {
-    scopes.pop();
-    for (const t of scope) t.dispose();
-    throw error;
-  }
-  scopes.pop();
+  const { result, scope } = inScope(fn);
   if (result instanceof Promise) throw new Error('tidy: fn must be synchronous (it returned a Promise)');
   const survivors = new Set<Tensor>();
   if (tensorCheck) collectTensors(result, tensorCheck, survivors);
   for (const t of scope) if (!survivors.has(t)) t.dispose();
-  const parent = scopes[scopes.length - 1];
-  if (parent) for (const t of survivors) if (scope.has(t) && !t.isDisposed) parent.add(t);
+  handToParent(scope, survivors);
   return result;
 }
