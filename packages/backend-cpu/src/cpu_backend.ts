@@ -27,7 +27,7 @@ export class CpuBackend implements Backend {
   readonly isAsync = false;
   /** Threads that share large kernels (`TAPEGRAD_CPU_THREADS`, else the available parallelism). */
   readonly threads = threadCount;
-  /** Whether the GEMM uses relaxed SIMD's fused multiply-add (Node 22+, or Node 20 with `--experimental-wasm-relaxed-simd`). */
+  /** Whether the GEMM uses relaxed SIMD's fused multiply-add (switched on by default; `TAPEGRAD_CPU_FMA=0` turns it off). */
   readonly fusedMultiplyAdd = fusedMultiplyAdd;
   private readonly ledger = new StorageLedger<Storage>('cpu', ({ at, length }) => free(at, length));
 

@@ -324,9 +324,12 @@ describe('backend kernels on large storage (SIMD, split across threads)', () => 
   }
 });
 
-describe('the fused multiply-add GEMM (relaxed SIMD, in a child process with the flag)', () => {
+describe('the fused multiply-add GEMM (relaxed SIMD), in a child process run as users run node', () => {
   const dist = new URL('../dist/index.js', import.meta.url);
-  it.skipIf(!existsSync(dist))('matches the triple loop and a direct convolution (built dist)', () => {
+  it.skipIf(!existsSync(dist)).each([
+    ['plain node: on by default, no command-line flag', {}, true],
+    ['TAPEGRAD_CPU_FMA=0: multiply then add', { TAPEGRAD_CPU_FMA: '0' }, false],
+  ] as const)('%s; matches the triple loop and a direct convolution, on two threads (built dist)', (_what, env, expected) => {
     // The child builds random operands, runs matmul and conv2d on the backend, and prints the
     // largest error relative to a float64 loop, scaled by the sum of |terms|.
     const script = `
@@ -359,11 +362,18 @@ describe('the fused multiply-add GEMM (relaxed SIMD, in a child process with the
       }
       console.log(JSON.stringify({ fusedMultiplyAdd: backend.fusedMultiplyAdd, worst }));
     `;
-    const output = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8',
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', env: { ...process.env, TAPEGRAD_CPU_THREADS: '2', ...env },
     });
     const { fusedMultiplyAdd, worst } = JSON.parse(output.trim().split('\n').pop() ?? '{}') as { fusedMultiplyAdd: boolean; worst: number };
-    expect(fusedMultiplyAdd).toBe(true);
+    expect(fusedMultiplyAdd).toBe(expected);
     expect(worst).toBeLessThan(1e-6);
+  });
+
+  it.skipIf(!existsSync(dist))('a TAPEGRAD_CPU_FMA other than 0 or 1 is refused by name (built dist)', () => {
+    const run = (): string => execFileSync(process.execPath, ['--input-type=module', '-e', `import ${JSON.stringify(dist.href)};`], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', env: { ...process.env, TAPEGRAD_CPU_FMA: 'yes' }, stdio: 'pipe',
+    });
+    expect(run).toThrow(/TAPEGRAD_CPU_FMA must be 0 or 1, got 'yes'/);
   });
 });

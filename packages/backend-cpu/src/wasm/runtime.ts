@@ -7,6 +7,7 @@
 import { ALIGN, Arena, ArenaFullError, type ArenaStats } from './arena.js';
 import { assembleWat } from './assembler.js';
 import { kernelNames, kernelsWat, type KernelExports } from './kernel_module.js';
+import { enableRelaxedSimd, fmaAllowed } from './relaxed_simd.js';
 import type { KernelCall } from './kernel_table.js';
 
 /** A compiled module (opaque here; workers receive it to instantiate on the shared memory). */
@@ -59,10 +60,10 @@ function configuredLimitMiB(): number {
 }
 
 /**
- * Whether the engine has relaxed SIMD's `f32x4.relaxed_madd` (Node 22 and later; Node 20 with
- * `--experimental-wasm-relaxed-simd`): the GEMM then uses fused multiply-adds (about 1.3x faster).
+ * Whether the GEMM uses relaxed SIMD's fused multiply-add: unless `TAPEGRAD_CPU_FMA=0`, relaxed
+ * SIMD is switched on (see `relaxed_simd.ts`) and used where the engine validates it.
  */
-export const fusedMultiplyAdd = wasm.validate(assembleWat('(module (func $probe (param $v v128) (result v128) local.get $v local.get $v local.get $v f32x4.relaxed_madd))'));
+export const fusedMultiplyAdd = fmaAllowed() && (enableRelaxedSimd(), wasm.validate(assembleWat('(module (func $probe (param $v v128) (result v128) local.get $v local.get $v local.get $v f32x4.relaxed_madd))')));
 
 const maxPages = (memoryLimitMiB * 2 ** 20) / PAGE;
 export const wasmModule = new wasm.Module(assembleWat(kernelsWat({ fusedMultiplyAdd }, maxPages)));
