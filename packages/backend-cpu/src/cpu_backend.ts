@@ -12,7 +12,7 @@ import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropKernel, maxP
 import { argmaxInner, maxInner, sumInner } from './kernels/reduce.js';
 import type { ArenaStats } from './wasm/arena.js';
 import { arenaStats, free, fusedMultiplyAdd, malloc, memoryLimitMiB, resetArenaHighWater, view } from './wasm/runtime.js';
-import { threadCount } from './wasm/threads.js';
+import { threadCount, threadingNote } from './wasm/threads.js';
 
 /** A block of the shared memory holding `length` float32 values. */
 interface Storage {
@@ -27,6 +27,8 @@ export class CpuBackend implements Backend {
   readonly isAsync = false;
   /** Threads that share large kernels (`TAPEGRAD_CPU_THREADS`, else the available parallelism). */
   readonly threads = threadCount;
+  /** Which threads run and why, e.g. `'one thread: the page is not cross-origin isolated, ...'` in a browser. */
+  readonly threading = threadingNote;
   /** Whether the GEMM uses relaxed SIMD's fused multiply-add (switched on by default; `TAPEGRAD_CPU_FMA=0` turns it off). */
   readonly fusedMultiplyAdd = fusedMultiplyAdd;
   private readonly ledger = new StorageLedger<Storage>('cpu', ({ at, length }) => free(at, length));

@@ -4,6 +4,7 @@
  * this thread or on the worker threads (see `threads.ts`), which instantiate the same module on
  * the same memory.
  */
+import { platform } from '#platform';
 import { ALIGN, Arena, ArenaFullError, type ArenaStats } from './arena.js';
 import { assembleWat } from './assembler.js';
 import { kernelNames, kernelsWat, type KernelExports } from './kernel_module.js';
@@ -52,7 +53,7 @@ export const memoryLimitMiB = configuredLimitMiB();
 
 function configuredLimitMiB(): number {
   const most = (WASM32_PAGES * PAGE) / 2 ** 20;
-  const text = process.env.TAPEGRAD_CPU_MEMORY_LIMIT;
+  const text = platform.env('TAPEGRAD_CPU_MEMORY_LIMIT');
   if (text === undefined || text === '') return most;
   const mib = Number(text);
   if (!Number.isInteger(mib) || mib < 16 || mib > most) throw new Error(`TAPEGRAD_CPU_MEMORY_LIMIT must be a whole number of MiB from 16 to ${most}, got '${text}'`);

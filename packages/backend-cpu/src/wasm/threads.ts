@@ -8,12 +8,13 @@
  * start, or never starts, costs nothing: the main thread claims its groups.
  *
  * The worker's code is the short script below, so workers start the same way whether this package
- * runs from `src` (under vitest) or from `dist`. Thread count: `TAPEGRAD_CPU_THREADS` if set (1
- * turns workers off), else the machine's available parallelism. Workers start on the first op large
+ * runs from `src` (under vitest) or from `dist`; the host starts them (`#platform`: Node's
+ * worker_threads, or Web Workers in a cross-origin isolated page, where a page that is not gets one
+ * thread). Thread count: `TAPEGRAD_CPU_THREADS` if set (1 turns workers off), else the machine's
+ * available parallelism. Workers start on the first op large
  * enough to split and never keep the process alive.
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { platform } from '#platform';
 import { kernelNames } from './kernel_module.js';
 import type { KernelCall } from './kernel_table.js';
 import { CONTROL_BYTES, MAX_WORKERS, memory, runCall, wasmModule } from './runtime.js';
@@ -50,9 +51,8 @@ function claimGroups(control: Int32Array, tag: number, run: (group: number) => v
   }
 }
 
+// The worker's script; the platform defines `memory`, `module` and `names` before it.
 const workerSource = `
-const { workerData } = require('node:worker_threads');
-const { memory, module, names } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const fns = names.map((name) => exports[name]);
 const ctrl = new Int32Array(memory.buffer, 0, ${CONTROL_INTS});
@@ -78,14 +78,17 @@ for (;;) {
 `;
 
 function configuredThreads(): number {
-  const text = process.env.TAPEGRAD_CPU_THREADS;
-  const requested = text === undefined || text === '' ? availableParallelism() : Number(text);
+  const text = platform.env('TAPEGRAD_CPU_THREADS');
+  const requested = text === undefined || text === '' ? threading.available : Number(text);
   if (!Number.isInteger(requested) || requested < 1) throw new Error(`TAPEGRAD_CPU_THREADS must be a positive integer, got '${text}'`);
-  return Math.min(requested, MAX_WORKERS + 1);
+  return threading.workers ? Math.min(requested, MAX_WORKERS + 1) : 1;
 }
 
+const threading = platform.threading();
 /** Threads that share the work of a large op: this one plus the workers. */
 export const threadCount = configuredThreads();
+/** Which threads run and why: `'2 threads: worker threads ...'`, or why only one. */
+export const threadingNote = !threading.workers ? threading.reason : `${threadCount} thread${threadCount === 1 ? '' : 's'}: ${threading.reason}`;
 
 const ctrl = new Int32Array(memory.buffer, 0, CONTROL_INTS);
 let started = false;
@@ -93,7 +96,7 @@ let seq = 0;
 
 function startWorkers(): void {
   for (let i = 0; i < threadCount - 1; i++) {
-    new Worker(workerSource, { eval: true, workerData: { memory, module: wasmModule, names: kernelNames } }).unref();
+    platform.startWorker(workerSource, { memory, module: wasmModule, names: kernelNames });
   }
   started = true;
 }
@@ -147,7 +150,7 @@ export function runParallel(groups: readonly (readonly KernelCall[])[]): void {
       failure ??= error;
     }
   });
-  for (let done = Atomics.load(ctrl, COMPLETED); done < groups.length; done = Atomics.load(ctrl, COMPLETED)) Atomics.wait(ctrl, COMPLETED, done);
+  for (let done = Atomics.load(ctrl, COMPLETED); done < groups.length; done = Atomics.load(ctrl, COMPLETED)) platform.waitWhile(ctrl, COMPLETED, done);
   if (failure !== null) throw failure;
   if (Atomics.load(ctrl, STATUS) !== 0) throw new Error('cpu backend: a kernel failed on a worker thread');
 }
