@@ -60,19 +60,42 @@ interface GpuConstructor {
   readonly isWebGPUSupported: boolean;
 }
 
+/** The WebGPU device limits the backend plans against (gpu.js's device asks the adapter for its maxima). */
+export interface WebGpuLimits {
+  readonly maxBufferSize: number;
+  readonly maxStorageBufferBindingSize: number;
+  readonly maxStorageBuffersPerShaderStage: number;
+}
+
+/** The WebGPU limits a device is asked for: each at the adapter's maximum. */
+export const WEBGPU_LIMIT_NAMES: readonly (keyof WebGpuLimits)[] = ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxStorageBuffersPerShaderStage'];
+
+/** The GL limits the backend plans against. */
+export interface GlLimits {
+  readonly maxTextureSize: number;
+  readonly maxTextureImageUnits: number;
+}
+
 interface WebGpuContextStatic {
   destroy(): Promise<void>;
-  acquire(): Promise<{ device: { limits: { maxStorageBuffersPerShaderStage: number } } }>;
+  acquire(): Promise<{ device: { limits: WebGpuLimits } }>;
+}
+
+interface GlContext {
+  readonly MAX_TEXTURE_SIZE: number;
+  readonly MAX_TEXTURE_IMAGE_UNITS: number;
+  getParameter(name: number): unknown;
 }
 
 type KernelClass = abstract new (...args: never[]) => object;
+type GlKernelClass = KernelClass & { readonly testContext?: GlContext };
 
 interface GpuJsModule {
   GPU: GpuConstructor;
   WebGPUContext: WebGpuContextStatic;
-  HeadlessGLKernel: KernelClass;
-  WebGL2Kernel: KernelClass;
-  WebGLKernel: KernelClass;
+  HeadlessGLKernel: GlKernelClass;
+  WebGL2Kernel: GlKernelClass;
+  WebGLKernel: GlKernelClass;
   WebGPUKernel: KernelClass;
   WebAssemblyKernel: KernelClass;
   CPUKernel: KernelClass;
@@ -102,10 +125,36 @@ export function kernelMode(compiled: CompiledKernel): string {
   return compiled.kernel.constructor.mode ?? compiled.kernel.constructor.name;
 }
 
-/** The shared WebGPU device's storage-buffer bindings per shader stage (gpu.js acquires the device). */
-export async function webGpuStorageBufferLimit(): Promise<number> {
+/** The shared WebGPU device's buffer and binding limits (gpu.js acquires the device). */
+export async function webGpuDeviceLimits(): Promise<WebGpuLimits> {
   const { device } = await lib.WebGPUContext.acquire();
-  return device.limits.maxStorageBuffersPerShaderStage;
+  const { maxBufferSize, maxStorageBufferBindingSize, maxStorageBuffersPerShaderStage } = device.limits;
+  return { maxBufferSize, maxStorageBufferBindingSize, maxStorageBuffersPerShaderStage };
+}
+
+/** A GL mode's texture size and texture units, from the context gpu.js tests features with (null when it has none). */
+export function glLimits(mode: 'headlessgl' | 'webgl2' | 'webgl'): GlLimits | null {
+  const cls = mode === 'headlessgl' ? lib.HeadlessGLKernel : mode === 'webgl2' ? lib.WebGL2Kernel : lib.WebGLKernel;
+  try {
+    const gl = cls.testContext;
+    if (!gl) return null;
+    const maxTextureSize = Number(gl.getParameter(gl.MAX_TEXTURE_SIZE));
+    const maxTextureImageUnits = Number(gl.getParameter(gl.MAX_TEXTURE_IMAGE_UNITS));
+    return maxTextureSize > 0 && maxTextureImageUnits > 0 ? { maxTextureSize, maxTextureImageUnits } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The host's physical memory in bytes (Node's os.totalmem()), or null where it is unknown (a browser). */
+export function hostMemoryBytes(): number | null {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const os = proc?.getBuiltinModule?.('os') as { totalmem(): number } | undefined;
+    return os ? os.totalmem() : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Tears down the shared WebGPU device (page-level teardown; gpu.destroy() leaves it). */
@@ -160,7 +209,7 @@ export interface GpuLike {
 
 export interface AdapterLike {
   requestDevice(descriptor?: unknown): Promise<EventTargetLike>;
-  readonly limits?: { readonly maxStorageBuffersPerShaderStage?: number };
+  readonly limits?: Partial<WebGpuLimits>;
 }
 
 interface WebGpuPackage {
@@ -249,8 +298,9 @@ const wrapped = new WeakSet<object>();
 
 /**
  * Wraps a `navigator.gpu` so that its adapters' devices accept `onuncapturederror = fn` (forwarded
- * to addEventListener) and are created with every storage-buffer binding the adapter offers.
- * Exported for tests.
+ * to addEventListener) and are created with the adapter's largest buffers and bindings and every
+ * storage-buffer binding it offers (the WebGPU defaults are 256 MiB, 128 MiB and 8). Exported for
+ * tests.
  */
 export function wrapGpu(gpu: GpuLike): GpuLike {
   if (wrapped.has(gpu)) return gpu;
@@ -269,8 +319,12 @@ function wrapAdapter(adapter: AdapterLike): AdapterLike {
   const patched = overrideMethod(adapter, 'requestDevice', async (descriptor?: unknown) => {
     // Kernels over tensors split into parts bind several buffers: ask for all the adapter has.
     const asked = (descriptor ?? {}) as { requiredLimits?: Record<string, number> };
-    const most = adapter.limits?.maxStorageBuffersPerShaderStage;
-    const withLimits = most === undefined ? asked : { ...asked, requiredLimits: { ...asked.requiredLimits, maxStorageBuffersPerShaderStage: most } };
+    const most: Record<string, number> = {};
+    for (const name of WEBGPU_LIMIT_NAMES) {
+      const value = adapter.limits?.[name];
+      if (value !== undefined) most[name] = value;
+    }
+    const withLimits = Object.keys(most).length === 0 ? asked : { ...asked, requiredLimits: { ...asked.requiredLimits, ...most } };
     return forwardUncapturedError(await requestDevice(withLimits));
   });
   wrapped.add(patched);

@@ -8,15 +8,16 @@
  * and `read` resolves them.
  */
 import {
-  StorageLedger,
+  checkKnownOptions, sizeOf, StorageLedger,
   type Activation, type Backend, type BinaryInfo, type BinaryKernel, type Conv2dInfo, type DataId, type MatmulInfo, type Pool2dInfo,
   type ReduceInfo, type Shape, type UnaryKernel,
 } from '@tapegrad/core';
 import {
-  createGpu, downloadResult, hasNavigatorGpu, isDeviceResult, isHostArray, kernelMode, messageOf, webGpuLikely, webGpuStorageBufferLimit,
+  createGpu, downloadResult, glLimits, hasNavigatorGpu, hostMemoryBytes, isDeviceResult, isHostArray, kernelMode, messageOf, webGpuDeviceLimits, webGpuLikely,
   type CompiledKernel, type GpuInstance, type GpuJsMode, type KernelOutput, type KernelSettings,
 } from './gpujs_adapter.js';
-import { EXACT_INDEX_LIMIT, partCount, planLayout, singlePart, type Layout } from './layout.js';
+import { layoutCandidates, partCount, singlePart, type Layout } from './layout.js';
+import { outOfMemory, resolveLimits, type DeviceReport, type ModeLimits } from './limits.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
 import type { KernelArg, KernelContext, PartData, Tensorish } from './kernels/context.js';
 import { binary, reluBackprop, unary } from './kernels/elementwise.js';
@@ -31,9 +32,9 @@ export interface GpuJsBackendOptions {
   /** The gpu.js mode; default: `TAPEGRAD_GPUJS_MODE`, else the best available (`'auto'`). */
   mode?: GpuJsModeRequest;
   /**
-   * Most elements in one part (one kernel output); larger tensors are split over their leading
-   * axis. Default and maximum 2^24, the float32 exact-index limit. Tests lower it to exercise
-   * splitting on small shapes.
+   * Most elements in one part (one kernel output); larger tensors are split. Default and maximum:
+   * the mode's (see limits.ts: 2^24 on GPUs and webasm, less where WebGPU buffers or GL textures
+   * are smaller). Tests lower it to exercise splitting on small shapes.
    */
   maxPartElements?: number;
   /**
@@ -42,16 +43,25 @@ export interface GpuJsBackendOptions {
    * (and on webasm lets gpu.js split large kernels over worker threads).
    */
   async?: boolean;
-  /** Most input parts one kernel may bind (default: what the mode guarantees; raised for webgpu from the device). */
+  /** Most input parts one kernel may bind; default and maximum: the mode's (WebGPU storage buffers - 1, GL texture units, 16 on webasm). */
   maxArrays?: number;
   /**
-   * Indices kernels may compute, exclusive (default 2^24, where float32 stops being exact). Tests
-   * lower it with maxPartElements so the paths large tensors take run on small shapes.
+   * Indices kernels may compute, exclusive; default and maximum: the mode's (2^24, where float32
+   * stops being exact; 2^31 in cpu mode). Tests lower it with maxPartElements so the paths large
+   * tensors take run on small shapes.
    */
   maxIndex?: number;
+  /**
+   * Most MiB of live storage; an allocation past it is refused at once with "out of memory".
+   * Default: `TAPEGRAD_GPUJS_MAX_MEMORY_MIB`, else half the host's memory (webasm, cpu, GL modes;
+   * 2 GiB where the host's is unknown), unbounded on webgpu (WebGPU reports no device memory).
+   */
+  maxMemoryMiB?: number;
   /** Plan kernels as for a GPU (more threads, e.g. split filter-gradient sums); default: a GPU mode. Tests set it on the CPU. */
   parallel?: boolean;
 }
+
+const OPTION_NAMES: readonly (keyof GpuJsBackendOptions)[] = ['mode', 'maxPartElements', 'async', 'maxArrays', 'maxIndex', 'maxMemoryMiB', 'parallel'];
 
 /** What the ledger keeps per storage; reference counts and bytes are the ledger's. */
 interface Storage {
@@ -74,9 +84,9 @@ export class GpuJsBackend implements Backend {
   /** The gpu.js mode that really runs (checked on each kernel's first call). */
   readonly mode: GpuJsMode;
   readonly isAsync: boolean;
+  /** What this backend's storage and kernels are planned against (see limits.ts). */
+  readonly limits: ModeLimits;
   private readonly gpu: GpuInstance;
-  private readonly limit: number;
-  private readonly exact: number;
   private readonly kernels = new Map<string, CompiledKernel>();
   private readonly verified = new WeakSet<CompiledKernel>();
   /** Storages, their reference counts and bytes; a released storage frees its parts once unpinned. */
@@ -94,9 +104,11 @@ export class GpuJsBackend implements Backend {
 
   /**
    * Creates the backend for a mode already known to be available (see `createGpuJsBackend`).
-   * Sync modes are checked here; webgpu must have been prepared (`prepareWebGpu`).
+   * Sync modes are checked here; webgpu must have been prepared (`prepareWebGpu`) and its device
+   * limits passed in `report` (createGpuJsBackend does both).
    */
-  constructor(mode: GpuJsMode, options: GpuJsBackendOptions = {}) {
+  constructor(mode: GpuJsMode, options: GpuJsBackendOptions = {}, report: DeviceReport = {}) {
+    checkKnownOptions('gpujs backend', options, OPTION_NAMES);
     const reason = unavailableReason(mode);
     if (reason) throw new Error(`gpujs backend: ${reason}`);
     if (mode === 'webgpu' && !hasNavigatorGpu()) {
@@ -104,23 +116,15 @@ export class GpuJsBackend implements Backend {
     }
     this.mode = mode;
     this.isAsync = mode === 'webgpu' || options.async === true;
-    const limit = options.maxPartElements ?? EXACT_INDEX_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1 || limit > EXACT_INDEX_LIMIT) {
-      throw new Error(`gpujs backend: maxPartElements must be an integer in [1, 2^24], got ${limit}`);
-    }
-    this.limit = limit;
-    this.exact = options.maxIndex ?? EXACT_INDEX_LIMIT;
-    if (!Number.isInteger(this.exact) || this.exact < 2 || this.exact > EXACT_INDEX_LIMIT) {
-      throw new Error(`gpujs backend: maxIndex must be an integer in [2, 2^24], got ${this.exact}`);
-    }
+    const gl = mode === 'headlessgl' || mode === 'webgl2' || mode === 'webgl' ? glLimits(mode) : null;
+    this.limits = resolveLimits(mode, options, { hostBytes: hostMemoryBytes(), gl, ...report });
     this.gpu = createGpu(mode);
     this.ctx = {
-      limit,
-      exact: this.exact,
+      limit: this.limits.partElements,
+      exact: this.limits.exactIndex,
       mode,
       parallel: options.parallel ?? isGpuMode(mode),
-      // WebGPU guarantees 8 storage buffers per stage (one is the output); GL 8 texture units.
-      maxArrays: options.maxArrays ?? (mode === 'webgpu' ? 7 : isGpuMode(mode) ? 8 : Number.POSITIVE_INFINITY),
+      maxArrays: this.limits.maxArrays,
       run: (op, key, source, length, args) => this.runKernel(op, key, source, length, args),
       release: (parts, after) => this.release(parts, after),
     };
@@ -187,7 +191,7 @@ export class GpuJsBackend implements Backend {
 
   /** The largest part a tensor is held in. */
   get maxPartElements(): number {
-    return this.limit;
+    return this.limits.partElements;
   }
 
   /** Number of parts of a storage (1 unless it passed maxPartElements). */
@@ -199,6 +203,7 @@ export class GpuJsBackend implements Backend {
   // Storage.
 
   write(values: Float32Array, shape: Shape): DataId {
+    this.reserve('write', values.length);
     const layout = this.layoutFor(shape.length === 0 ? [1] : shape);
     const parts: PartData[] = [];
     for (let i = 0; i < partCount(layout); i++) {
@@ -208,13 +213,11 @@ export class GpuJsBackend implements Backend {
     return this.store({ layout, parts });
   }
 
+  /** Parts of whole units of `dims` where they exist, else plain parts of the part limit. */
   private layoutFor(dims: readonly number[]): Layout {
+    for (const { layout } of layoutCandidates(dims, this.ctx.limit, this.ctx.exact)) return layout;
     const size = dims.reduce((a, b) => a * b, 1);
-    try {
-      return planLayout(dims, this.limit, this.exact).layout;
-    } catch {
-      return size <= this.limit ? singlePart(size) : { size, partLength: this.limit };
-    }
+    return size <= this.ctx.limit ? singlePart(size) : { size, partLength: this.ctx.limit };
   }
 
   async read(id: DataId): Promise<Float32Array> {
@@ -304,8 +307,17 @@ export class GpuJsBackend implements Backend {
     if (isDeviceResult(result)) result.delete();
   }
 
-  /** Runs `compute` over the inputs' data and stores its result; inputs stay pinned while pending. */
-  private op(inputs: readonly DataId[], compute: (data: Tensorish[]) => Tensorish): DataId {
+  /** Refuses at once an allocation of `elements` float32 values past the memory limit. */
+  private reserve(op: string, elements: number): void {
+    if (this.ledger.bytes + elements * 4 > this.limits.memoryBytes) throw outOfMemory(this.mode, op, elements, this.ledger.bytes, this.limits);
+  }
+
+  /**
+   * Runs `compute` over the inputs' data and stores its result of `elements` values (refused first
+   * when past the memory limit); inputs stay pinned while pending.
+   */
+  private op(name: string, inputs: readonly DataId[], elements: number, compute: (data: Tensorish[]) => Tensorish): DataId {
+    this.reserve(name, elements);
     const storages = inputs.map((id) => this.get(id));
     const out = compute(storages.map((s) => s.data));
     const pending = out.parts.filter(isPromise);
@@ -411,25 +423,25 @@ export class GpuJsBackend implements Backend {
   // ---------------------------------------------------------------------------------------------
   // Kernels.
 
-  private unaryOp(op: UnaryKernel, x: DataId): DataId {
-    return this.op([x], ([xd]) => unary(this.ctx, op, xd));
+  private unaryOp(op: UnaryKernel, x: DataId, size: number): DataId {
+    return this.op(op, [x], size, ([xd]) => unary(this.ctx, op, xd));
   }
 
-  neg(x: DataId): DataId { return this.unaryOp('neg', x); }
-  exp(x: DataId): DataId { return this.unaryOp('exp', x); }
-  log(x: DataId): DataId { return this.unaryOp('log', x); }
-  sqrt(x: DataId): DataId { return this.unaryOp('sqrt', x); }
-  relu(x: DataId): DataId { return this.unaryOp('relu', x); }
-  sigmoid(x: DataId): DataId { return this.unaryOp('sigmoid', x); }
-  tanh(x: DataId): DataId { return this.unaryOp('tanh', x); }
-  step(x: DataId): DataId { return this.unaryOp('step', x); }
+  neg(x: DataId, size: number): DataId { return this.unaryOp('neg', x, size); }
+  exp(x: DataId, size: number): DataId { return this.unaryOp('exp', x, size); }
+  log(x: DataId, size: number): DataId { return this.unaryOp('log', x, size); }
+  sqrt(x: DataId, size: number): DataId { return this.unaryOp('sqrt', x, size); }
+  relu(x: DataId, size: number): DataId { return this.unaryOp('relu', x, size); }
+  sigmoid(x: DataId, size: number): DataId { return this.unaryOp('sigmoid', x, size); }
+  tanh(x: DataId, size: number): DataId { return this.unaryOp('tanh', x, size); }
+  step(x: DataId, size: number): DataId { return this.unaryOp('step', x, size); }
 
-  reluBackprop(dy: DataId, y: DataId): DataId {
-    return this.op([dy, y], ([dyd, yd]) => reluBackprop(this.ctx, dyd, yd));
+  reluBackprop(dy: DataId, y: DataId, size: number): DataId {
+    return this.op('reluBackprop', [dy, y], size, ([dyd, yd]) => reluBackprop(this.ctx, dyd, yd));
   }
 
   private binaryOp(op: BinaryKernel, a: DataId, b: DataId, info: BinaryInfo): DataId {
-    return this.op([a, b], ([ad, bd]) => binary(this.ctx, op, ad, bd, info));
+    return this.op(op, [a, b], sizeOf(info.outShape), ([ad, bd]) => binary(this.ctx, op, ad, bd, info));
   }
 
   add(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binaryOp('add', a, b, info); }
@@ -440,43 +452,49 @@ export class GpuJsBackend implements Backend {
   maximum(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binaryOp('maximum', a, b, info); }
   greater(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.binaryOp('greater', a, b, info); }
 
-  sum(x: DataId, info: ReduceInfo): DataId { return this.op([x], ([xd]) => sum(this.ctx, xd, info)); }
-  max(x: DataId, info: ReduceInfo): DataId { return this.op([x], ([xd]) => max(this.ctx, xd, info)); }
-  argmax(x: DataId, info: ReduceInfo): DataId { return this.op([x], ([xd]) => argmax(this.ctx, xd, info)); }
+  sum(x: DataId, info: ReduceInfo): DataId { return this.op('sum', [x], info.outSize, ([xd]) => sum(this.ctx, xd, info)); }
+  max(x: DataId, info: ReduceInfo): DataId { return this.op('max', [x], info.outSize, ([xd]) => max(this.ctx, xd, info)); }
+  argmax(x: DataId, info: ReduceInfo): DataId { return this.op('argmax', [x], info.outSize, ([xd]) => argmax(this.ctx, xd, info)); }
 
   transpose(x: DataId, shape: Shape, perm: readonly number[]): DataId {
-    return this.op([x], ([xd]) => transpose(this.ctx, xd, shape, perm));
+    return this.op('transpose', [x], sizeOf(shape), ([xd]) => transpose(this.ctx, xd, shape, perm));
   }
 
   matmul(a: DataId, b: DataId, info: MatmulInfo): DataId {
-    return this.op([a, b], ([ad, bd]) => matmul(this.ctx, ad, bd, info));
+    return this.op('matmul', [a, b], info.batch * info.m * info.n, ([ad, bd]) => matmul(this.ctx, ad, bd, info));
   }
 
   oneHot(indices: DataId, n: number, depth: number): DataId {
-    return this.op([indices], ([id]) => oneHot(this.ctx, id, n, depth));
+    return this.op('oneHot', [indices], n * depth, ([id]) => oneHot(this.ctx, id, n, depth));
   }
 
   conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo, activation: Activation): DataId {
     const inputs = bias ? [x, filter, bias] : [x, filter];
-    return this.op(inputs, ([xd, fd, bd]) => conv2d(this.ctx, xd, fd, bd ?? null, info, activation));
+    return this.op('conv2d', inputs, sizeOf(info.outShape), ([xd, fd, bd]) => conv2d(this.ctx, xd, fd, bd ?? null, info, activation));
   }
 
   conv2dBackpropInput(dy: DataId, filter: DataId, info: Conv2dInfo): DataId {
-    return this.op([dy, filter], ([dyd, fd]) => conv2dBackpropInput(this.ctx, dyd, fd, info));
+    return this.op('conv2dBackpropInput', [dy, filter], sizeOf(info.inShape), ([dyd, fd]) => conv2dBackpropInput(this.ctx, dyd, fd, info));
   }
 
   conv2dBackpropFilter(x: DataId, dy: DataId, info: Conv2dInfo): DataId {
-    return this.op([x, dy], ([xd, dyd]) => conv2dBackpropFilter(this.ctx, xd, dyd, info));
+    return this.op('conv2dBackpropFilter', [x, dy], sizeOf(info.filterShape), ([xd, dyd]) => conv2dBackpropFilter(this.ctx, xd, dyd, info));
   }
 
-  maxPool2d(x: DataId, info: Pool2dInfo): DataId { return this.op([x], ([xd]) => maxPool2d(this.ctx, xd, info)); }
+  maxPool2d(x: DataId, info: Pool2dInfo): DataId {
+    return this.op('maxPool2d', [x], sizeOf(info.outShape), ([xd]) => maxPool2d(this.ctx, xd, info));
+  }
   maxPool2dBackprop(dy: DataId, x: DataId, info: Pool2dInfo): DataId {
-    return this.op([dy, x], ([dyd, xd]) => maxPool2dBackprop(this.ctx, dyd, xd, info));
+    return this.op('maxPool2dBackprop', [dy, x], sizeOf(info.inShape), ([dyd, xd]) => maxPool2dBackprop(this.ctx, dyd, xd, info));
   }
-  avgPool2d(x: DataId, info: Pool2dInfo): DataId { return this.op([x], ([xd]) => avgPool2d(this.ctx, xd, info)); }
-  avgPool2dBackprop(dy: DataId, info: Pool2dInfo): DataId { return this.op([dy], ([dyd]) => avgPool2dBackprop(this.ctx, dyd, info)); }
+  avgPool2d(x: DataId, info: Pool2dInfo): DataId {
+    return this.op('avgPool2d', [x], sizeOf(info.outShape), ([xd]) => avgPool2d(this.ctx, xd, info));
+  }
+  avgPool2dBackprop(dy: DataId, info: Pool2dInfo): DataId {
+    return this.op('avgPool2dBackprop', [dy], sizeOf(info.inShape), ([dyd]) => avgPool2dBackprop(this.ctx, dyd, info));
+  }
 
-  fill(size: number, value: number): DataId { return this.op([], () => fill(this.ctx, size, value)); }
+  fill(size: number, value: number): DataId { return this.op('fill', [], size, () => fill(this.ctx, size, value)); }
 }
 
 function concat(arrays: readonly Float32Array[], size: number): Float32Array {
@@ -512,11 +530,9 @@ export async function createGpuJsBackend(options: GpuJsBackendOptions = {}): Pro
     mode = request;
     if (mode === 'webgpu') await prepareWebGpu();
   }
-  if (mode === 'webgpu' && options.maxArrays === undefined) {
-    // The device binds as many storage buffers as it was created with; one holds the output.
-    options = { ...options, maxArrays: Math.max(1, (await webGpuStorageBufferLimit()) - 1) };
-  }
-  const backend = new GpuJsBackend(mode, options);
+  // gpu.js's shared device was created with the adapter's largest buffers and bindings: plan against them.
+  const report: DeviceReport = mode === 'webgpu' ? { webgpu: await webGpuDeviceLimits() } : {};
+  const backend = new GpuJsBackend(mode, options, report);
   try {
     await backend.probe();
   } catch (error) {

@@ -21,6 +21,8 @@ export function releaseWebGpuDevice(): Promise<void> {
 }
 export { MODE_ENV, isGpuMode, requestedMode, type GpuJsModeRequest } from './modes.js';
 export { EXACT_INDEX_LIMIT } from './layout.js';
+export { MEMORY_ENV, resolveLimits, type DeviceReport, type LimitOptions, type ModeLimits } from './limits.js';
+export type { GlLimits, WebGpuLimits } from './gpujs_adapter.js';
 
 /** Registry priority: 'cpu' is registered with 2. */
 export const GPUJS_PRIORITY = gpuModeExpected() ? 3 : 1;

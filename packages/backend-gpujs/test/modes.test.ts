@@ -92,8 +92,12 @@ describe('gpujs mode selection', () => {
     backend.dispose();
   });
 
-  it('validates maxPartElements', () => {
-    expect(() => new GpuJsBackend('cpu', { maxPartElements: 0 })).toThrow(/maxPartElements/);
-    expect(() => new GpuJsBackend('cpu', { maxPartElements: 2 ** 25 })).toThrow(/maxPartElements/);
+  it('validates its options, naming the option and the allowed range, and refuses unknown ones', () => {
+    expect(() => new GpuJsBackend('cpu', { maxPartElements: 0 })).toThrow(/maxPartElements must be an integer in \[1, 134217728\], got 0/);
+    expect(() => new GpuJsBackend('webasm', { maxPartElements: 2 ** 25 })).toThrow(/maxPartElements must be an integer in \[1, 16777216\], got 33554432/);
+    expect(() => new GpuJsBackend('webasm', { maxIndex: 64, maxPartElements: 128 })).toThrow(/maxPartElements must be an integer in \[1, 64\]/);
+    expect(() => new GpuJsBackend('webasm', { maxArrays: 1 })).toThrow(/maxArrays must be an integer in \[2, 16\], got 1/);
+    expect(() => new GpuJsBackend('webasm', { maxMemoryMiB: 0.5 })).toThrow(/maxMemoryMiB must be an integer/);
+    expect(() => new GpuJsBackend('webasm', { maxParts: 4 } as never)).toThrow(/gpujs backend: unknown option 'maxParts' \(known: mode, maxPartElements/);
   });
 });
