@@ -2,7 +2,7 @@
  * Deterministic parameters, inputs and labels for a network, so that every framework starts from
  * the same values (the bench checks that their first outputs agree).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { convolutions, type ConvGeometry, type NetworkSpec } from './networks.js';
 
 export interface ConvParams {
@@ -77,4 +77,19 @@ export function nchwToNhwc(x: Float32Array, n: number, c: number, h: number, w: 
   // out[(b, y, x, ch)] = x[(b, ch, y, x)].
   for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) out[(b * h * w + i) * c + ch] = x[(b * c + ch) * h * w + i];
   return out;
+}
+
+/** Reads what `writeRaw` wrote for `spec`. */
+export function readRaw(spec: NetworkSpec, path: string): NetworkData {
+  const all = new Float32Array(new Uint8Array(readFileSync(path)).buffer);
+  let at = 0;
+  const take = (count: number): Float32Array => all.slice(at, (at += count));
+  const convs = convolutions(spec).map((geometry) => ({
+    geometry,
+    weight: take(geometry.outChannels * geometry.inChannels * geometry.kernel * geometry.kernel),
+    bias: take(geometry.outChannels),
+  }));
+  const [c, h, w] = spec.input;
+  const x = take(spec.batch * c * h * w);
+  return { spec, convs, x, labels: Int32Array.from(take(spec.batch)) };
 }

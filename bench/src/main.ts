@@ -1,14 +1,21 @@
 /**
  * `npm run bench`: one NiN training step and one inference pass on tapegrad's CPU backend, against
  * TensorFlow.js (wasm and cpu backends) and PyTorch (2 threads, through a child process, when
- * python3 with torch is installed), in the same run with the frameworks alternating step by step.
- * Prints ms per step, GFLOP/s and ratios, the per-kernel breakdown of tapegrad's step, and writes
- * bench/results/<date>.json.
+ * python3 with torch is installed), in the same run with the frameworks alternating step by step,
+ * under plain `node` (no flags). Prints ms per step, GFLOP/s and ratios, the per-kernel breakdown
+ * of tapegrad's step, and writes bench/results/<date>.json.
  *
- * Options: --mode compare|kernels (kernels: each conv kernel per NiN layer shape, alone)
- *          --networks d2l,small   --frameworks tapegrad,tfjs-wasm,tfjs-cpu,pytorch
+ * tapegrad runs three ways: `tapegrad`, the headline, is the user's path (nin's blocks and nn
+ * layers, nn.Adam, `nin train`'s step); `tapegrad-core` is the same network hand-built from core
+ * ops with Adam in core ops; `tapegrad-nofma` is the user's path in a child process with
+ * `TAPEGRAD_CPU_FMA=0` (multiply then add).
+ *
+ * Options: --mode compare|kernels|scaling (kernels: each conv kernel per NiN layer shape, alone;
+ *          scaling: training steps per batch size and thread count beside PyTorch, see scaling.ts)
+ *          --networks d2l,small   --frameworks tapegrad,tapegrad-core,tapegrad-nofma,tfjs-wasm,tfjs-cpu,pytorch
  *          --reps N (timed steps per framework, default 5)   --slow-reps N (tfjs-cpu, default 2)
- *          --torch-threads N (default 2)   --profile-steps N (default 3)   --no-save
+ *          --torch-threads N (default 2)   --profile-steps N (default 3)
+ *          --batches 1,8,32,128 --threads 1,2 (scaling)   --no-save
  */
 import { CpuBackend } from '@tapegrad/backend-cpu';
 import { setBackend } from '@tapegrad/core';
@@ -24,19 +31,24 @@ import type { Runner } from './runner.js';
 import { formatTable, median } from './stats.js';
 import { TapegradNin } from './tapegrad_nin.js';
 import { TfjsNin } from './tfjs_nin.js';
-import { findTorchPython, TorchNin, TorchProcess } from './torch_runner.js';
+import { ChildNin, type ChildProcessHost } from './child_runner.js';
+import { runScaling, startTapegradChild } from './scaling.js';
+import { TapegradNnNin } from './tapegrad_nn_nin.js';
+import { findTorchPython, startTorch } from './torch_runner.js';
 
-const allFrameworks = ['tapegrad', 'tfjs-wasm', 'tfjs-cpu', 'pytorch'] as const;
+const allFrameworks = ['tapegrad', 'tapegrad-core', 'tapegrad-nofma', 'tfjs-wasm', 'tfjs-cpu', 'pytorch'] as const;
 type Framework = (typeof allFrameworks)[number];
 
 interface Options {
-  readonly mode: 'compare' | 'kernels';
+  readonly mode: 'compare' | 'kernels' | 'scaling';
   readonly networks: NetworkSpec[];
   readonly frameworks: Framework[];
   readonly reps: number;
   readonly slowReps: number;
   readonly torchThreads: number;
   readonly profileSteps: number;
+  readonly batches: number[];
+  readonly threads: number[];
   readonly save: boolean;
 }
 
@@ -50,8 +62,11 @@ function parseOptions(): Options {
       'slow-reps': { type: 'string', default: '2' },
       'torch-threads': { type: 'string', default: '2' },
       'profile-steps': { type: 'string', default: '3' },
+      batches: { type: 'string', default: '1,8,32,128' },
+      threads: { type: 'string', default: '1,2' },
       'no-save': { type: 'boolean', default: false },
     },
+    strict: true,
   });
   const count = (name: string, text: string | undefined): number => {
     const n = Number(text);
@@ -59,7 +74,12 @@ function parseOptions(): Options {
     return n;
   };
   const mode = values.mode;
-  if (mode !== 'compare' && mode !== 'kernels') throw new Error(`--mode must be compare or kernels, got ${mode}`);
+  if (mode !== 'compare' && mode !== 'kernels' && mode !== 'scaling') throw new Error(`--mode must be compare, kernels or scaling, got ${mode}`);
+  const positives = (name: string, text: string | undefined): number[] => (text ?? '').split(',').map((part) => {
+    const n = count(name, part);
+    if (n < 1) throw new Error(`--${name} must list positive integers, got ${text}`);
+    return n;
+  });
   const chosen = (values.networks ?? '').split(',').map((name) => {
     const spec = networks.find((n) => n.name === name);
     if (!spec) throw new Error(`unknown network '${name}' (known: ${networks.map((n) => n.name).join(', ')})`);
@@ -72,7 +92,8 @@ function parseOptions(): Options {
   });
   return {
     mode, networks: chosen, frameworks, reps: count('reps', values.reps), slowReps: count('slow-reps', values['slow-reps']),
-    torchThreads: count('torch-threads', values['torch-threads']), profileSteps: count('profile-steps', values['profile-steps']), save: !values['no-save'],
+    torchThreads: count('torch-threads', values['torch-threads']), profileSteps: count('profile-steps', values['profile-steps']),
+    batches: positives('batches', values.batches), threads: positives('threads', values.threads), save: !values['no-save'],
   };
 }
 
@@ -98,14 +119,22 @@ interface NetworkResult {
 
 const fmtMs = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 
-async function makeRunners(spec: NetworkSpec, options: Options, torch: TorchProcess | null): Promise<Runner[]> {
+/** The child processes some frameworks run in (null where not asked for or not available). */
+interface Children {
+  readonly torch: ChildProcessHost | null;
+  readonly noFma: ChildProcessHost | null;
+}
+
+async function makeRunners(spec: NetworkSpec, options: Options, children: Children): Promise<Runner[]> {
   const data = makeData(spec);
   const runners: Runner[] = [];
   for (const framework of options.frameworks) {
-    if (framework === 'tapegrad') runners.push(new TapegradNin(data));
+    if (framework === 'tapegrad') runners.push(new TapegradNnNin(data));
+    else if (framework === 'tapegrad-core') runners.push(new TapegradNin(data));
+    else if (framework === 'tapegrad-nofma' && children.noFma) runners.push(await ChildNin.create(framework, children.noFma, data));
     else if (framework === 'tfjs-wasm') runners.push(await TfjsNin.create('wasm', data));
     else if (framework === 'tfjs-cpu') runners.push(await TfjsNin.create('cpu', data));
-    else if (torch) runners.push(await TorchNin.create(torch, data));
+    else if (framework === 'pytorch' && children.torch) runners.push(await ChildNin.create(framework, children.torch, data));
   }
   return runners;
 }
@@ -140,10 +169,10 @@ function speedups(timings: Record<string, Timings>): Record<string, number> {
   return out;
 }
 
-async function compare(spec: NetworkSpec, options: Options, torch: TorchProcess | null): Promise<NetworkResult> {
+async function compare(spec: NetworkSpec, options: Options, children: Children): Promise<NetworkResult> {
   const { forwardMacs, trainMacs } = workOf(spec);
   console.log(`\n== ${spec.title}: forward ${(forwardMacs / 1e9).toFixed(2)} GMAC, training step ${(trainMacs / 1e9).toFixed(2)} GMAC (convolutions)`);
-  const runners = await makeRunners(spec, options, torch);
+  const runners = await makeRunners(spec, options, children);
   const agreement: Record<string, number> = {};
   const first = new Map<string, Float32Array>();
   for (const r of runners) first.set(r.name, (await r.infer()).value);
@@ -214,21 +243,27 @@ async function main(): Promise<void> {
       printKernels(spec, tables[spec.name]);
     }
     report.kernels = tables;
+  } else if (options.mode === 'scaling') {
+    report.scaling = await runScaling(options.networks, options.batches, options.threads, Math.max(1, options.reps));
   } else {
     const python = options.frameworks.includes('pytorch') ? findTorchPython() : null;
     if (options.frameworks.includes('pytorch') && !python) console.log('pytorch: no python3 with torch and numpy found; skipped');
-    const torch = python ? new TorchProcess(python, options.torchThreads) : null;
+    const children: Children = {
+      torch: python ? startTorch(python, options.torchThreads) : null,
+      noFma: options.frameworks.includes('tapegrad-nofma') ? startTapegradChild({ TAPEGRAD_CPU_FMA: '0' }) : null,
+    };
     const results: Record<string, NetworkResult> = {};
     try {
       for (const spec of options.networks) {
-        const result = await compare(spec, options, torch);
+        const result = await compare(spec, options, children);
         result.profile = await profileTraining(backend, spec, options.profileSteps);
         results[spec.name] = result;
       }
     } finally {
-      torch?.close();
+      children.torch?.close();
+      children.noFma?.close();
     }
-    report.versions = { tfjs: tf.version_core, pytorch: torch?.description ?? null };
+    report.versions = { tfjs: tf.version_core, pytorch: children.torch?.description ?? null };
     for (const spec of options.networks) {
       printResult(results[spec.name]);
       const profile = results[spec.name].profile;
@@ -240,7 +275,7 @@ async function main(): Promise<void> {
   if (options.save) {
     const dir = fileURLToPath(new URL('../results/', import.meta.url));
     mkdirSync(dir, { recursive: true });
-    const file = `${dir}${new Date().toISOString().slice(0, 10)}${options.mode === 'kernels' ? '-kernels' : ''}.json`;
+    const file = `${dir}${new Date().toISOString().slice(0, 10)}${options.mode === 'compare' ? '' : `-${options.mode}`}.json`;
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nwrote ${file}`);
   }

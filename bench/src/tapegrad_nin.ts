@@ -1,4 +1,4 @@
-/** The benchmark NiN on tapegrad, built from `@tapegrad/core` ops, with Adam written in core ops. */
+/** The benchmark NiN on tapegrad hand-built from `@tapegrad/core` ops, with Adam written in core ops (`tapegrad-core`). */
 import {
   add, conv2d, crossEntropy, div, dropout, globalAvgPool2d, maxPool2d, mul, noGrad, relu, reshape, sqrt, sub, tensor, tidy, type Tensor,
 } from '@tapegrad/core';
@@ -18,7 +18,7 @@ interface AdamSlot {
 
 /** A tapegrad NiN with its parameters, Adam state and one fixed batch. */
 export class TapegradNin implements Runner {
-  readonly name = 'tapegrad';
+  readonly name = 'tapegrad-core';
   private readonly weights: Tensor[];
   private readonly biases: Tensor[];
   private readonly slots: AdamSlot[];
