@@ -122,6 +122,36 @@ describe('train on made-up data', () => {
     await expect(run).rejects.toThrow(/^loss is NaN at epoch 1, step [1-4]; training stopped/);
   });
 
+  it('hands over each trained epoch (onTrained) before its test pass, so a failing test pass loses no training', async () => {
+    const trainData: FloatImageDataset = { images: new Float32Array(20 * 784).fill(0.5), labels: new Int32Array(20), count: 20, size: 28 };
+    const failing = new Error('cpu backend: out of memory (the test pass)');
+    // A test set that fails as soon as the test pass reads it.
+    const testData = { labels: new Int32Array(20), count: 20, size: 28, get images(): Float32Array { throw failing; } };
+    manualSeed(3);
+    const model = nin({ variant: 'small', widths: [4, 4, 4] });
+    const events: string[] = [];
+    const run = train({
+      model, optimizer: new Adam(model.parameters()), trainData, testData, epochs: 2, batchSize: 10, seed: 0,
+      onTrained: ({ epoch, loss, trainAcc }) => { events.push(`trained ${epoch}, loss ${loss > 0}, acc ${trainAcc >= 0 && trainAcc <= 1}`); },
+      onEpoch: ({ epoch }) => { events.push(`tested ${epoch}`); },
+    });
+    await expect(run).rejects.toBe(failing);
+    expect(events).toEqual(['trained 1, loss true, acc true']);
+  });
+
+  it('runs the test pass in batches of the training batch size', async () => {
+    const data: FloatImageDataset = { images: new Float32Array(100 * 784).fill(0.5), labels: new Int32Array(100), count: 100, size: 28 };
+    manualSeed(4);
+    const model = nin({ variant: 'small', widths: [4, 4, 4] });
+    const tested: number[] = [];
+    await train({
+      model, optimizer: new Adam(model.parameters()), trainData: data, testData: data, epochs: 1, batchSize: 30, seed: 0,
+      onProgress: (p) => { if (p.phase === 'test') tested.push(p.done); },
+    });
+    // 100 images in batches of 30 (then a final report): not one batch of 256
+    expect(tested).toEqual([30, 60, 90, 100, 100]);
+  });
+
   it('derives per-epoch seeds from the run seed and epoch alone', () => {
     expect(epochSeeds(5, 2)).toEqual(epochSeeds(5, 2));
     expect(epochSeeds(5, 2)).not.toEqual(epochSeeds(5, 3));

@@ -8,6 +8,7 @@ import { buildModel, loadRun, saveRunCheckpoint, type ModelInfo, type RunSetting
 import { loadFashionMnistBytes, locateFashionMnist, type ByteImageDataset, type DataSource, type DownloadProgress, type Split } from '../data/index.js';
 import { renderTrainingPlot } from '../plot/index.js';
 import { createOptimizer, createSchedule, formatEpochStats, initFromDataset, train, type EpochStats } from '../train/index.js';
+import { withBatchSizeHint } from './errors.js';
 import type { CliIo } from './io.js';
 import { createProgress } from './progress.js';
 
@@ -88,8 +89,11 @@ export function describeModel(model: ModelInfo): string {
 }
 
 /**
- * Trains `run` to `run.settings.epochs`, printing one line per epoch (and progress), writing the
- * checkpoint and plot after each epoch. Returns the whole history (earlier epochs included).
+ * Trains `run` to `run.settings.epochs`, printing one line per epoch (and progress). The
+ * checkpoint is written as soon as an epoch's training steps are done, before its test pass (so
+ * a failing test pass loses no training), and again with the test accuracy after it, with the
+ * plot. The test pass runs in batches of the training batch size. An out-of-memory error says
+ * which `--batch-size` to try. Returns the whole history (earlier epochs included).
  */
 export async function runTraining(run: PreparedRun, outputs: RunOutputs, io: CliIo): Promise<EpochStats[]> {
   const { net, optimizer, model, settings } = run;
@@ -115,6 +119,10 @@ export async function runTraining(run: PreparedRun, outputs: RunOutputs, io: Cli
       resize,
       lrSchedule: createSchedule(settings.schedule, settings.lr, settings.epochs),
       onProgress: (p) => progress.update(p),
+      onTrained: async ({ epoch }) => {
+        // The history gains the epoch's line after its test pass.
+        if (outputs.save) await saveRunCheckpoint(outputs.save, net, optimizer, { model, settings, epoch, history });
+      },
       onEpoch: async (stats) => {
         progress.end();
         io.out(formatEpochStats(stats));
@@ -123,6 +131,8 @@ export async function runTraining(run: PreparedRun, outputs: RunOutputs, io: Cli
         if (outputs.plot) await writeFileAtomic(outputs.plot, renderTrainingPlot(history), 'SVG plot');
       },
     });
+  } catch (error) {
+    throw withBatchSizeHint(error, settings.batchSize, run.epoch > 0 ? 'the resumed checkpoint' : undefined);
   } finally {
     progress.end();
   }

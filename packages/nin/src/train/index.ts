@@ -1,5 +1,5 @@
 /** Training and evaluation. */
-export { train, stepsPerEpoch, type TrainOptions, type StepProgress, type LrSchedule } from './train.js';
+export { train, stepsPerEpoch, type TrainOptions, type TrainedEpoch, type StepProgress, type LrSchedule } from './train.js';
 export { evaluateAccuracy, type EvaluateOptions } from './evaluate.js';
 export { constantLr, cosineLr, createSchedule, isScheduleName, SCHEDULE_NAMES, type ScheduleName } from './schedule.js';
 export { INIT_NAMES, TRAINING_DEFAULTS, type InitName, type TrainingDefaults } from './defaults.js';

@@ -23,6 +23,16 @@ export interface StepProgress {
   readonly trainAcc: number;
 }
 
+/** An epoch whose training steps are done and whose test pass has not run yet. */
+export interface TrainedEpoch {
+  /** 1-based. */
+  readonly epoch: number;
+  /** Mean cross-entropy per training example over the epoch. */
+  readonly loss: number;
+  /** Fraction of training examples classified right during the epoch (train mode). */
+  readonly trainAcc: number;
+}
+
 /** The learning rate of each step: `(epoch, step, stepsPerEpoch) => lr`, epoch 1-based, step 0-based. */
 export type LrSchedule = (epoch: number, step: number, stepsPerEpoch: number) => number;
 
@@ -45,13 +55,21 @@ export interface TrainOptions {
   readonly startEpoch?: number;
   /** Side the images are resized to per batch (byte datasets), e.g. 224 for `d2l`. */
   readonly resize?: number;
-  /** Images per test forward pass; default 256. */
+  /**
+   * Images per test forward pass; default `batchSize`: a batch that trained fits in memory, and
+   * its buffers are reused, where a larger test batch needs more memory after the epoch.
+   */
   readonly testBatchSize?: number;
   /** Sets `optimizer.lr` before each step; default: leave it as it is. */
   readonly lrSchedule?: LrSchedule;
   /** After each read of the training results, and during the test. */
   readonly onProgress?: (progress: StepProgress) => void;
-  /** After each epoch (awaited: e.g. save a checkpoint). */
+  /**
+   * After each epoch's training steps, before its test pass (awaited): the place to checkpoint
+   * the weights, so that nothing that fails in the test pass loses the epoch.
+   */
+  readonly onTrained?: (trained: TrainedEpoch) => void | Promise<void>;
+  /** After each epoch, test pass included (awaited: e.g. save a checkpoint). */
   readonly onEpoch?: (stats: EpochStats) => void | Promise<void>;
 }
 
@@ -69,7 +87,8 @@ export function stepsPerEpoch(count: number, batchSize: number): number {
  * the generator is seeded and the data shuffled from `epochSeeds(seed, e)` alone, so resuming at
  * `startEpoch` from a checkpoint written after that epoch continues exactly as an uninterrupted
  * run (same backend). Each epoch reports the true mean loss per example and the accuracy over the
- * epoch in training mode, then the test accuracy in evaluation mode.
+ * epoch in training mode (`onTrained`, before the test pass), then the test accuracy in
+ * evaluation mode (`onEpoch`).
  *
  * @returns the statistics of the epochs trained by this call
  * @throws `NonFiniteLossError` naming the epoch and step where the loss became NaN or infinite
@@ -101,8 +120,9 @@ export async function train(options: TrainOptions): Promise<EpochStats[]> {
     }
     await tally.flush();
     report('train', tally.steps, steps);
+    await options.onTrained?.({ epoch, loss: tally.meanLoss, trainAcc: tally.accuracy });
     const testAcc = await evaluateAccuracy(model, testData, {
-      batchSize: options.testBatchSize,
+      batchSize: options.testBatchSize ?? batchSize,
       resize,
       onProgress: (done, total) => report('test', done, total),
     });
