@@ -12,3 +12,4 @@ export { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile } from './fi
 export { bfloat16ToNumber, halfToNumber } from './half.js';
 export type { DecodableDtype } from './dtypes.js';
 export { loadSafetensors, saveSafetensors, type LoadedSafetensors } from './tensors.js';
+export { loadSafetensorsFromBytes, saveSafetensorsToBytes } from './bytes.js';

@@ -1,21 +1,13 @@
 /**
- * `saveSafetensors` / `loadSafetensors`: the tensor-level checkpoint API of `@tapegrad/nn`,
- * a thin layer over the raw encoder/decoder and the atomic file writer.
+ * `saveSafetensors` / `loadSafetensors`: the tensor-level checkpoint API of `@tapegrad/nn` on
+ * files, the byte conversions of `bytes.ts` plus the atomic file writer and reader.
  */
-import { describeValue, formatShape, Tensor, tensor } from '@tapegrad/core';
-import { stateDictEntries, type StateDictInput } from '../state_dict.js';
-import { encodeSafetensors } from './encode.js';
-import { SafetensorsError } from './errors.js';
+import type { StateDictInput } from '../state_dict.js';
+import { encodeStateDict, tensorsOf, type LoadedSafetensors } from './bytes.js';
 import { readSafetensorsFile, writeSafetensorsFile } from './file.js';
-import type { RawTensor, SafetensorsMetadata } from './types.js';
+import type { SafetensorsMetadata } from './types.js';
 
-/** A loaded checkpoint: tensors under their file names, plus the file's metadata. */
-export interface LoadedSafetensors {
-  /** Tensors in file (data-section) order, as float32. */
-  stateDict: Map<string, Tensor>;
-  /** The `__metadata__` strings, `{}` when the file has none. */
-  metadata: SafetensorsMetadata;
-}
+export type { LoadedSafetensors } from './bytes.js';
 
 /**
  * Saves a state dict as an F32 safetensors file, atomically (the previous file survives
@@ -35,14 +27,7 @@ export async function saveSafetensors(
   stateDict: StateDictInput,
   metadata?: SafetensorsMetadata,
 ): Promise<void> {
-  const named = stateDictEntries(stateDict, 'saveSafetensors');
-  for (const [name, t] of named) {
-    if (!(t instanceof Tensor)) throw new SafetensorsError(`saveSafetensors: ${JSON.stringify(name)} is not a Tensor (got ${describeValue(t)})`);
-    if (t.isDisposed) throw new SafetensorsError(`saveSafetensors: tensor ${JSON.stringify(name)} ${formatShape(t.shape)} is disposed`);
-  }
-  const entries: [string, RawTensor][] = [];
-  for (const [name, t] of named) entries.push([name, { shape: [...t.shape], data: await t.data() }]);
-  await writeSafetensorsFile(path, encodeSafetensors(entries, metadata));
+  await writeSafetensorsFile(path, await encodeStateDict(stateDict, metadata, 'saveSafetensors'));
 }
 
 /**
@@ -53,8 +38,5 @@ export async function saveSafetensors(
  * @throws `SafetensorsError` naming `path` when it is missing, unreadable or malformed.
  */
 export async function loadSafetensors(path: string): Promise<LoadedSafetensors> {
-  const { tensors, metadata } = await readSafetensorsFile(path);
-  const stateDict = new Map<string, Tensor>();
-  for (const [name, raw] of tensors) stateDict.set(name, tensor(raw.data, raw.shape));
-  return { stateDict, metadata };
+  return tensorsOf(await readSafetensorsFile(path));
 }
