@@ -4,7 +4,7 @@
  * output; with a recorded graph, backward frees them as it goes.
  */
 import '@tapegrad/backend-cpu';
-import { add, argmax, avgPool2d, crossEntropy, dropout, logSoftmax, max, mean, memory, mul, randn, setBackend, softmax, sum, type Tensor } from '@tapegrad/core';
+import { add, argmax, avgPool2d, crossEntropy, dropout, grad, logSoftmax, max, mean, memory, mul, randn, setBackend, softmax, sum, type Tensor } from '@tapegrad/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 beforeAll(async () => {
@@ -74,6 +74,18 @@ describe('inner results of an op, outside tidy', () => {
     expect(memory().numTensors - before.numTensors).toBeGreaterThan(1); // the graph holds its inner results
     out.dispose();
     expect(memory()).toEqual(before);
+    x.dispose();
+  });
+});
+
+describe('grad(f), outside tidy', () => {
+  it("leaves only the gradients, not f's value", () => {
+    const x = randn([3]);
+    const before = memory();
+    const [g] = grad((t: Tensor) => sum(mul(t, t)))(x);
+    expect(memory().numTensors - before.numTensors).toBe(1);
+    expect(Array.from(g.dataSync())).toEqual(Array.from(x.dataSync()).map((v) => Math.fround(2 * v)));
+    g.dispose();
     x.dispose();
   });
 });

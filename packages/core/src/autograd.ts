@@ -1,5 +1,5 @@
 /** Reverse-mode differentiation over the recorded graph: `backward`, `grad`, `valueAndGrad`. */
-import { keep, noGrad, tidy } from './engine.js';
+import { composite, keep, noGrad, tidy } from './engine.js';
 import { formatShape, shapesEqual } from './shape.js';
 import { Tensor } from './tensor.js';
 import { add, fullOn } from './ops/index.js';
@@ -107,12 +107,17 @@ function propagate(root: Tensor, seed: Tensor | undefined, sink: LeafSink): void
 /** Gradients of `f` with respect to each argument, leaving the arguments' `.grad` untouched. */
 export function grad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => Tensor[] {
   const run = valueAndGradOf('grad', f);
-  return (...xs) => run(...xs).grads;
+  return (...xs) => {
+    const { value, grads } = run(...xs);
+    value.dispose();
+    return grads;
+  };
 }
 
 /**
  * The value of `f` and its gradients with respect to each argument. `f` must return a scalar. As
  * `torch.autograd.grad`, it touches no `.grad`, neither the arguments' nor any other tensor's.
+ * Tensors `f` creates other than its value are freed once backward has used them (keep none).
  */
 export function valueAndGrad(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) => { value: Tensor; grads: Tensor[] } {
   return valueAndGradOf('valueAndGrad', f);
@@ -131,10 +136,14 @@ function valueAndGradOf(op: string, f: (...xs: Tensor[]) => Tensor): (...xs: Ten
       leaf.requiresGrad = true;
       return leaf;
     });
-    let value: unknown;
+    let value: Tensor;
     try {
-      value = f(...leaves);
-      if (!(value instanceof Tensor)) throw new Error(`${op}: f must return a scalar Tensor, got ${describeValue(value)}`);
+      // The tensors f creates besides its value are released: backward frees them as it goes.
+      value = composite(() => {
+        const out: unknown = f(...leaves);
+        if (!(out instanceof Tensor)) throw new Error(`${op}: f must return a scalar Tensor, got ${describeValue(out)}`);
+        return out;
+      });
       if (value.size !== 1) throw new Error(`${op}: f must return a scalar, got ${formatShape(value.shape)}`);
     } catch (error) {
       for (const leaf of leaves) leaf.dispose();
