@@ -4,7 +4,7 @@
  */
 import '@tapegrad/backend-cpu';
 import {
-  add, argmax, avgPool2d, conv2d, crossEntropy, dropout, flatten, globalAvgPool2d, logSoftmax, manualSeed, matmul,
+  abs, add, argmax, clamp, min, minimum, where, type Tensor, avgPool2d, conv2d, crossEntropy, dropout, flatten, globalAvgPool2d, logSoftmax, manualSeed, matmul,
   max, maximum, maxPool2d, mean, memory, mul, ones, relu, reshape, setBackend, softmax, sum, tanh, tensor, tidy, transpose, zeros,
 } from '@tapegrad/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,15 @@ const cases: [string, () => unknown, RegExp][] = [
   ['logSoftmax: axis out of range', () => logSoftmax(z(2, 3), 2), /^logSoftmax: axis 2 is out of range for a tensor of rank 2 \[2, 3\]$/],
   ['softmax: axis out of range', () => softmax(z(2, 3), -3), /^softmax: axis -3 is out of range for a tensor of rank 2 \[2, 3\]$/],
   ['logSoftmax: scalar input', () => logSoftmax(z()), /^logSoftmax: input must have at least one axis, got a scalar$/],
+  // Selections.
+  ['minimum: incompatible shapes', () => minimum(z(2, 3), z(3, 2)), /^minimum: shapes \[2, 3\] and \[3, 2\] cannot be broadcast together$/],
+  ['where: cond that does not broadcast', () => where(z(4), z(2, 3), 0), /^where: shapes \[4\] and \[2, 3\] cannot be broadcast together$/],
+  ['where: a string operand', () => where(z(2), 'a' as unknown as number, 0), /^where: a must be a Tensor or a number, got a string "a"$/],
+  ['clamp: neither bound', () => clamp(z(2)), /^clamp: at least one of min and max must be given$/],
+  ['clamp: NaN bound', () => clamp(z(2), NaN, 1), /^clamp: min must be a number \(not NaN\) or undefined, got the number NaN$/],
+  ['min: axis out of range', () => min(z(2, 3), 2), /^min: axis 2 is out of range for a tensor of rank 2 \[2, 3\]$/],
+  ['min: empty reduction', () => min(z(2, 0), 1), /^min: cannot reduce over an empty axis of \[2, 0\]$/],
+  ['abs: not a tensor', () => abs([1, 2] as unknown as Tensor), /^abs: x must be a Tensor, got an array$/],
   // crossEntropy.
   ['crossEntropy: label count differs from the batch', () => crossEntropy(z(2, 5), [1, 2, 3]), /^crossEntropy: 3 labels for logits \[2, 5\] \(expected 2\)$/],
   ['crossEntropy: label out of range', () => crossEntropy(z(2, 5), Int32Array.from([1, 5])), /^crossEntropy: label 5 at index 1 is not a class index in \[0, 5\) for logits \[2, 5\]$/],

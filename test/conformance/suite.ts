@@ -12,7 +12,7 @@
  * At the end the suite prints the largest float32 error vs the float64 reference per op.
  */
 import {
-  argmax, avgPool2d, conv2d, crossEntropy, div, dropout, exp, flatten, full, globalAvgPool2d, greater, log,
+  abs, argmax, avgPool2d, clamp, min, minimum, where, conv2d, crossEntropy, div, dropout, exp, flatten, full, globalAvgPool2d, greater, log,
   logSoftmax, manualSeed, matmul, max, maximum, maxPool2d, mean, memory, neg, ones, pow, rand, randomUniform, relu, reshape,
   setBackend, sigmoid, softmax, sqrt, step, sub, sum, tanh, tensor, tidy, transpose, zeros, add, mul,
   type Tensor,
@@ -480,6 +480,175 @@ function softmaxCases(scale: Scale): Case[] {
   return cases;
 }
 
+/**
+ * abs, clamp, minimum, min and where: random values, the PyTorch rules at ties and bounds, and,
+ * with IEEE specials, NaN and infinities (a NaN in where's unpicked branch must not leak).
+ */
+function selectionCases(scale: Scale, ieeeSpecials: boolean): Case[] {
+  const cases: Case[] = [];
+  const f32 = (values: number[]): Float32Array => Float32Array.from(values);
+  const shapes: number[][] = scale === 'full' ? [[2, 3, 4], [7], []] : [[2, 3], []];
+  for (const shape of shapes) {
+    const label = `abs ${fmt(shape)}`;
+    cases.push({
+      op: 'abs', label, inputs: [{ shape, values: rngFor(label).distinct(size(shape), 2) }],
+      forward: ([x]) => abs(x), reference: ([x]) => R.abs(x), gradients: ([x], dy) => [R.absGrad(x, dy)],
+    });
+  }
+  // abs at 0 and -0: value 0, gradient 0 (PyTorch's sign(0) = 0).
+  cases.push({
+    op: 'abs', label: 'abs at 0 and -0', inputs: [{ shape: [4], values: f32([0, -0, 1.5, -1.5]) }], tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+    forward: ([x]) => abs(x), reference: ([x]) => R.abs(x), gradients: ([x], dy) => [R.absGrad(x, dy)],
+  });
+
+  const clamps: { label: string; lo?: number; hi?: number }[] = [
+    { label: '[-0.5, 0.5]', lo: -0.5, hi: 0.5 }, { label: 'min 0.25', lo: 0.25 }, { label: 'max -0.25', hi: -0.25 },
+    { label: 'min > max (all max)', lo: 0.5, hi: -0.5 },
+  ];
+  for (const c of clamps) {
+    for (const shape of shapes.slice(0, scale === 'full' ? 2 : 1)) {
+      const label = `clamp ${c.label} ${fmt(shape)}`;
+      cases.push({
+        op: 'clamp', label, inputs: [{ shape, values: rngFor(label).distinct(size(shape), 1) }],
+        forward: ([x]) => clamp(x, c.lo, c.hi), reference: ([x]) => R.clamp(x, c.lo, c.hi),
+        gradients: ([x], dy) => [R.clampGrad(x, dy, c.lo, c.hi)],
+      });
+    }
+  }
+  // Values exactly at the bounds pass their gradient (PyTorch's clamp_backward: min <= x <= max).
+  const atBounds = f32([-1, -0.5, 0, 0.5, 1, 0.25]);
+  for (const c of [{ lo: -0.5, hi: 0.5 }, { lo: -0.5 }, { hi: 0.5 }, { lo: 0.5, hi: 0.5 }]) {
+    cases.push({
+      op: 'clamp', label: `clamp at its bounds min ${c.lo ?? 'none'} max ${c.hi ?? 'none'}`, inputs: [{ shape: [6], values: atBounds }], tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+      forward: ([x]) => clamp(x, c.lo, c.hi), reference: ([x]) => R.clamp(x, c.lo, c.hi),
+      gradients: ([x], dy) => [R.clampGrad(x, dy, c.lo, c.hi)],
+    });
+  }
+
+  const pairs: [number[], number[]][] = scale === 'full'
+    ? [[[2, 3, 4], [2, 3, 4]], [[2, 3, 4], [3, 1]], [[4, 1], [1, 5]], [[], [2, 3]]]
+    : [[[2, 3], [2, 3]], [[2, 1], [1, 3]]];
+  for (const [sa, sb] of pairs) {
+    const label = `minimum ${fmt(sa)} ${fmt(sb)}`;
+    const joint = rngFor(label).distinct(size(sa) + size(sb), 2);
+    cases.push({
+      op: 'minimum', label, inputs: [{ shape: sa, values: joint.slice(0, size(sa)) }, { shape: sb, values: joint.slice(size(sa)) }],
+      forward: ([a, b]) => minimum(a, b), reference: ([a, b]) => R.minimum(a, b), gradients: ([a, b], dy) => R.minimumGrad(a, b, dy),
+    });
+  }
+  // Ties: each side gets half, as maximum; broadcast ties sum their halves.
+  cases.push({
+    op: 'minimum', label: 'minimum ties [6]',
+    inputs: [{ shape: [6], values: f32([1, -2, 0.5, 3, 3, -1]) }, { shape: [6], values: f32([1, -2, 0.25, 3, 4, -1]) }],
+    forward: ([a, b]) => minimum(a, b), reference: ([a, b]) => R.minimum(a, b), gradients: ([a, b], dy) => R.minimumGrad(a, b, dy),
+  });
+  cases.push({
+    op: 'minimum', label: 'minimum ties broadcast [2, 3] [3]',
+    inputs: [{ shape: [2, 3], values: f32([1, 2, 3, 0, 2, 4]) }, { shape: [3], values: f32([1, 2, 3]) }],
+    forward: ([a, b]) => minimum(a, b), reference: ([a, b]) => R.minimum(a, b), gradients: ([a, b], dy) => R.minimumGrad(a, b, dy),
+  });
+  cases.push({
+    op: 'minimum', label: 'minimum tensor and number', inputs: [{ shape: [2, 3], values: rngFor('minimum number').distinct(6, 2) }],
+    forward: ([x]) => minimum(x, 0.3), reference: ([x]) => R.minimum(x, nd([], [0.3])), gradients: ([x], dy) => [R.minimumGrad(x, nd([], [0.3]), dy)[0]],
+  });
+
+  type Axis = number | number[] | undefined;
+  const reductions: { shape: number[]; axis: Axis; keepDims: boolean }[] = scale === 'full'
+    ? [
+        { shape: [2, 3, 4], axis: undefined, keepDims: false }, { shape: [2, 3, 4], axis: 1, keepDims: true },
+        { shape: [2, 3, 4], axis: -1, keepDims: false }, { shape: [2, 3, 4, 5], axis: [1, 3], keepDims: false },
+        { shape: [3, 257], axis: 1, keepDims: false }, { shape: [], axis: undefined, keepDims: false },
+      ]
+    : [{ shape: [2, 3], axis: undefined, keepDims: false }, { shape: [2, 3, 2], axis: [0, 2], keepDims: true }];
+  for (const s of reductions) {
+    const label = `min ${fmt(s.shape)} axis ${JSON.stringify(s.axis ?? 'all')}${s.keepDims ? ' keepDims' : ''}`;
+    cases.push({
+      op: 'min', label, inputs: [{ shape: s.shape, values: rngFor(label).distinct(size(s.shape), 3) }], tol: TOLERANCE.exact,
+      forward: ([x]) => min(x, s.axis, s.keepDims), reference: ([x]) => R.min(x, s.axis, s.keepDims),
+      gradients: ([x], dy) => [R.minGrad(x, s.axis, dy)],
+    });
+  }
+  // Forced ties: the first minimum (row-major order of the reduced axes) takes the gradient.
+  const ties = f32([1, 3, 1, 2, 5, 5, 5, 5, -1, 0, -1, 0, 2, 0, 2, 1, 7, 7, 1, 7, 0, 0, 0, 0]);
+  for (const axis of (scale === 'full' ? [undefined, 0, 1, 2, [1, 2]] : [undefined, 2]) as Axis[]) {
+    cases.push({
+      op: 'min', label: `min forced ties [2,3,4] axis ${JSON.stringify(axis ?? 'all')}`, inputs: [{ shape: [2, 3, 4], values: ties }], tol: TOLERANCE.exact,
+      forward: ([x]) => min(x, axis), reference: ([x]) => R.min(x, axis), gradients: ([x], dy) => [R.minGrad(x, axis, dy)],
+    });
+  }
+
+  // where: 0/1 masks and other nonzero values (-2, 0.5: true), broadcasting, number operands.
+  const conds = (rng: Rng, n: number): Float32Array => Float32Array.from({ length: n }, () => [0, 1, 0, 1, -2, 0.5][rng.int(0, 5)]);
+  const triples: [number[], number[], number[]][] = scale === 'full'
+    ? [[[2, 3, 4], [2, 3, 4], [2, 3, 4]], [[2, 3, 1], [3, 4], [2, 1, 4]], [[4], [3, 1], []], [[], [2, 3], [2, 3]]]
+    : [[[2, 3], [2, 3], [2, 3]], [[2, 1], [3], [2, 3]]];
+  for (const [sc, sa, sb] of triples) {
+    const label = `where ${fmt(sc)} ${fmt(sa)} ${fmt(sb)}`;
+    const rng = rngFor(label);
+    cases.push({
+      op: 'where', label, tol: TOLERANCE.exact, gradTol: TOLERANCE.default,
+      inputs: [{ shape: sc, values: conds(rng, size(sc)), grad: false }, { shape: sa, values: rng.floats(size(sa)) }, { shape: sb, values: rng.floats(size(sb)) }],
+      forward: ([c, a, b]) => where(c, a, b), reference: ([c, a, b]) => R.where(c, a, b),
+      gradients: ([c, a, b], dy) => [null, ...R.whereGrad(c, a, b, dy)],
+    });
+  }
+  const condValues = f32([1, 0, 0, 1, 1, 0]);
+  cases.push({
+    op: 'where', label: 'where cond, tensor, number', tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+    inputs: [{ shape: [2, 3], values: condValues, grad: false }, { shape: [2, 3], values: rngFor('where number').floats(6) }],
+    forward: ([c, x]) => where(c, x, -0.75), reference: ([c, x]) => R.where(c, x, nd([], [-0.75])),
+    gradients: ([c, x], dy) => [null, R.whereGrad(c, x, nd([], [-0.75]), dy)[0]],
+  });
+  cases.push({
+    op: 'where', label: 'where cond, number, tensor', tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+    inputs: [{ shape: [2, 3], values: condValues, grad: false }, { shape: [3], values: rngFor('where number b').floats(3) }],
+    forward: ([c, x]) => where(c, 2.5, x), reference: ([c, x]) => R.where(c, nd([], [2.5]), x),
+    gradients: ([c, x], dy) => [null, R.whereGrad(c, nd([], [2.5]), x, dy)[1]],
+  });
+
+  if (ieeeSpecials) {
+    const nan = NaN;
+    const inf = Infinity;
+    cases.push({
+      op: 'abs', label: 'abs of NaN and infinities (gradient 0 at NaN, as PyTorch)', inputs: [{ shape: [4], values: f32([nan, inf, -inf, -2]) }], tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+      forward: ([x]) => abs(x), reference: ([x]) => R.abs(x), gradients: ([x], dy) => [R.absGrad(x, dy)],
+    });
+    cases.push({
+      op: 'clamp', label: 'clamp of NaN and infinities, and infinite bounds', inputs: [{ shape: [5], values: f32([nan, inf, -inf, 0.25, 2]) }], tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+      forward: ([x]) => clamp(x, -inf, 1), reference: ([x]) => R.clamp(x, -inf, 1), gradients: ([x], dy) => [R.clampGrad(x, dy, -inf, 1)],
+    });
+    cases.push({
+      op: 'clamp', label: 'clamp of NaN and infinities to [-1, 1]', inputs: [{ shape: [4], values: f32([nan, inf, -inf, 0.25]) }], tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+      forward: ([x]) => clamp(x, -1, 1), reference: ([x]) => R.clamp(x, -1, 1), gradients: ([x], dy) => [R.clampGrad(x, dy, -1, 1)],
+    });
+    cases.push({
+      op: 'minimum', label: 'minimum with NaN (both get dy) and equal infinities (a tie)', tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+      inputs: [{ shape: [5], values: f32([nan, 1, nan, inf, -inf]) }, { shape: [5], values: f32([1, nan, nan, inf, 2]) }],
+      forward: ([a, b]) => minimum(a, b), reference: ([a, b]) => R.minimum(a, b), gradients: ([a, b], dy) => R.minimumGrad(a, b, dy),
+    });
+    cases.push({
+      op: 'where', label: 'where: NaN and infinities in the branch not taken do not leak; NaN cond is true', tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+      inputs: [
+        { shape: [6], values: f32([0, 0, 1, 1, nan, 1]), grad: false },
+        { shape: [6], values: f32([nan, inf, 1, -inf, 4, -0.5]) },
+        { shape: [6], values: f32([2, 3, nan, nan, -inf, inf]) },
+      ],
+      forward: ([c, a, b]) => where(c, a, b), reference: ([c, a, b]) => R.where(c, a, b),
+      gradients: ([c, a, b], dy) => [null, ...R.whereGrad(c, a, b, dy)],
+    });
+    // As in PyTorch, the untaken branch still gets a zero gradient, which its own op then
+    // differentiates: log's 0 / x is -0 at x = -1 but 0 / 0 = NaN at x = 0.
+    cases.push({
+      op: 'where', label: 'where(x > 0, log(x), 0): log of x <= 0 stays out of the value; the gradient at x = 0 is NaN, as PyTorch', tol: TOLERANCE.default,
+      inputs: [{ shape: [6], values: f32([-1, 0, 0.5, 2, -3, 1]) }],
+      forward: ([x]) => where(greater(x, 0), log(x), 0),
+      reference: ([x]) => R.map(x, (v) => (v > 0 ? Math.log(v) : 0)),
+      gradients: ([x], dy) => [R.map(x, (v, i) => (v > 0 ? dy.data[i] / v : v === 0 ? NaN : 0))],
+    });
+  }
+  return cases;
+}
+
 function dropoutCases(scale: Scale): Case[] {
   const shape = scale === 'full' ? [4, 50] : [2, 5];
   const cases: Case[] = [];
@@ -501,12 +670,6 @@ function dropoutCases(scale: Scale): Case[] {
   return cases;
 }
 
-function allCases(scale: Scale): Case[] {
-  return [
-    ...unaryCases(scale), ...binaryCases(scale), ...reductionCases(scale), ...layoutCases(scale),
-    ...matmulCases(scale), ...convCases(scale), ...poolCases(scale), ...softmaxCases(scale), ...dropoutCases(scale),
-  ];
-}
 
 /** Runs one case: forward and backward on the backend, compared with the reference. */
 async function runCase(c: Case, log: ErrorLog): Promise<void> {
@@ -569,9 +732,11 @@ export function describeConformance(backendName: string, options: ConformanceOpt
       }
     });
 
+    const ieeeSpecials = options.ieeeSpecials ?? true;
     const groups: [string, (s: Scale) => Case[]][] = [
       ['unary', unaryCases], ['binary (broadcasting)', binaryCases], ['reductions', reductionCases], ['layout', layoutCases],
       ['matmul', matmulCases], ['conv2d', convCases], ['pooling', poolCases], ['softmax and cross-entropy', softmaxCases], ['dropout', dropoutCases],
+      ['selection: abs, clamp, minimum, min, where', (s) => selectionCases(s, ieeeSpecials)],
     ];
     for (const [group, build] of groups) {
       describe(group, () => {

@@ -24,6 +24,9 @@ export const RUNS = {
   'adjoint conv2d': 60, 'adjoint avgPool2d': 50, 'adjoint maxPool2d': 40, 'adjoint matmul': 60, 'adjoint transpose': 50,
   // ties.test.ts
   'ties maxPool2d': 60, 'ties max': 60, 'ties argmax': 40,
+  // selection.test.ts: abs, clamp, minimum, min, where
+  'fd abs': 30, 'fd clamp': 40, 'fd minimum': 40, 'fd min': 40, 'fd where': 40,
+  'ties minimum': 40, 'ties min': 60, 'ties clamp': 40,
   // autograd.test.ts
   'broadcast gradients': 80, 'double backward': 30, 'noGrad': 30, 'grad helpers': 30,
 } as const;

@@ -8,3 +8,4 @@ export * from './loss.js';
 export * from './compare.js';
 export * from './fd.js';
 export * from './rng.js';
+export * from './selection.js';

@@ -7,3 +7,8 @@ export * from './conv.js';
 export * from './pool.js';
 export * from './loss.js';
 export * from './dropout.js';
+export * from './abs.js';
+export * from './clamp.js';
+export * from './minimum.js';
+export * from './min.js';
+export * from './where.js';
