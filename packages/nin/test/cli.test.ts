@@ -7,6 +7,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensorsFile } from '@tapegrad/nn';
 import { FASHION_MNIST_CLASSES, nin as buildNin } from '@tapegrad/nin';
+import { ensureBuilt } from './build.js';
 import { nin, ninProcess } from './cli_helpers.js';
 import { fashionMnistDir } from './fixtures.js';
 
@@ -154,8 +155,9 @@ describe('nin', () => {
   });
 
   it('runs as an executable', async () => {
+    await ensureBuilt();
     const result = await ninProcess('summary', '--variant', 'small');
     expect(result).toMatchObject({ code: 0, stderr: [] });
     expect(result.stdout).toEqual((await nin('summary', '--variant', 'small')).stdout);
-  });
+  }, 300_000);
 });

@@ -1,6 +1,5 @@
 /** Every bad input gives exit code 1 and exactly one line `nin: ...` on stderr, never a stack trace. */
 import '@tapegrad/backend-cpu';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed } from '@tapegrad/core';
 import { Adam, saveSafetensors } from '@tapegrad/nn';
 import { main, memoryIo, nin as buildNin, saveRunCheckpoint, type RunInfo } from '@tapegrad/nin';
-import { CLI_JS, nin, ninProcess, type CliResult } from './cli_helpers.js';
+import { ensureBuilt } from './build.js';
+import { nin, ninProcess, type CliResult } from './cli_helpers.js';
 import { fashionMnistDir } from './fixtures.js';
 
 const RUN: RunInfo = {
@@ -147,9 +147,8 @@ describe('nin bad input', () => {
   });
 
   describe('as a child process', () => {
-    it('is built (npx tsc -b)', () => {
-      expect(existsSync(CLI_JS), `${CLI_JS} is missing: run npx tsc -b first`).toBe(true);
-    });
+    beforeAll(ensureBuilt, 300_000);
+
     it('unknown flag', async () => expectOneLineError(await ninProcess('eval', '--wieghts', 'x'), /eval: unknown option '--wieghts'/));
     it('missing checkpoint', async () => expectOneLineError(await ninProcess('predict', '--weights', path('nope.safetensors'), path('white.png')), /no such file/));
     it('corrupt PNG', async () => expectOneLineError(await ninProcess('predict', '--weights', path('run.safetensors'), path('broken.png')), /corrupt PNG image/));

@@ -1,7 +1,7 @@
 /** Running `nin` in-process and as a child process, for the CLI tests. */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { main, memoryIo } from '@tapegrad/nin';
+import { CLI_JS } from './build.js';
 
 /** What a run of `nin` printed and returned. */
 export interface CliResult {
@@ -23,10 +23,7 @@ export async function nin(...argv: string[]): Promise<CliResult> {
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
 
-/** The built executable (`npx tsc -b` writes it). */
-export const CLI_JS = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-
-/** Runs `node dist/cli.js argv` as a child process. */
+/** Runs `node dist/cli.js argv` as a child process (call `ensureBuilt()` first). */
 export function ninProcess(...argv: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI_JS, ...argv], { env: { ...process.env, ...TEST_ENV, NIN_DEBUG: '' } }, (error, stdout, stderr) => {
