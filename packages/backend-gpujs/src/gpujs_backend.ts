@@ -17,7 +17,8 @@ import {
   type CompiledKernel, type GpuInstance, type GpuJsMode, type KernelOutput, type KernelSettings,
 } from './gpujs_adapter.js';
 import { layoutCandidates, partCount, singlePart, type Layout } from './layout.js';
-import { outOfMemory, resolveLimits, type DeviceReport, type ModeLimits } from './limits.js';
+import { KernelCache, type CachedKernel } from './kernel_cache.js';
+import { checkInteger, outOfMemory, resolveLimits, type DeviceReport, type ModeLimits } from './limits.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
 import type { KernelArg, KernelContext, PartData, Tensorish } from './kernels/context.js';
 import { binary, reluBackprop, unary } from './kernels/elementwise.js';
@@ -59,9 +60,20 @@ export interface GpuJsBackendOptions {
   maxMemoryMiB?: number;
   /** Plan kernels as for a GPU (more threads, e.g. split filter-gradient sums); default: a GPU mode. Tests set it on the CPU. */
   parallel?: boolean;
+  /** Most compiled kernels kept (least recently used evicted and destroyed); default 256. */
+  maxKernels?: number;
+  /**
+   * Most MiB the kept kernels may hold between calls (a webasm kernel keeps a wasm memory of its
+   * arguments and output; GPU kernels the host arrays they uploaded); default 512.
+   */
+  maxKernelMiB?: number;
 }
 
-const OPTION_NAMES: readonly (keyof GpuJsBackendOptions)[] = ['mode', 'maxPartElements', 'async', 'maxArrays', 'maxIndex', 'maxMemoryMiB', 'parallel'];
+const OPTION_NAMES: readonly (keyof GpuJsBackendOptions)[] = ['mode', 'maxPartElements', 'async', 'maxArrays', 'maxIndex', 'maxMemoryMiB', 'parallel', 'maxKernels', 'maxKernelMiB'];
+
+/** Default bounds of the compiled-kernel cache. */
+const DEFAULT_MAX_KERNELS = 256;
+const DEFAULT_MAX_KERNEL_MIB = 512;
 
 /** What the ledger keeps per storage; reference counts and bytes are the ledger's. */
 interface Storage {
@@ -87,7 +99,7 @@ export class GpuJsBackend implements Backend {
   /** What this backend's storage and kernels are planned against (see limits.ts). */
   readonly limits: ModeLimits;
   private readonly gpu: GpuInstance;
-  private readonly kernels = new Map<string, CompiledKernel>();
+  private readonly kernels: KernelCache;
   private readonly verified = new WeakSet<CompiledKernel>();
   /** Storages, their reference counts and bytes; a released storage frees its parts once unpinned. */
   private readonly ledger = new StorageLedger<Storage>('gpujs', (storage) => {
@@ -118,6 +130,10 @@ export class GpuJsBackend implements Backend {
     this.isAsync = mode === 'webgpu' || options.async === true;
     const gl = mode === 'headlessgl' || mode === 'webgl2' || mode === 'webgl' ? glLimits(mode) : null;
     this.limits = resolveLimits(mode, options, { hostBytes: hostMemoryBytes(), gl, ...report });
+    this.kernels = new KernelCache(
+      checkInteger('maxKernels', options.maxKernels ?? DEFAULT_MAX_KERNELS, 1, Number.MAX_SAFE_INTEGER),
+      checkInteger('maxKernelMiB', options.maxKernelMiB ?? DEFAULT_MAX_KERNEL_MIB, 1, Number.MAX_SAFE_INTEGER) * 2 ** 20,
+    );
     this.gpu = createGpu(mode);
     this.ctx = {
       limit: this.limits.partElements,
@@ -179,12 +195,17 @@ export class GpuJsBackend implements Backend {
     return count;
   }
 
-  /** Distinct compiled kernels (one per kernel, shapes and attributes). */
+  /** Compiled kernels kept (one per kernel, shapes and attributes; at most maxKernels). */
   numKernels(): number {
     return this.kernels.size;
   }
 
-  /** Kernel compilations so far (equals numKernels unless the cache was cleared). */
+  /** Bytes the kept kernels hold between calls (at most maxKernelMiB). */
+  kernelBytes(): number {
+    return this.kernels.bytes;
+  }
+
+  /** Kernel compilations so far (more than numKernels once kernels were evicted). */
   numCompiles(): number {
     return this.compiles;
   }
@@ -271,13 +292,6 @@ export class GpuJsBackend implements Backend {
     if (this.disposed) return;
     this.disposed = true;
     this.ledger.clear();
-    for (const kernel of this.kernels.values()) {
-      try {
-        kernel.destroy(true);
-      } catch {
-        // A kernel that never built has nothing to free.
-      }
-    }
     this.kernels.clear();
     this.gpu.destroy().catch(noop);
   }
@@ -355,37 +369,64 @@ export class GpuJsBackend implements Backend {
       // take a host array there later. Pending parts are kernel results, hence buffers.
       key += `|kinds=${args.map((arg) => (typeof arg === 'number' ? 's' : isHostArray(arg) ? 'h' : 'd')).join('')}`;
     }
-    let kernel = this.kernels.get(key);
-    if (!kernel) {
+    let entry = this.kernels.get(key);
+    if (!entry) {
+      let kernel: CompiledKernel;
       try {
         kernel = this.gpu.createKernel(source(), this.settings(length));
       } catch (error) {
         throw this.wrapError(op, error);
       }
-      this.kernels.set(key, kernel);
+      entry = this.kernels.add(key, kernel);
       this.compiles++;
     }
-    const compiled = kernel;
-    const out = args.some((arg) => isPromise(arg))
-      ? Promise.all(args).then((resolved) => this.invoke(op, compiled, resolved))
-      : this.invoke(op, compiled, args as readonly (KernelOutput | number)[]);
-    if (isPromise(out)) this.track(out);
+    const cached = entry;
+    this.kernels.begin(cached);
+    const done = (): void => this.kernels.end(cached);
+    let out: PartData;
+    try {
+      out = args.some((arg) => isPromise(arg))
+        ? Promise.all(args).then((resolved) => this.invoke(op, cached, length, resolved))
+        : this.invoke(op, cached, length, args as readonly (KernelOutput | number)[]);
+    } catch (error) {
+      done();
+      throw error;
+    }
+    if (isPromise(out)) {
+      this.track(out);
+      out.then(done, done);
+    } else {
+      done();
+    }
     return out;
   }
 
-  private invoke(op: string, kernel: CompiledKernel, args: readonly (KernelOutput | number)[]): PartData {
+  private invoke(op: string, entry: CachedKernel, length: number, args: readonly (KernelOutput | number)[]): PartData {
+    const kernel = entry.kernel;
     let out: KernelOutput | Promise<KernelOutput>;
     try {
       out = kernel(...args);
     } catch (error) {
       throw this.wrapError(op, error);
     }
+    this.kernels.setBytes(entry, this.keptBytes(args, length));
     if (isPromise(out)) {
       return out.then((result) => this.accept(op, kernel, result), (error: unknown) => {
         throw this.wrapError(op, error);
       });
     }
     return this.accept(op, kernel, out);
+  }
+
+  /**
+   * Bytes a kernel keeps between calls with these arguments: webasm its wasm memory (arguments and
+   * output), GPU modes the host arrays they uploaded, cpu mode nothing.
+   */
+  private keptBytes(args: readonly (KernelOutput | number)[], length: number): number {
+    if (this.mode === 'cpu') return 0;
+    let elements = this.mode === 'webasm' ? length : 0;
+    for (const arg of args) if (isHostArray(arg)) elements += arg.length;
+    return elements * 4;
   }
 
   /** Tracks a kernel result; on a kernel's first run checks that gpu.js ran it in our mode. */

@@ -58,7 +58,8 @@ function envMemoryMiB(): string | undefined {
   return value ? value : undefined;
 }
 
-function checkInteger(name: string, value: number, low: number, high: number): number {
+/** `value` when it is an integer in [low, high]; else an error naming the option and the range. */
+export function checkInteger(name: string, value: number, low: number, high: number): number {
   if (!Number.isInteger(value) || value < low || value > high) {
     throw new Error(`gpujs backend: ${name} must be an integer in [${low}, ${high}], got ${String(value)}`);
   }
