@@ -1,14 +1,9 @@
 /** Saving and loading NiN checkpoints: safetensors files whose metadata describes the model and run. */
 import { loadCheckpoint, readSafetensorsFile, saveCheckpoint, type Optimizer, type OptimizerOptionsJson, type SafetensorsMetadata, type Sequential } from '@tapegrad/nn';
-import { nin, type NinVariant } from '../model/index.js';
+import type { NinVariant } from '../model/index.js';
 import { createOptimizer } from '../train/index.js';
-import { decodeModelInfo, decodeRunInfo, encodeRunInfo, modelInfo, type ModelInfo, type RunInfo } from './run_info.js';
-
-/** A model loaded from a checkpoint, with what is known about it. */
-export interface LoadedModel {
-  readonly model: Sequential;
-  readonly info: ModelInfo;
-}
+import { buildModel, checkpointModelInfo, misfitError, type LoadedModel } from './model_bytes.js';
+import { decodeRunInfo, encodeRunInfo, type ModelInfo, type RunInfo } from './run_info.js';
 
 /** A training run restored from a checkpoint: model and optimizer state as saved. */
 export interface LoadedRun extends LoadedModel {
@@ -30,11 +25,6 @@ export async function saveRunCheckpoint(path: string, model: Sequential, optimiz
   await saveCheckpoint(path, { model, optimizer, metadata: encodeRunInfo(run) });
 }
 
-/** The NiN a model description calls for, with fresh weights. */
-export function buildModel(info: ModelInfo): Sequential {
-  return nin({ variant: info.variant, widths: info.widths, numClasses: info.numClasses });
-}
-
 /**
  * Loads the model of a checkpoint for inference. Its variant, widths, class count and input size
  * come from the file's metadata; a file without any (e.g. written by PyTorch) needs `variant`, and
@@ -42,15 +32,7 @@ export function buildModel(info: ModelInfo): Sequential {
  * @throws naming `path` when the file is unreadable, lacks a variant, or does not fit the model
  */
 export async function loadModel(path: string, variant?: NinVariant): Promise<LoadedModel> {
-  const known = decodeModelInfo(await readCheckpointMetadata(path), path);
-  if (known === null && variant === undefined) {
-    throw new Error(`${path}: the file does not say which NiN it holds (no 'variant' metadata); pass --variant d2l or --variant small`);
-  }
-  if (known?.variant !== undefined && variant !== undefined && known.variant !== variant) {
-    throw new Error(`${path}: holds a '${known.variant}' NiN, not '${variant}'`);
-  }
-  const { variant: _, ...overrides } = known ?? {};
-  const info = modelInfo(known?.variant ?? (variant as NinVariant), overrides);
+  const info = checkpointModelInfo(await readCheckpointMetadata(path), path, variant);
   const model = buildModel(info);
   await loadInto(path, model, undefined, info);
   return { model, info };
@@ -73,7 +55,6 @@ async function loadInto(path: string, model: Sequential, optimizer: Optimizer<Op
   try {
     await loadCheckpoint(path, { model, optimizer });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${path}: does not fit the ${info.variant} NiN (widths ${info.widths.join(', ')}, ${info.numClasses} classes): ${message}`, { cause: error });
+    throw misfitError(path, info, error);
   }
 }

@@ -1,11 +1,4 @@
 /** NiN checkpoints. */
-export {
-  buildModel,
-  loadModel,
-  loadRun,
-  readCheckpointMetadata,
-  saveRunCheckpoint,
-  type LoadedModel,
-  type LoadedRun,
-} from './files.js';
-export { decodeModelInfo, decodeRunInfo, encodeRunInfo, modelInfo, type ModelInfo, type RunInfo, type RunSettings } from './run_info.js';
+export { loadModel, loadRun, readCheckpointMetadata, saveRunCheckpoint, type LoadedRun } from './files.js';
+export { buildModel, checkpointModelInfo, loadModelFromBytes, saveModelToBytes, type LoadedModel } from './model_bytes.js';
+export { decodeModelInfo, decodeRunInfo, encodeModelInfo, encodeRunInfo, modelInfo, type ModelInfo, type RunInfo, type RunSettings } from './run_info.js';

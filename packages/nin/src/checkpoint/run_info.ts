@@ -4,7 +4,10 @@
  */
 import type { SafetensorsMetadata } from '@tapegrad/nn';
 import { isNinVariant, ninArchitecture, ninWidths, type NinVariant, type NinWidths } from '../model/index.js';
-import { INIT_NAMES, isEpochStats, isOptimizerName, isScheduleName, type EpochStats, type InitName, type OptimizerName, type ScheduleName } from '../train/index.js';
+import { INIT_NAMES, type InitName } from '../train/defaults.js';
+import { isOptimizerName, type OptimizerName } from '../train/optimizers.js';
+import { isScheduleName, type ScheduleName } from '../train/schedule.js';
+import { isEpochStats, type EpochStats } from '../train/stats.js';
 
 /** The model a checkpoint holds. */
 export interface ModelInfo {
@@ -68,14 +71,21 @@ const KEYS = {
   history: 'tapegrad.nin.history',
 } as const;
 
-/** The metadata of a checkpoint of `info`. */
-export function encodeRunInfo(info: RunInfo): SafetensorsMetadata {
-  const { model, settings } = info;
+/** The metadata describing `model` (what `decodeModelInfo` reads): a model-only checkpoint's. */
+export function encodeModelInfo(model: ModelInfo): SafetensorsMetadata {
   return {
     [KEYS.variant]: model.variant,
     [KEYS.widths]: JSON.stringify(model.widths),
     [KEYS.numClasses]: String(model.numClasses),
     [KEYS.inputSize]: String(model.inputSize),
+  };
+}
+
+/** The metadata of a checkpoint of `info`. */
+export function encodeRunInfo(info: RunInfo): SafetensorsMetadata {
+  const { model, settings } = info;
+  return {
+    ...encodeModelInfo(model),
     [KEYS.epoch]: String(info.epoch),
     [KEYS.seed]: String(settings.seed),
     [KEYS.settings]: JSON.stringify(settings),

@@ -25,10 +25,13 @@ export { decompressedChunks, isGzip, maybeGunzip } from './gzip.js';
 export {
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
+  idxFileBytes,
+  idxRecords,
   parseIdx,
   parseIdxHeader,
   parseIdxImages,
   parseIdxLabels,
+  wrongIdxKind,
   type IdxFile,
   type IdxHeader,
   type IdxImages,

@@ -1,5 +1,5 @@
 /** The chapter's training curves as a self-contained SVG: loss, train and test accuracy per epoch. */
-import type { EpochStats } from '../train/index.js';
+import type { EpochStats } from '../train/stats.js';
 import { element, round, text } from './svg.js';
 
 const WIDTH = 640;

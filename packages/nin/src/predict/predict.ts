@@ -1,7 +1,9 @@
 /** Classifying images with a trained NiN: logits, probabilities and the top class. */
 import { noGrad, softmax, tensor, tidy } from '@tapegrad/core';
 import type { Module } from '@tapegrad/nn';
-import { FASHION_MNIST_CLASSES, resizeGrayBilinear, scaleToUnitInto } from '../data/index.js';
+import { FASHION_MNIST_CLASSES } from '../data/classes.js';
+import { resizeGrayBilinear } from '../data/resize.js';
+import { scaleToUnitInto } from '../data/to_float.js';
 import { inEvalMode } from '../model/index.js';
 import type { GrayImage } from './gray_image.js';
 import type { ImageFileResult } from './read_images.js';

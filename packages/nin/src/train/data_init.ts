@@ -1,7 +1,8 @@
 /** Data-dependent initialisation of a model from a seeded sample of its training set. */
 import { tensor } from '@tapegrad/core';
 import type { Sequential } from '@tapegrad/nn';
-import { batches, type ImageDataset } from '../data/index.js';
+import { batches } from '../data/batches.js';
+import type { ImageDataset } from '../data/dataset.js';
 import { initFromData } from '../model/index.js';
 import { epochSeeds } from './seeds.js';
 

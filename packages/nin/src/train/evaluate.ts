@@ -1,7 +1,8 @@
 /** Test accuracy of a model over a whole dataset, in evaluation mode. */
 import { getBackend } from '@tapegrad/core';
 import type { Module } from '@tapegrad/nn';
-import { batches, type ImageDataset } from '../data/index.js';
+import { batches } from '../data/batches.js';
+import type { ImageDataset } from '../data/dataset.js';
 import { inEvalMode } from '../model/index.js';
 import { evalBatch } from './step.js';
 import { EpochTally } from './tally.js';

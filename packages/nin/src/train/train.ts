@@ -1,7 +1,8 @@
 /** The training loop, like the chapter's `train_ch5`: epochs of seeded mini-batches, then a test. */
 import { manualSeed } from '@tapegrad/core';
 import type { Module, Optimizer, OptimizerOptionsJson } from '@tapegrad/nn';
-import { batches, type ImageDataset } from '../data/index.js';
+import { batches } from '../data/batches.js';
+import type { ImageDataset } from '../data/dataset.js';
 import { evaluateAccuracy, readInterval } from './evaluate.js';
 import { epochSeeds } from './seeds.js';
 import type { EpochStats } from './stats.js';
