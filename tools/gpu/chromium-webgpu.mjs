@@ -5,7 +5,7 @@
  * Without a GPU, Chromium's WebGPU runs on SwiftShader (Vulkan on the CPU), which is enough to
  * check that every kernel translates to valid WGSL and computes what gpu.js's cpu mode computes.
  *
- *   node tools/gpu/chromium-webgpu.mjs [--mode webgpu|webgl2|webgl|webasm|cpu] [--limit N] [--chromium PATH]
+ *   node tools/gpu/chromium-webgpu.mjs [--mode webgpu|webgl2|webgl|webasm|cpu] [--limit N] [--index N] [--arrays N] [--big] [--chromium PATH]
  *                                      [--suite kernels|conformance]
  *
  * `--suite conformance` runs tapegrad's conformance suite (test/conformance/suite.ts, with a small
@@ -28,6 +28,11 @@ const option = (name, fallback) => {
 };
 const mode = option('mode', 'webgpu');
 const limit = option('limit', '');
+// --index and --arrays lower the exact-index and binding limits (with --limit: the paths of huge tensors on small ones).
+const index = option('index', '');
+const arrays = option('arrays', '');
+// --big adds the issue's calls at full size (tensors over 2^24 elements): seconds to minutes on SwiftShader.
+const big = args.includes('--big');
 const chromium = option('chromium', process.env.CHROMIUM ?? 'chromium');
 const timeoutMs = Number(option('timeout', '300')) * 1000;
 const suite = option('suite', 'kernels');
@@ -46,7 +51,7 @@ await build({
 });
 writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="bundle.js"></script>\n');
 
-const url = `file://${join(out, 'index.html')}?mode=${mode}${limit ? `&limit=${limit}` : ''}`;
+const url = `file://${join(out, 'index.html')}?mode=${mode}${limit ? `&limit=${limit}` : ''}${index ? `&index=${index}` : ''}${arrays ? `&arrays=${arrays}` : ''}${big ? '&big=1' : ''}`;
 const flags = [
   '--headless=new', '--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--allow-file-access-from-files',
   '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader',

@@ -6,8 +6,10 @@
 # after `npm run build` and `bash ../shared/tools/gpu-device/pack.sh` here (the device tool with
 # carry [".device"]). Parts, each with its own time limit, everything tee'd into $OUT:
 #   1. the conformance suite with TAPEGRAD_GPUJS_MODE=webgpu          -> $OUT/conformance-webgpu.log
-#   2. 20 training steps of the d2l NiN at 224, batch 64, gpujs/webgpu -> $OUT/nin-d2l.log, $OUT/nin-d2l.json
-#   3. the backend's own tests (parity vs CPU, leak test) in webgpu     -> $OUT/backend-tests-webgpu.log
+#   2. 20 training steps of the d2l NiN at 224, batch 128 (the run: activations of 35.8M
+#      elements, held in parts), gpujs/webgpu                          -> $OUT/nin-d2l.log, $OUT/nin-d2l.json
+#   3. the backend's own tests (parity vs CPU with whole tensors, parts, and lowered index/binding
+#      limits; leak test) in webgpu                                    -> $OUT/backend-tests-webgpu.log
 # A summary goes to $OUT/summary.txt. Exit status: 0 when every part passed.
 # Limits (seconds) can be changed: CONFORMANCE_S, BENCH_S, TESTS_S (defaults 140, 230, 120: with the
 # probe's 45 they fit the device tool's 600 s); SKIP_TESTS=1 skips part 3. The benchmark stops
@@ -25,7 +27,7 @@ CONFORMANCE_S=${CONFORMANCE_S:-140}
 BENCH_S=${BENCH_S:-230}
 TESTS_S=${TESTS_S:-120}
 MODE=${DEVICE_MODE:-webgpu}
-BENCH_ARGS=${BENCH_ARGS:---steps 20 --warmup 2 --batch 64 --size 224}
+BENCH_ARGS=${BENCH_ARGS:---steps 20 --warmup 2 --batch 128 --size 224}
 summary="$OUT/summary.txt"
 : > "$summary"
 status=0

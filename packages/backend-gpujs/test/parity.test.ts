@@ -28,7 +28,7 @@ const configs: Config[] = [
 // GPU modes bind at most ~8 arrays per kernel, so their split configuration uses bigger parts.
 if (process.env.TAPEGRAD_TEST_HEADLESSGL === '1') configs.push({ mode: 'headlessgl' }, { mode: 'headlessgl', limit: 1024 });
 // On the GPU machine: TAPEGRAD_GPUJS_MODE=webgpu adds the webgpu configurations.
-if (process.env.TAPEGRAD_GPUJS_MODE === 'webgpu') configs.push({ mode: 'webgpu' }, { mode: 'webgpu', limit: 1024 });
+if (process.env.TAPEGRAD_GPUJS_MODE === 'webgpu') configs.push({ mode: 'webgpu' }, { mode: 'webgpu', limit: 1024 }, { mode: 'webgpu', limit: 128, maxIndex: 128, maxArrays: 7 });
 
 const worst = new Map<string, { abs: number; rel: number }>();
 

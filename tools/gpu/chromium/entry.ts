@@ -5,8 +5,8 @@
  * console lines `RESULT {...}` and `DONE {...}`.
  */
 import {
-  computeConv2dInfo, computePool2dInfo, conv2d, crossEntropy, flatten, manualSeed, maxPool2d, memory, mul, noGrad,
-  randn, registerBackend, relu, setBackend, sub, tensor, tidy,
+  computeConv2dInfo, computePool2dInfo, conv2d, crossEntropy, flatten, full, manualSeed, maxPool2d, memory, mul, noGrad,
+  ones, randn, registerBackend, relu, setBackend, sub, tensor, tidy, zeros,
   type Backend, type BinaryKernel, type DataId, type Tensor, type UnaryKernel,
 } from '@tapegrad/core';
 import { createGpuJsBackend, type GpuJsBackend, type GpuJsMode } from '@tapegrad/backend-gpujs';
@@ -52,12 +52,16 @@ function cases(): Case[] {
   }
   out.push({ name: 'oneHot', inputs: [{ shape: [6], values: Float32Array.from([0, 3, 2, 9, 1, 5]) }], run: (b, [x]) => b.oneHot(x, 6, 10) });
   out.push({ name: 'fill', inputs: [], run: (b) => b.fill(300, -0.75) });
+  const y = input([7, 11]);
+  y.values.set([0, -0, Number.NaN, 1e-30, -1e-30]);
+  out.push({ name: 'reluBackprop (NaN y passes dy)', inputs: [input([7, 11]), y], run: (b, [dy, v]) => b.reluBackprop(dy, v, 77) });
   const convs: [number[], number[], number | [number, number], number | [number, number]][] = [
     [[2, 3, 7, 7], [4, 3, 3, 3], 1, 1], [[2, 2, 9, 8], [3, 2, 3, 2], [2, 3], [1, 0]], [[3, 4, 5, 5], [6, 4, 1, 1], 1, 0], [[1, 1, 12, 12], [2, 1, 5, 5], 4, 2],
   ];
   for (const [xs, ws, stride, padding] of convs) {
     const info = computeConv2dInfo(xs, ws, stride, padding);
-    out.push({ name: `conv2d ${xs}/${ws}`, inputs: [input(xs), input(ws), input([ws[0]])], run: (b, [x, w, bias]) => b.conv2d(x, w, bias, info) });
+    out.push({ name: `conv2d ${xs}/${ws}`, inputs: [input(xs), input(ws), input([ws[0]])], run: (b, [x, w, bias]) => b.conv2d(x, w, bias, info, 'linear') });
+    out.push({ name: `conv2d+relu ${xs}/${ws}`, inputs: [input(xs), input(ws), input([ws[0]])], run: (b, [x, w, bias]) => b.conv2d(x, w, bias, info, 'relu') });
     out.push({ name: `conv2dBackpropInput ${xs}/${ws}`, inputs: [input([...info.outShape]), input(ws)], run: (b, [dy, w]) => b.conv2dBackpropInput(dy, w, info) });
     out.push({ name: `conv2dBackpropFilter ${xs}/${ws}`, inputs: [input(xs), input([...info.outShape])], run: (b, [x, dy]) => b.conv2dBackpropFilter(x, dy, info) });
   }
@@ -151,14 +155,42 @@ async function trainCheck(backend: GpuJsBackend): Promise<{ losses: number[]; te
   return out;
 }
 
+/**
+ * The issue's calls at full size, tensors over 2^24 elements in parts, through core ops (with
+ * `big=1`): zeros([2e7]).add(1), its sum, the mean of [64, 96, 54, 54], and a conv2d whose output
+ * [64, 96, 54, 54] is all ones. Each returns an error message, or '' when the values are right.
+ */
+async function bigChecks(backend: GpuJsBackend): Promise<[string, () => Promise<string>][]> {
+  registerBackend('gpujs-big', () => backend, 0);
+  await setBackend('gpujs-big');
+  const all = (values: Float32Array, expected: number, tol: number): string => {
+    const bad = values.findIndex((v) => !(Math.abs(v - expected) <= tol));
+    return bad < 0 ? '' : `[${bad}] ${values[bad]} vs ${expected}`;
+  };
+  const checked = async (make: () => Tensor, expected: number, tol: number): Promise<string> => {
+    const t = make();
+    const message = all(await t.data(), expected, tol);
+    t.dispose();
+    return message;
+  };
+  return [
+    ['zeros([2e7]).add(1)', () => checked(() => tidy(() => zeros([2e7]).add(1)), 1, 0)],
+    ['zeros([2e7]).add(1).sum()', () => checked(() => tidy(() => zeros([2e7]).add(1).sum()), 2e7, 0)],
+    ['full([64, 96, 54, 54], 2).mean()', () => checked(() => tidy(() => full([64, 96, 54, 54], 2).mean()), 2, 1e-6)],
+    ['conv2d to [64, 96, 54, 54] (+relu)', () => checked(() => tidy(() => relu(conv2d(ones([64, 1, 224, 224]), full([96, 1, 11, 11], 1 / 121), null, { stride: 4 }))), 1, 1e-5)],
+  ];
+}
+
 async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const mode = (params.get('mode') ?? 'webgpu') as GpuJsMode;
-  const limit = params.get('limit') ? Number(params.get('limit')) : undefined;
-  const summary = { mode, limit: limit ?? null, cases: 0, failed: 0, worstAbs: 0, worstCase: '', train: null as unknown };
+  const numberParam = (name: string): number | undefined => (params.get(name) ? Number(params.get(name)) : undefined);
+  // Lowered part, index and binding limits run the paths of huge tensors on these small cases.
+  const bounds = { maxPartElements: numberParam('limit'), maxIndex: numberParam('index'), maxArrays: numberParam('arrays') };
+  const summary = { mode, ...bounds, cases: 0, failed: 0, worstAbs: 0, worstCase: '', train: null as unknown };
   try {
-    const gpu = await createGpuJsBackend({ mode, maxPartElements: limit });
-    const reference = await createGpuJsBackend({ mode: 'cpu', maxPartElements: limit });
+    const gpu = await createGpuJsBackend({ mode, ...bounds });
+    const reference = await createGpuJsBackend({ mode: 'cpu', ...bounds });
     console.log(`INFO backend mode ${gpu.mode}, async ${gpu.isAsync}`);
     const adapter = await (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ limits: Record<string, number> } | null> } }).gpu?.requestAdapter();
     if (adapter) console.log(`INFO adapter maxStorageBuffersPerShaderStage ${adapter.limits.maxStorageBuffersPerShaderStage}, maxStorageBufferBindingSize ${adapter.limits.maxStorageBufferBindingSize}`);
@@ -183,6 +215,21 @@ async function main(): Promise<void> {
       }
       if (message) summary.failed++;
       console.log(`RESULT ${encodeURIComponent(JSON.stringify({ case: c.name, ok: !message, message }))}`);
+    }
+    if (params.get('big')) {
+      for (const [name, check] of await bigChecks(gpu)) {
+        summary.cases++;
+        const start = performance.now();
+        let message = '';
+        try {
+          message = await check();
+        } catch (error) {
+          message = `threw: ${error instanceof Error ? error.message : String(error)}`;
+        }
+        if (message) summary.failed++;
+        console.log(`INFO ${name}: ${message || 'right'} after ${Math.round(performance.now() - start)} ms`);
+        console.log(`RESULT ${encodeURIComponent(JSON.stringify({ case: name, ok: !message, message }))}`);
+      }
     }
     await gpu.flush();
     console.log(`INFO after cases: dataIds ${gpu.numDataIds()}, live results ${gpu.numLiveResults()}, kernels ${gpu.numKernels()}`);
