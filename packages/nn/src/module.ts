@@ -1,16 +1,26 @@
 /** `Module`: a tree of named submodules and parameters with train/eval mode and state dicts. */
-import { backendByName, keep, Tensor } from '@tapegrad/core';
+import { backendByName, checkKnownOptions, describeValue, keep, Tensor } from '@tapegrad/core';
+import { markInt64 } from './int64.js';
 import { planLoadStateDict, type LoadStateDictOptions, type LoadStateDictResult, type StateDictInput } from './state_dict.js';
+
+/** Options of `Module.registerBuffer`. */
+export interface BufferOptions {
+  /** `'int64'` for integer state PyTorch keeps as `torch.long` (saved as I64); default `'float32'`. */
+  dtype?: 'float32' | 'int64';
+}
+
+const BUFFER_OPTIONS = ['dtype'] as const satisfies readonly (keyof BufferOptions)[];
 
 /**
  * Base class of every layer and model, after PyTorch's `nn.Module`.
  *
  * A subclass registers what it owns in its constructor, in the order PyTorch would:
- * `this.weight = this.registerParameter('weight', w)` and
+ * `this.weight = this.registerParameter('weight', w)`,
+ * `this.runningMean = this.registerBuffer('running_mean', zeros([c]))` and
  * `this.features = this.registerModule('features', new Sequential(...))`. Registration order is
- * the order of `namedChildren()`, `namedParameters()` and `stateDict()`, and the registered names
- * joined with dots are the parameter names (`features.0.weight`), exactly as in PyTorch when the
- * names and order are the same.
+ * the order of `namedChildren()`, `namedParameters()`, `namedBuffers()` and `stateDict()`, and the
+ * registered names joined with dots are the state-dict keys (`features.0.weight`), exactly as in
+ * PyTorch when the names and order are the same.
  *
  * Call a module with `module.forward(x)`.
  */
@@ -19,6 +29,7 @@ export abstract class Module {
   training = true;
   readonly #children = new Map<string, Module>();
   readonly #parameters = new Map<string, Tensor>();
+  readonly #buffers = new Map<string, Tensor>();
 
   /** Computes the module's output for input `x`. */
   abstract forward(x: Tensor): Tensor;
@@ -53,6 +64,33 @@ export abstract class Module {
     param.requiresGrad = true;
     this.#parameters.set(name, keep(param));
     return param;
+  }
+
+  /**
+   * Registers `buffer` as the buffer `name` (no dots, unique within this module) and returns it,
+   * as PyTorch's `register_buffer`: state that is saved in `stateDict()` and loaded by
+   * `loadStateDict()`, moved by `to()`, but is not a parameter (not in `parameters()`, not
+   * trained). BatchNorm's running statistics are buffers. The module updates it in place with
+   * `buffer.assign(...)`. It is exempted from any enclosing `tidy`.
+   *
+   * `{dtype: 'int64'}` marks a buffer of integers PyTorch keeps as `torch.long` (a counter such as
+   * `num_batches_tracked`): it stays float32 here (exact up to 2^24), and `saveSafetensors` writes it
+   * as I64, as PyTorch does.
+   * @throws when the name is invalid or taken, or `buffer` is not a live leaf tensor that does not
+   * require grad.
+   */
+  registerBuffer(name: string, buffer: Tensor, options: BufferOptions = {}): Tensor {
+    this.checkNewName('registerBuffer', name);
+    checkKnownOptions('registerBuffer', options, BUFFER_OPTIONS);
+    const dtype = options.dtype ?? 'float32';
+    if (dtype !== 'float32' && dtype !== 'int64') throw new Error(`registerBuffer: dtype must be 'float32' or 'int64', got ${describeValue(dtype)}`);
+    if (!(buffer instanceof Tensor)) throw new Error(`registerBuffer: '${name}' must be a Tensor, got ${describe(buffer)}`);
+    buffer.assertLive(`registerBuffer '${name}'`);
+    if (buffer.node !== null || buffer.requiresGrad) {
+      throw new Error(`registerBuffer: '${name}' must be a leaf tensor that does not require grad (buffers are not trained; use registerParameter, or detach())`);
+    }
+    this.#buffers.set(name, keep(dtype === 'int64' ? markInt64(buffer) : buffer));
+    return buffer;
   }
 
   /** Direct children as `[name, module]` pairs, in registration order. */
@@ -105,6 +143,28 @@ export abstract class Module {
     return this.namedParameters().map(([, param]) => param);
   }
 
+  /**
+   * Every buffer as `[dottedName, tensor]` pairs, in the order of `namedParameters()` (each
+   * module's own, then its children's); a tensor registered twice is listed once.
+   */
+  namedBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    for (const [prefix, module] of this.namedModules()) {
+      for (const [name, buffer] of module.#buffers) {
+        if (seen.has(buffer)) continue;
+        seen.add(buffer);
+        out.push([join(prefix, name), buffer]);
+      }
+    }
+    return out;
+  }
+
+  /** Every buffer, in `namedBuffers()` order. */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, buffer]) => buffer);
+  }
+
   /** Sets training mode (`mode = true`) or evaluation mode on this module and every descendant. */
   train(mode = true): this {
     for (const [, module] of this.namedModules()) module.training = mode;
@@ -117,9 +177,9 @@ export abstract class Module {
   }
 
   /**
-   * Moves every parameter, and its `.grad`, to the backend registered as `name`, in place: each
-   * keeps its identity, so `module.weight` and the tensors in `parameters()` stay the same
-   * objects, now on the new backend. All values are read before any moves, so a failed read
+   * Moves every parameter, its `.grad`, and every buffer to the backend registered as `name`, in
+   * place: each keeps its identity, so `module.weight` and the tensors in `parameters()` and
+   * `buffers()` stay the same objects, now on the new backend. All values are read before any moves, so a failed read
    * moves nothing. An optimizer's state stays where it was: build the optimizer after `to()`.
    *
    * @example
@@ -128,7 +188,8 @@ export abstract class Module {
    */
   async to(name: string): Promise<this> {
     const target = await backendByName(name, `${this.constructor.name}.to`);
-    const moving = this.parameters().flatMap((param) => (param.grad ? [param, param.grad] : [param])).filter((t) => t.backend !== target);
+    const tensors = [...this.parameters().flatMap((param) => (param.grad ? [param, param.grad] : [param])), ...this.buffers()];
+    const moving = tensors.filter((t) => t.backend !== target);
     const values = await Promise.all(moving.map((t) => t.data()));
     moving.forEach((t, i) => t.moveTo(target, target.write(values[i] as Float32Array, t.shape)));
     return this;
@@ -143,14 +204,16 @@ export abstract class Module {
   }
 
   /**
-   * The parameters by dotted name, in `namedParameters()` order but keeping every name of a
-   * shared tensor (as PyTorch). The values are the live parameter tensors, not copies: do not
-   * dispose them; save them (e.g. `saveSafetensors`) before training on.
+   * The parameters and buffers by dotted name, as PyTorch orders them (each module's parameters,
+   * then its buffers, then its children's, recursively), keeping every name of a shared tensor.
+   * The values are the live tensors, not copies: do not dispose them; save them (e.g.
+   * `saveSafetensors`) before training on.
    */
   stateDict(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
     const visit = (prefix: string, module: Module): void => {
       for (const [name, param] of module.#parameters) out.set(join(prefix, name), param);
+      for (const [name, buffer] of module.#buffers) out.set(join(prefix, name), buffer);
       for (const [name, child] of module.#children) visit(join(prefix, name), child);
     };
     visit('', this);
@@ -158,7 +221,7 @@ export abstract class Module {
   }
 
   /**
-   * Copies `stateDict`'s values into the parameters of the same names (the parameters keep their
+   * Copies `stateDict`'s values into the parameters and buffers of the same names (they keep their
    * identity, so optimizers holding them stay valid). All or nothing: every key is checked first,
    * and on any problem a `StateDictError` naming each missing, unexpected or mis-shaped key is
    * thrown and no parameter changes. With `{strict: false}`, missing and unexpected keys are
@@ -212,9 +275,8 @@ export abstract class Module {
     if (typeof name !== 'string' || name === '' || name.includes('.')) {
       throw new Error(`${op}: name must be a non-empty string without '.', got ${JSON.stringify(name)}`);
     }
-    if (this.#children.has(name) || this.#parameters.has(name)) {
-      throw new Error(`${op}: ${this.constructor.name} already has a ${this.#children.has(name) ? 'child' : 'parameter'} named '${name}'`);
-    }
+    const taken = this.#children.has(name) ? 'child' : this.#parameters.has(name) ? 'parameter' : this.#buffers.has(name) ? 'buffer' : null;
+    if (taken) throw new Error(`${op}: ${this.constructor.name} already has a ${taken} named '${name}'`);
   }
 }
 

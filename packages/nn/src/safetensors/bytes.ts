@@ -4,6 +4,7 @@
  * download). `saveSafetensors` / `loadSafetensors` add the file I/O around these.
  */
 import { describeValue, formatShape, Tensor, tensor } from '@tapegrad/core';
+import { isInt64, markInt64 } from '../int64.js';
 import { stateDictEntries, type StateDictInput } from '../state_dict.js';
 import { decodeSafetensors } from './decode.js';
 import { encodeSafetensors } from './encode.js';
@@ -12,14 +13,15 @@ import type { DecodedSafetensors, RawTensor, SafetensorsMetadata } from './types
 
 /** A loaded checkpoint: tensors under their file names, plus the file's metadata. */
 export interface LoadedSafetensors {
-  /** Tensors in file (data-section) order, as float32. */
+  /** Tensors in file (data-section) order, as float32 (I64 entries marked int64). */
   stateDict: Map<string, Tensor>;
   /** The `__metadata__` strings, `{}` when the file has none. */
   metadata: SafetensorsMetadata;
 }
 
 /**
- * The bytes of an F32 safetensors file holding `stateDict` (the format `saveSafetensors` writes).
+ * The bytes of a safetensors file holding `stateDict` (the format `saveSafetensors` writes): F32,
+ * and I64 for int64 tensors (BatchNorm's `num_batches_tracked`, anything read from an I64 entry).
  * Every value is checked to be a live tensor, naming its key, before any is read; `op` names the
  * caller in those errors.
  * @internal
@@ -31,12 +33,15 @@ export async function encodeStateDict(stateDict: StateDictInput, metadata: Safet
     if (t.isDisposed) throw new SafetensorsError(`${op}: tensor ${JSON.stringify(name)} ${formatShape(t.shape)} is disposed`);
   }
   const entries: [string, RawTensor][] = [];
-  for (const [name, t] of named) entries.push([name, { shape: [...t.shape], data: await t.data() }]);
+  for (const [name, t] of named) {
+    const data = await t.data();
+    entries.push([name, isInt64(t) ? { shape: [...t.shape], data, dtype: 'I64' } : { shape: [...t.shape], data }]);
+  }
   return encodeSafetensors(entries, metadata);
 }
 
 /**
- * A state dict as the bytes of an F32 safetensors file (what `saveSafetensors` writes to disk,
+ * A state dict as the bytes of a safetensors file, F32 with int64 tensors as I64 (what `saveSafetensors` writes to disk,
  * e.g. for a download in a browser). Tensor names are the state-dict keys.
  *
  * @param stateDict - Named tensors, a `Map` (as `module.stateDict()` returns) or a plain object.
@@ -48,7 +53,8 @@ export function saveSafetensorsToBytes(stateDict: StateDictInput, metadata?: Saf
 }
 
 /**
- * Tensors from the bytes of a safetensors file (F32, F16, BF16 or F64, converted to float32).
+ * Tensors from the bytes of a safetensors file (F32, F16, BF16, F64 or I64, converted to float32;
+ * I64 tensors come back marked int64, so saving them writes I64 again).
  *
  * @param bytes - The whole file.
  * @param source - What the bytes are, for error messages (a file name).
@@ -61,6 +67,9 @@ export function loadSafetensorsFromBytes(bytes: Uint8Array, source: string): Loa
 /** A decoded file's tensors as core tensors. @internal */
 export function tensorsOf({ tensors, metadata }: DecodedSafetensors): LoadedSafetensors {
   const stateDict = new Map<string, Tensor>();
-  for (const [name, raw] of tensors) stateDict.set(name, tensor(raw.data, raw.shape));
+  for (const [name, raw] of tensors) {
+    const t = tensor(raw.data, raw.shape);
+    stateDict.set(name, raw.dtype === 'I64' ? markInt64(t) : t);
+  }
   return { stateDict, metadata };
 }

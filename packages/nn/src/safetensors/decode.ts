@@ -56,7 +56,9 @@ function parseHeaderJson(source: string, text: string): JsonValue {
 
 /**
  * Decodes a safetensors file held in memory. F32, F16, BF16 and F64 tensors are
- * converted to float32 (F64 rounds to nearest); any other dtype is refused by name.
+ * converted to float32 (F64 rounds to nearest); I64 tensors too, when every value is an integer
+ * float32 holds exactly (|v| <= 2^24), and come back with `dtype: 'I64'`; any other dtype is
+ * refused by name.
  * The input is never aliased: every tensor gets its own freshly allocated buffer.
  *
  * @param bytes - The whole file.
@@ -72,8 +74,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
   const ordered = checkLayout(source, entries, dataLength);
   const tensors = new Map<string, RawTensor>();
   for (const entry of ordered) {
-    const data = dtypeInfo(entry.dtype).read(view, dataStart + entry.begin, entry.count);
-    tensors.set(entry.name, { shape: entry.shape, data });
+    const data = dtypeInfo(entry.dtype).read(view, dataStart + entry.begin, entry.count, `${source}: tensor ${JSON.stringify(entry.name)}`);
+    tensors.set(entry.name, entry.dtype === 'I64' ? { shape: entry.shape, data, dtype: 'I64' } : { shape: entry.shape, data });
   }
   return { tensors, metadata };
 }

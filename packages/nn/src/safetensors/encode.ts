@@ -1,11 +1,17 @@
 /**
- * Encoding of float32 {@link RawTensor}s into safetensors bytes.
+ * Encoding of float32 {@link RawTensor}s into safetensors bytes (F32, or I64 for integer tensors).
  */
+import { FLOAT32_EXACT_INTEGER } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
 import { METADATA_KEY } from './header.js';
 import type { RawTensor, SafetensorsMetadata } from './types.js';
 
-const F32_BYTES = 4;
+/** Bytes per element of each dtype the encoder writes. */
+const BYTES = { F32: 4, I64: 8 } as const;
+
+function dtypeOf(tensor: RawTensor): 'F32' | 'I64' {
+  return tensor.dtype === 'I64' ? 'I64' : 'F32';
+}
 
 interface Planned {
   readonly name: string;
@@ -32,6 +38,13 @@ function validateTensor(name: string, tensor: RawTensor): void {
       `${where}: data has ${tensor.data.length} elements but shape [${tensor.shape.join(', ')}] needs ${count}`,
     );
   }
+  if (tensor.dtype !== undefined && tensor.dtype !== 'I64') {
+    throw new SafetensorsError(`${where}: dtype must be 'I64' or absent (F32), got ${JSON.stringify(tensor.dtype)}`);
+  }
+  if (tensor.dtype === 'I64') {
+    const bad = tensor.data.findIndex((v) => !Number.isInteger(v) || Math.abs(v) > FLOAT32_EXACT_INTEGER);
+    if (bad >= 0) throw new SafetensorsError(`${where}: I64 tensor holds ${tensor.data[bad]} at index ${bad}, not an integer in [-2^24, 2^24]`);
+  }
 }
 
 function plan(entries: Iterable<[string, RawTensor]>): Planned[] {
@@ -48,7 +61,7 @@ function plan(entries: Iterable<[string, RawTensor]>): Planned[] {
     if (seen.has(name)) throw new SafetensorsError(`safetensors encode: duplicate tensor name ${JSON.stringify(name)}`);
     seen.add(name);
     validateTensor(name, tensor);
-    const end = offset + tensor.data.length * F32_BYTES;
+    const end = offset + tensor.data.length * BYTES[dtypeOf(tensor)];
     planned.push({ name, tensor, begin: offset, end });
     offset = end;
   }
@@ -75,7 +88,7 @@ function headerJson(planned: readonly Planned[], metadata: SafetensorsMetadata |
   if (metadata !== undefined) parts.push(`${JSON.stringify(METADATA_KEY)}:${metadataJson(metadata)}`);
   for (const p of planned) {
     parts.push(
-      `${JSON.stringify(p.name)}:{"dtype":"F32","shape":[${p.tensor.shape.join(',')}],` +
+      `${JSON.stringify(p.name)}:{"dtype":"${dtypeOf(p.tensor)}","shape":[${p.tensor.shape.join(',')}],` +
         `"data_offsets":[${p.begin},${p.end}]}`,
     );
   }
@@ -83,7 +96,8 @@ function headerJson(planned: readonly Planned[], metadata: SafetensorsMetadata |
 }
 
 /**
- * Encodes float32 tensors as a safetensors file: dtype F32, tensors laid out in
+ * Encodes float32 tensors as a safetensors file: dtype F32 (I64 for a tensor with
+ * `dtype: 'I64'`, whose values must be integers within +-2^24), tensors laid out in
  * insertion order, header padded with spaces so the data section starts at a
  * multiple of 8 bytes, `__metadata__` written only when `metadata` is given.
  *
@@ -91,7 +105,8 @@ function headerJson(planned: readonly Planned[], metadata: SafetensorsMetadata |
  * @param metadata - Optional string-to-string metadata.
  * @returns The complete file contents.
  * @throws {@link SafetensorsError} on empty, duplicate or reserved names, invalid
- *   shapes, data whose length is not the shape's product, or non-string metadata.
+ *   shapes, data whose length is not the shape's product, a non-integer in an I64
+ *   tensor, or non-string metadata.
  */
 export function encodeSafetensors(
   entries: Map<string, RawTensor> | Iterable<[string, RawTensor]>,
@@ -108,9 +123,13 @@ export function encodeSafetensors(
   out.fill(0x20, 8 + header.length, 8 + paddedLength);
   const dataStart = 8 + paddedLength;
   for (const { tensor, begin } of planned) {
-    const bits = new Uint32Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.length);
     let at = dataStart + begin;
-    for (let i = 0; i < bits.length; i++, at += F32_BYTES) view.setUint32(at, bits[i] as number, true);
+    if (tensor.dtype === 'I64') {
+      for (let i = 0; i < tensor.data.length; i++, at += BYTES.I64) view.setBigInt64(at, BigInt(tensor.data[i] as number), true);
+      continue;
+    }
+    const bits = new Uint32Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.length);
+    for (let i = 0; i < bits.length; i++, at += BYTES.F32) view.setUint32(at, bits[i] as number, true);
   }
   return out;
 }

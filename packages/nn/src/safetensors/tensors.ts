@@ -10,9 +10,11 @@ import type { SafetensorsMetadata } from './types.js';
 export type { LoadedSafetensors } from './bytes.js';
 
 /**
- * Saves a state dict as an F32 safetensors file, atomically (the previous file survives
+ * Saves a state dict as a safetensors file, atomically (the previous file survives
  * any failure). Tensor names are the state-dict keys, so PyTorch's
- * `safetensors.torch.load_file` reads it back with the same names.
+ * `safetensors.torch.load_file` reads it back with the same names. Tensors are written as F32,
+ * except int64 ones (BatchNorm's `num_batches_tracked`, anything loaded from an I64 entry) as
+ * I64, PyTorch's dtype for them.
  *
  * @param path - Destination file.
  * @param stateDict - Named tensors, a `Map` (as `module.stateDict()` returns) or a plain object
@@ -31,7 +33,8 @@ export async function saveSafetensors(
 }
 
 /**
- * Loads a safetensors file (F32, F16, BF16 or F64 tensors, converted to float32).
+ * Loads a safetensors file (F32, F16, BF16, F64 or I64 tensors, converted to float32; an I64
+ * tensor comes back marked int64, so saving it writes I64 again).
  *
  * @param path - The file to read.
  * @returns The tensors, keyed by their names in the file, and the file's metadata.

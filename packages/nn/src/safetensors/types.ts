@@ -9,6 +9,12 @@ export interface RawTensor {
   shape: number[];
   /** Row-major values; `data.length` equals the product of `shape`. */
   data: Float32Array;
+  /**
+   * `'I64'` for integer values stored as 64-bit integers (PyTorch's `torch.long`, such as
+   * BatchNorm's `num_batches_tracked`): the decoder sets it for I64 tensors, the encoder then
+   * writes I64. Absent: a float tensor, written as F32.
+   */
+  dtype?: 'I64';
 }
 
 /** String-to-string metadata stored under the `__metadata__` header key. */
