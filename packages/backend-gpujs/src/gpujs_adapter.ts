@@ -146,12 +146,18 @@ export function glLimits(mode: 'headlessgl' | 'webgl2' | 'webgl'): GlLimits | nu
   }
 }
 
-/** The host's physical memory in bytes (Node's os.totalmem()), or null where it is unknown (a browser). */
+/**
+ * The memory this process may use, bytes: the host's physical memory (Node's os.totalmem()), or
+ * the container's limit where that is lower (process.constrainedMemory()); null where unknown (a
+ * browser).
+ */
 export function hostMemoryBytes(): number | null {
   try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; constrainedMemory?: () => number | undefined } }).process;
     const os = proc?.getBuiltinModule?.('os') as { totalmem(): number } | undefined;
-    return os ? os.totalmem() : null;
+    if (!os) return null;
+    const constrained = proc?.constrainedMemory?.() ?? 0;
+    return constrained > 0 ? Math.min(os.totalmem(), constrained) : os.totalmem();
   } catch {
     return null;
   }

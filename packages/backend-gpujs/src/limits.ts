@@ -9,6 +9,7 @@
  * | webasm | 2^24 | 2^24 | 16 (a call's arguments and output share one wasm memory of at most 4 GiB) | half the host's memory |
  * | cpu | 2^27 | 2^31 (gpu.js's cpu mode computes in float64) | unbounded | half the host's memory |
  *
+ * "The host's memory" is its physical memory, or the container's limit where lower.
  * Indices are exact below 2^24 in every mode but cpu: gpu.js declares every kernel variable f32
  * and divides in f32 in its WGSL and WebAssembly translations (only `this.thread.x` read inline is
  * an integer), and GL is float throughout. `maxMemoryMiB` (or TAPEGRAD_GPUJS_MAX_MEMORY_MIB) sets
@@ -134,5 +135,5 @@ export function resolveLimits(mode: GpuJsMode, options: LimitOptions, report: De
  */
 export function outOfMemory(mode: GpuJsMode, op: string, elements: number, liveBytes: number, limits: ModeLimits): Error {
   const mib = (bytes: number): string => String(Math.ceil(bytes / MIB));
-  return new Error(`gpujs backend: out of memory (${mib(liveBytes + elements * 4)} MiB needed, at most ${mib(limits.memoryBytes)} MiB; ${op} of ${elements} elements in ${mode} mode with ${mib(liveBytes)} MiB live; the limit is ${limits.memorySource}: set the maxMemoryMiB option or ${MEMORY_ENV} to change it)`);
+  return new Error(`gpujs backend: out of memory (${mib(liveBytes + elements * 4)} MiB needed, at most ${mib(limits.memoryBytes)} MiB; ${op} of ${elements} elements in ${mode} mode with ${mib(liveBytes)} MiB live; limit: ${limits.memorySource}, changed by the maxMemoryMiB option or ${MEMORY_ENV})`);
 }

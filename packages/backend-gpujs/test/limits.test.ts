@@ -57,7 +57,7 @@ describe('gpujs refuses an allocation past its memory limit at once', () => {
     await setBackend('gpujs-oom');
     const rss = process.memoryUsage().rss;
     const start = performance.now();
-    expect(() => zeros([2 ** 31])).toThrow(/^gpujs backend: out of memory \(8192 MiB needed, at most 4096 MiB; fill of 2147483648 elements in webasm mode with 0 MiB live; the limit is the maxMemoryMiB option/);
+    expect(() => zeros([2 ** 31])).toThrow(/^gpujs backend: out of memory \(8192 MiB needed, at most 4096 MiB; fill of 2147483648 elements in webasm mode with 0 MiB live; limit: the maxMemoryMiB option, changed by the maxMemoryMiB option or TAPEGRAD_GPUJS_MAX_MEMORY_MIB\)$/);
     expect(() => new Linear(100000, 100000)).toThrow(/^gpujs backend: out of memory \(38147 MiB needed, at most 4096 MiB; fill of 10000000000 elements/);
     expect(performance.now() - start).toBeLessThan(500);
     expect(process.memoryUsage().rss - rss).toBeLessThan(64 * MIB);
