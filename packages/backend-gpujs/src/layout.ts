@@ -82,12 +82,6 @@ export function* layoutCandidates(dims: readonly number[], limit: number, exact:
   }
 }
 
-/** The preferred layout for a new result (see layoutCandidates); throws when none exists. */
-export function planLayout(dims: readonly number[], limit: number, exact: number, size = sizeOfDims(dims)): { layout: Layout; split: Split } {
-  for (const candidate of layoutCandidates(dims, limit, exact, size)) return candidate;
-  throw new Error(`gpujs backend: a tensor of shape [${dims.join(', ')}] cannot be split into parts of at most ${limit} elements with fewer than ${exact} parts' units`);
-}
-
 /**
  * How to read a storage with `layout` as logical `dims` starting `offset` elements in: one part
  * reads whole indices; several parts need a unit (product of trailing dims) that divides the part

@@ -3,14 +3,15 @@
  * SGD through `param.assign(...)` inside `tidy`. The leak test runs 50 steps and checks that
  * `memory().numTensors` and the number of live gpu.js results stay where the warm-up left them;
  * the training test checks the loss falls. Both also run under the async contract (pending
- * storage, as in webgpu mode).
+ * storage, as in webgpu mode) and with the part, index and binding limits lowered (every tensor
+ * of the net held in parts, as tensors over 2^24 elements are).
  */
 import {
   conv2d, crossEntropy, flatten, manualSeed, maxPool2d, memory, mul, noGrad, randn, registerBackend, relu, setBackend,
   sub, tensor, tidy, type Tensor,
 } from '@tapegrad/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGpuJsBackend, releaseWebGpuDevice, type GpuJsBackend } from '../src/index.js';
+import { createGpuJsBackend, releaseWebGpuDevice, type GpuJsBackend, type GpuJsBackendOptions } from '../src/index.js';
 import { rng } from './helpers.js';
 
 interface Net {
@@ -83,16 +84,22 @@ async function useBackend(options: Parameters<typeof createGpuJsBackend>[0]): Pr
   return backend;
 }
 
-const runs: { mode: 'webasm' | 'webgpu' | 'headlessgl'; async: boolean }[] = [{ mode: 'webasm', async: false }, { mode: 'webasm', async: true }];
+type Bounds = Pick<GpuJsBackendOptions, 'maxPartElements' | 'maxIndex' | 'maxArrays'>;
+const runs: { mode: 'webasm' | 'webgpu' | 'headlessgl'; async: boolean; bounds?: Bounds }[] = [
+  { mode: 'webasm', async: false },
+  { mode: 'webasm', async: true },
+  // Every tensor of the net over 128 elements in parts, indices below 128, 6 parts a kernel: forward and backward through core's autograd.
+  { mode: 'webasm', async: false, bounds: { maxPartElements: 128, maxIndex: 128, maxArrays: 6 } },
+];
 // On a machine with a GPU mode, TAPEGRAD_GPUJS_MODE=webgpu (or headlessgl) adds it.
 const envMode = process.env.TAPEGRAD_GPUJS_MODE;
 if (envMode === 'webgpu' || envMode === 'headlessgl') runs.push({ mode: envMode, async: false });
 
-for (const { mode, async } of runs) {
-  const label = async ? `${mode}, async contract (pending storage)` : mode;
+for (const { mode, async, bounds } of runs) {
+  const label = `${mode}${async ? ', async contract (pending storage)' : ''}${bounds ? `, parts of ${bounds.maxPartElements}, indices below ${bounds.maxIndex}, ${bounds.maxArrays} bound parts` : ''}`;
   describe(`gpujs training (${label})`, () => {
     it('50 training steps leave numTensors and live gpu.js results unchanged', async () => {
-      const backend = await useBackend({ mode, async });
+      const backend = await useBackend({ mode, async, ...bounds });
       const net = makeNet(4);
       const warm = net.step(0.1);
       await warm.data();
@@ -118,7 +125,7 @@ for (const { mode, async } of runs) {
     });
 
     it('reduces the loss of a tiny conv net', async () => {
-      const backend = await useBackend({ mode, async });
+      const backend = await useBackend({ mode, async, ...bounds });
       const net = makeNet(16);
       const losses: number[] = [];
       for (let s = 0; s < 40; s++) {

@@ -20,7 +20,7 @@ export type KernelArg = PartData | number;
 export interface KernelContext {
   /** The most elements one part (one kernel output) may hold. */
   readonly limit: number;
-  /** Indices must stay below this to be exact (2^24 in float32; tests lower it). */
+  /** Indices must stay below this to be exact (2^24 in float32; 2^31 in cpu mode, which is float64; tests lower it). */
   readonly exact: number;
   /** True on a real GPU mode: prefer more threads (e.g. split reductions) over less work. */
   readonly parallel: boolean;

@@ -162,6 +162,7 @@ function filterGradient(ctx: KernelContext, x: Tensorish, dy: Tensorish, info: C
       const inner = `${rx.pre}\n${rdy.pre}\nacc += ${rdy.expr} * ${rx.expr};`;
       const overX = loop('ox', oW, `const ix = ${windowPos('ox', sW, pL, kx)};\n${guarded(inBounds('ix', pL, W), inner)}`);
       const overY = loop('oy', oH, `const iy = ${windowPos('oy', sH, pT, ky)};\n${guarded(inBounds('iy', pT, H), overX)}`);
+      // image n = g * perGroup + nn of the chunk; past its end only in the last, ragged group
       const last = groups > 1 && ragged ? `${g.o[0]} * ${lit(perGroup)} + nn < ${lit(count)}` : '';
       return `let acc = 0.0;\n${loop('nn', perGroup, guarded(last, overY))}\nreturn acc;`;
     },

@@ -107,7 +107,7 @@ export function reluBackprop(ctx: KernelContext, dy: Tensorish, y: Tensorish): T
 }
 
 /** `out[i] = body(a[i], b[i])` part by part, for operands of one size (brought to one layout first if needed). */
-export function zipParts(ctx: KernelContext, op: string, aIn: Tensorish, bIn: Tensorish, body: (a: string, b: string) => string): Tensorish {
+function zipParts(ctx: KernelContext, op: string, aIn: Tensorish, bIn: Tensorish, body: (a: string, b: string) => string): Tensorish {
   const { a, b, temps } = sameLayout(ctx, aIn, bIn);
   const parts: PartData[] = [];
   for (let i = 0; i < partCount(a.layout); i++) {

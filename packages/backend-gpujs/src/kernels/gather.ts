@@ -249,7 +249,7 @@ export function affineReads(outDims: readonly number[], strides: readonly number
  * Copies elements [offset, offset + target.size) of `data` into `target`'s parts. Each target part
  * reads the (at most a few) source parts it overlaps, with every offset baked in below 2^24.
  */
-export function repartition(ctx: KernelContext, data: Tensorish, target: Layout, offset = 0): Tensorish {
+function repartition(ctx: KernelContext, data: Tensorish, target: Layout, offset = 0): Tensorish {
   const source = data.layout;
   const parts: PartData[] = [];
   for (let j = 0; j < partCount(target); j++) {

@@ -30,9 +30,11 @@ type Scan = 'sum' | 'max' | 'argmax';
 function scanBody(op: Scan, count: number, at: (j: string) => { pre: string; expr: string }, guard: (j: string) => string): string {
   const guarded = (j: string, body: string): string => (guard(j) === '' ? body : `if (${guard(j)}) {\n${body}\n}`);
   if (op === 'sum') {
+    // acc = sum_j x[.., j]
     const r = at('j');
     return `let acc = 0.0;\n${loop('j', count, guarded('j', `${r.pre}\nacc += ${r.expr};`))}\nreturn acc;`;
   }
+  // best = x[.., j] for the first j maximising it; bestIndex = that j
   const first = at('0.0');
   const r = at('j');
   const update = guarded('j', `${r.pre}\nconst v = ${r.expr};\nif (v > best) { best = v; bestIndex = j; }`);
@@ -78,6 +80,7 @@ export function argmax(ctx: KernelContext, x: Tensorish, info: ReduceInfo): Tens
     outDims: [outSize],
     inputs: [{ data: best, dims: [outSize], aligned: 1 }, { data: blockIndex, dims: [outSize, blocks.count], aligned: 1 }],
     body: (g) => {
+      // out[o] = b * length + blockIndex[o, b], b = best[o]
       const rb = g.read(0, [g.o[0]]);
       const ri = g.read(1, [g.o[0], 'b']);
       return `${rb.pre}\nconst b = ${rb.expr};\n${ri.pre}\nreturn b * ${lit(blocks.length)} + ${ri.expr};`;
@@ -101,6 +104,7 @@ function rowPass(ctx: KernelContext, op: Scan, x: Tensorish, outSize: number, re
     outDims,
     outSize,
     inputs: [{ data: x, dims: [...outDims, reduceSize], aligned: outDims.length }],
+    // out[o] = op_j x[o, j]
     body: (g) => scanBody(op, reduceSize, (j) => g.read(0, [...g.o, j]), () => ''),
   });
 }
@@ -176,6 +180,7 @@ function blockPass(ctx: KernelContext, op: Scan, x: Tensorish, outSize: number, 
     key: `${op}|blocks|${outSize}|${blocks.count}|${blocks.length}|${input.dims.join('x')}`,
     outDims: [outSize, blocks.count],
     inputs: [input],
+    // out[o, b] = op_j x[o, b * length + j], as blocks.coords reads it
     body: (g) => scanBody(op, blocks.length, (j) => g.read(0, blocks.coords(g.o[0], g.o[1], j)), (j) => blocks.guard(g.o[1], j)),
   });
 }
