@@ -23,7 +23,7 @@ describe.skipIf(!enabled)(title, () => {
     const info = computeConv2dInfo([2, 3, 9, 9], [4, 3, 3, 3], 1, 1);
     const x = backend.write(new Float32Array(2 * 3 * 81).map((_, i) => Math.sin(i)), [2, 3, 9, 9]);
     const w = backend.write(new Float32Array(4 * 27).map((_, i) => Math.cos(i)), [4, 3, 3, 3]);
-    const y = backend.conv2d(x, w, null, info);
+    const y = backend.conv2d(x, w, null, info, 'linear');
     const z = backend.relu(y, 2 * 4 * 81);
     expect(backend.numDeviceResults()).toBe(2);
     const values = await backend.read(z);
