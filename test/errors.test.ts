@@ -4,7 +4,7 @@
  */
 import '@tapegrad/backend-cpu';
 import {
-  abs, add, argmax, clamp, min, minimum, where, type Tensor, avgPool2d, conv2d, crossEntropy, dropout, flatten, globalAvgPool2d, logSoftmax, manualSeed, matmul,
+  abs, adaptiveAvgPool2d, add, argmax, clamp, min, minimum, where, type Tensor, avgPool2d, conv2d, crossEntropy, dropout, flatten, globalAvgPool2d, logSoftmax, manualSeed, matmul,
   max, maximum, maxPool2d, mean, memory, mul, ones, relu, reshape, setBackend, softmax, sum, tanh, tensor, tidy, transpose, zeros,
 } from '@tapegrad/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,8 @@ const cases: [string, () => unknown, RegExp][] = [
   ['avgPool2d: 3-D input', () => avgPool2d(z(1, 6, 6), { kernelSize: 2 }), /^avgPool2d: input must be 4-D \[N, C, H, W\], got \[1, 6, 6\]$/],
   ['avgPool2d: negative padding', () => avgPool2d(z(1, 1, 6, 6), { kernelSize: 2, padding: [0, -1] }),
     /^avgPool2d: padding must be a non-negative integer, got \[0, -1\] \(input \[1, 1, 6, 6\]\)$/],
+  ['adaptiveAvgPool2d: 3-D input', () => adaptiveAvgPool2d(z(2, 6, 6), 3), /^adaptiveAvgPool2d: input must be 4-D \[N, C, H, W\], got \[2, 6, 6\]$/],
+  ['adaptiveAvgPool2d: zero output size', () => adaptiveAvgPool2d(z(1, 2, 6, 6), [0, 3]), /^adaptiveAvgPool2d: outputSize must hold positive integers \(or null to keep the input's extent\), got the number 0$/],
   ['globalAvgPool2d: 2-D input', () => globalAvgPool2d(z(6, 6)), /^globalAvgPool2d: input must be 4-D \[N, C, H, W\], got \[6, 6\]$/],
   // matmul.
   ['matmul: inner dimensions differ', () => matmul(z(2, 3), z(4, 5)), /^matmul: inner dimensions differ: \[2, 3\] @ \[4, 5\] \(3 vs 4\)$/],

@@ -12,7 +12,7 @@
  * At the end the suite prints the largest float32 error vs the float64 reference per op.
  */
 import {
-  abs, argmax, avgPool2d, clamp, min, minimum, where, conv2d, crossEntropy, div, dropout, exp, flatten, full, globalAvgPool2d, greater, log,
+  abs, adaptiveAvgPool2d, argmax, avgPool2d, clamp, min, minimum, where, conv2d, crossEntropy, div, dropout, exp, flatten, full, globalAvgPool2d, greater, log,
   logSoftmax, manualSeed, matmul, max, maximum, maxPool2d, mean, memory, neg, ones, pow, rand, randomUniform, relu, reshape,
   setBackend, sigmoid, softmax, sqrt, step, sub, sum, tanh, tensor, tidy, transpose, zeros, add, mul,
   type Tensor,
@@ -426,6 +426,23 @@ function poolCases(scale: Scale): Case[] {
       op: 'maxPool2d', label, inputs: [{ shape: tieShape, values }], tol: TOLERANCE.exact, gradTol: TOLERANCE.default,
       forward: ([x]) => maxPool2d(x, p), reference: ([x]) => R.maxPool2d(x, p),
       gradients: ([x], dy) => [R.maxPool2dGrad(x, dy, p)],
+    });
+  }
+  // Adaptive average pooling: output 1, uniform windows (avgPool2d), and PyTorch's overlapping
+  // windows (sizes that do not divide the input, an output larger than the input, null extents).
+  const adaptive: { x: number[]; out: [number | null, number | null] }[] = scale === 'full'
+    ? [
+        { x: [2, 3, 6, 6], out: [1, 1] }, { x: [2, 3, 6, 8], out: [3, 4] }, { x: [1, 2, 7, 5], out: [3, 2] },
+        { x: [2, 2, 10, 9], out: [4, 7] }, { x: [1, 2, 3, 2], out: [5, 4] }, { x: [1, 3, 5, 6], out: [null, 4] }, { x: [1, 1, 13, 13], out: [7, 7] },
+      ]
+    : [{ x: [1, 2, 4, 4], out: [2, 2] }, { x: [1, 2, 5, 3], out: [3, 2] }];
+  for (const a of adaptive) {
+    const [oh, ow] = [a.out[0] ?? a.x[2], a.out[1] ?? a.x[3]];
+    const label = `adaptiveAvgPool2d ${fmt(a.x)} to [${a.out.join(', ')}]`;
+    cases.push({
+      op: 'adaptiveAvgPool2d', label, inputs: [{ shape: a.x, values: rngFor(label).floats(size(a.x)) }],
+      forward: ([x]) => adaptiveAvgPool2d(x, a.out), reference: ([x]) => R.adaptiveAvgPool2d(x, oh, ow),
+      gradients: ([x], dy) => [R.adaptiveAvgPool2dGrad(x.shape, dy)],
     });
   }
   const gapShapes = scale === 'full' ? [[2, 3, 5, 4], [1, 10, 5, 5], [1, 2, 1, 1]] : [[1, 2, 3, 3]];

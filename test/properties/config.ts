@@ -27,6 +27,8 @@ export const RUNS = {
   // selection.test.ts: abs, clamp, minimum, min, where
   'fd abs': 30, 'fd clamp': 40, 'fd minimum': 40, 'fd min': 40, 'fd where': 40,
   'ties minimum': 40, 'ties min': 60, 'ties clamp': 40,
+  // adaptive_pool.test.ts
+  'fd adaptiveAvgPool2d': 40,
   // autograd.test.ts
   'broadcast gradients': 80, 'double backward': 30, 'noGrad': 30, 'grad helpers': 30,
 } as const;

@@ -9,3 +9,4 @@ export * from './compare.js';
 export * from './fd.js';
 export * from './rng.js';
 export * from './selection.js';
+export * from './adaptive_pool.js';

@@ -67,13 +67,15 @@ describe('pooling, ReLU, Flatten', () => {
     expect(() => new MaxPool2d(2, 1, 2)).toThrow(/at most half of kernelSize/);
   });
 
-  it('AdaptiveAvgPool2d(1) and GlobalAvgPool2d average each plane; other output sizes are not supported', () => {
+  it('AdaptiveAvgPool2d(1) and GlobalAvgPool2d average each plane; AdaptiveAvgPool2d refuses sizes that are not positive integers', () => {
     const expected = x.mean([2, 3], true).dataSync();
     expect(new AdaptiveAvgPool2d(1).forward(x).dataSync()).toEqual(expected);
     expect(new AdaptiveAvgPool2d([1, 1]).forward(x).shape).toEqual([2, 3, 1, 1]);
     expect(new GlobalAvgPool2d().forward(x).dataSync()).toEqual(expected);
-    expect(() => new AdaptiveAvgPool2d(2)).toThrow(/output size 2 is not supported/);
-    expect(() => new AdaptiveAvgPool2d([1, 3])).toThrow(/output size \[1, 3\] is not supported/);
+    expect(new AdaptiveAvgPool2d([3, null]).forward(x).shape).toEqual([2, 3, 3, 8]);
+    expect(() => new AdaptiveAvgPool2d(0)).toThrow(/^AdaptiveAvgPool2d: outputSize must hold positive integers \(or null to keep the input's extent\), got the number 0$/);
+    expect(() => new AdaptiveAvgPool2d([1, 2.5])).toThrow(/got the number 2\.5$/);
+    expect(() => new AdaptiveAvgPool2d([1, 2, 3] as unknown as [number, number])).toThrow(/^AdaptiveAvgPool2d: outputSize must be a number or an \[oH, oW\] pair, got an array$/);
   });
 
   it('ReLU and Flatten', () => {

@@ -12,3 +12,4 @@ export * from './clamp.js';
 export * from './minimum.js';
 export * from './min.js';
 export * from './where.js';
+export * from './adaptive_pool.js';

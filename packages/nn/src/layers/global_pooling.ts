@@ -1,5 +1,5 @@
-/** `GlobalAvgPool2d` and `AdaptiveAvgPool2d(1)`: the mean of each channel's plane. */
-import { globalAvgPool2d, type Pair, type Tensor } from '@tapegrad/core';
+/** `GlobalAvgPool2d` and `AdaptiveAvgPool2d`: average pooling to a fixed output size. */
+import { adaptiveAvgPool2d, globalAvgPool2d, resolveAdaptiveSize, type AdaptiveExtent, type AdaptiveOutputSize, type Tensor } from '@tapegrad/core';
 import { Module } from '../module.js';
 
 /** Mean over each channel's plane: `[N, C, H, W] -> [N, C, 1, 1]`. */
@@ -10,27 +10,32 @@ export class GlobalAvgPool2d extends Module {
 }
 
 /**
- * PyTorch's `nn.AdaptiveAvgPool2d` for output size 1 (or `[1, 1]`), which is global average
- * pooling: `[N, C, H, W] -> [N, C, 1, 1]`.
- * @throws at construction for any other output size ("not supported").
+ * PyTorch's `nn.AdaptiveAvgPool2d(outputSize)`: `[N, C, H, W] -> [N, C, oH, oW]` for any input
+ * size, output `(i, j)` the mean of rows `[floor(i H / oH), ceil((i+1) H / oH))` and columns
+ * `[floor(j W / oW), ceil((j+1) W / oW))` (see core's `adaptiveAvgPool2d`). `outputSize` is a
+ * number or an `[oH, oW]` pair; null keeps that input extent. Size 1 is global average pooling.
+ *
+ * @example
+ * new AdaptiveAvgPool2d(1);          // [N, C, H, W] -> [N, C, 1, 1]
+ * new AdaptiveAvgPool2d([7, null]);  // [N, C, H, W] -> [N, C, 7, W]
  */
 export class AdaptiveAvgPool2d extends Module {
-  readonly outputSize: [1, 1] = [1, 1];
+  /** `[oH, oW]`; null keeps the input's extent. */
+  readonly outputSize: readonly [AdaptiveExtent, AdaptiveExtent];
 
-  constructor(outputSize: Pair) {
+  /** @throws when `outputSize` is not a positive integer or a pair of them (or null). */
+  constructor(outputSize: AdaptiveOutputSize) {
     super();
-    const [h, w] = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
-    if (h !== 1 || w !== 1) {
-      const shown = typeof outputSize === 'number' ? String(outputSize) : `[${outputSize.join(', ')}]`;
-      throw new Error(`AdaptiveAvgPool2d: output size ${shown} is not supported; only 1 (global average pooling, [N, C, H, W] -> [N, C, 1, 1])`);
-    }
+    // Checked now (against a placeholder input), so that a bad size fails where it is written.
+    resolveAdaptiveSize('AdaptiveAvgPool2d', outputSize, 1, 1);
+    this.outputSize = typeof outputSize === 'number' ? [outputSize, outputSize] : [outputSize[0], outputSize[1]];
   }
 
   forward(x: Tensor): Tensor {
-    return globalAvgPool2d(x);
+    return adaptiveAvgPool2d(x, this.outputSize);
   }
 
   protected override extraRepr(): string {
-    return 'outputSize=[1, 1]';
+    return `outputSize=[${this.outputSize.map((e) => (e === null ? 'null' : String(e))).join(', ')}]`;
   }
 }
