@@ -2,6 +2,7 @@
  * Deterministic parameters, inputs and labels for a network, so that every framework starts from
  * the same values (the bench checks that their first outputs agree).
  */
+import { createGenerator } from '@tapegrad/core';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { convolutions, type ConvGeometry, type NetworkSpec } from './networks.js';
 
@@ -20,22 +21,13 @@ export interface NetworkData {
   readonly labels: Int32Array;
 }
 
-/** xorshift32 uniform values in [0, 1). */
-function uniformSource(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
-}
-
-/** PyTorch's default conv initialisation: weight and bias uniform in +-1/sqrt(fan_in). */
+/**
+ * PyTorch's default conv initialisation: weight and bias uniform in +-1/sqrt(fan_in), drawn from
+ * core's `createGenerator(seed)`; every framework is fed these same values.
+ */
 export function makeData(spec: NetworkSpec, seed = 1): NetworkData {
-  const next = uniformSource(seed);
+  const generator = createGenerator(seed);
+  const next = (): number => generator.uniform();
   const uniform = (size: number, bound: number): Float32Array => Float32Array.from({ length: size }, () => (2 * next() - 1) * bound);
   const convs = convolutions(spec).map((geometry) => {
     const fanIn = geometry.inChannels * geometry.kernel * geometry.kernel;

@@ -1,19 +1,20 @@
-/** A small seeded generator for test inputs (mulberry32), independent of tapegrad's own. */
+/**
+ * Seeded test inputs. The numbers come from tapegrad's one generator (`createGenerator`), a stream
+ * of their own that `manualSeed` does not touch. Drawing inputs is not a computation under test,
+ * so sharing the generator with core costs the float64 reference none of its independence.
+ */
+import { createGenerator, type RandomGenerator } from '@tapegrad/core';
 
 export class Rng {
-  private state: number;
+  private readonly generator: RandomGenerator;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.generator = createGenerator(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.generator.uniform();
   }
 
   uniform(low: number, high: number): number {
@@ -22,16 +23,12 @@ export class Rng {
 
   /** Integer in [low, high], inclusive. */
   int(low: number, high: number): number {
-    return low + Math.floor(this.next() * (high - low + 1));
+    return low + this.generator.below(high - low + 1);
   }
 
   /** Fisher-Yates shuffle in place. */
   shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [items[i], items[j]] = [items[j], items[i]];
-    }
-    return items;
+    return this.generator.shuffle(items);
   }
 
   /** `n` float32 values uniform in [low, high). */

@@ -10,7 +10,7 @@ export {
   noGrad, isGradEnabled, tidy, keep, memory, memoryByBackend,
   type MemoryInfo, type TensorContainer,
 } from './engine.js';
-export { manualSeed, randomUniform, randomNormal, fillUniform, fillNormal } from './random.js';
+export { createGenerator, manualSeed, randomUniform, randomNormal, fillUniform, fillNormal, type RandomGenerator } from './random.js';
 export { StorageLedger } from './storage_ledger.js';
 export type { Activation, Backend, BackendFactory, DataId, BinaryInfo, ReduceInfo, MatmulInfo, UnaryKernel, BinaryKernel } from './backend.js';
 export { computeConv2dInfo, computePool2dInfo, refuseUnsupportedConv, resolvePoolWindow, toPair, type PoolWindow, type Conv2dInfo, type Pool2dInfo, type Pair, type WindowGeometry } from './conv_shapes.js';

@@ -1,7 +1,25 @@
-/** The seeded random generator behind `rand`, `randn`, dropout masks and nn initialisers. */
+/**
+ * The one seeded random generator of tapegrad: the global stream behind `rand`, `randn`, dropout
+ * masks and nn initialisers (`manualSeed`), and separate streams (`createGenerator`) for whatever
+ * must not disturb it, such as dataset shuffles and test inputs.
+ */
+
+/** A seeded stream of random numbers; the same seed gives the same stream on every platform. */
+export interface RandomGenerator {
+  /** Uniform 32-bit unsigned integer. */
+  nextUint32(): number;
+  /** Uniform in [0, 1) with 24 bits of precision (exactly representable in float32). */
+  uniform(): number;
+  /** Standard normal sample (Box-Muller). */
+  normal(): number;
+  /** Uniform integer in [0, n), for a positive integer `n` up to 2^32. */
+  below(n: number): number;
+  /** Shuffles `items` in place (Fisher-Yates) and returns it. */
+  shuffle<L extends { length: number; [index: number]: unknown }>(items: L): L;
+}
 
 /** xoshiro128** over 32-bit state: fast, small, and good enough for initialisation and dropout. */
-class Xoshiro128 {
+class Xoshiro128 implements RandomGenerator {
   private s0: number;
   private s1: number;
   private s2: number;
@@ -23,7 +41,6 @@ class Xoshiro128 {
     this.s3 = next() || 1;
   }
 
-  /** Uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
     const t = (this.s1 << 9) >>> 0;
@@ -35,41 +52,84 @@ class Xoshiro128 {
     this.s3 = rotl(this.s3, 11);
     return result;
   }
+
+  uniform(): number {
+    return (this.nextUint32() >>> 8) / 16777216;
+  }
+
+  normal(): number {
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  below(n: number): number {
+    return Math.floor((this.nextUint32() / 4294967296) * n);
+  }
+
+  shuffle<L extends { length: number; [index: number]: unknown }>(items: L): L {
+    for (let i = items.length - 1; i > 0; i--) {
+      // pick j uniformly in [0, i] and swap it into slot i
+      const j = this.below(i + 1);
+      const tmp = items[i];
+      items[i] = items[j];
+      items[j] = tmp;
+    }
+    return items;
+  }
 }
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-let generator = new Xoshiro128(Date.now());
+function checkSeed(caller: string, seed: number): void {
+  if (!Number.isInteger(seed)) throw new Error(`${caller}: seed must be an integer, got ${seed}`);
+}
+
+/**
+ * A generator of its own, seeded by `seed` (its low 32 bits): drawing from it leaves the global
+ * stream of `manualSeed` untouched.
+ *
+ * @example
+ * ```ts
+ * const random = createGenerator(7);
+ * const order = random.shuffle([0, 1, 2, 3]); // the same order for seed 7, every run
+ * ```
+ * @throws Error when `seed` is not an integer
+ */
+export function createGenerator(seed: number): RandomGenerator {
+  checkSeed('createGenerator', seed);
+  return new Xoshiro128(seed);
+}
+
+let generator: RandomGenerator = new Xoshiro128(Date.now());
 
 /** Seeds the global generator: the same seed gives the same `rand`, `randn`, dropout and init. */
 export function manualSeed(seed: number): void {
-  if (!Number.isInteger(seed)) throw new Error(`manualSeed: seed must be an integer, got ${seed}`);
+  checkSeed('manualSeed', seed);
   generator = new Xoshiro128(seed);
 }
 
-/** Uniform in [0, 1) with 24 bits of precision (exactly representable in float32). */
+/** Uniform in [0, 1) from the global generator, with 24 bits of precision. */
 export function randomUniform(): number {
-  return (generator.nextUint32() >>> 8) / 16777216;
+  return generator.uniform();
 }
 
-/** Standard normal sample (Box-Muller). */
+/** Standard normal sample from the global generator (Box-Muller). */
 export function randomNormal(): number {
-  let u = 0;
-  while (u === 0) u = randomUniform();
-  const v = randomUniform();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  return generator.normal();
 }
 
-/** Fills `out` with uniform samples in [low, high). */
+/** Fills `out` with uniform samples in [low, high) from the global generator. */
 export function fillUniform(out: Float32Array, low = 0, high = 1): Float32Array {
-  for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * randomUniform();
+  for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * generator.uniform();
   return out;
 }
 
-/** Fills `out` with normal samples of the given mean and standard deviation. */
+/** Fills `out` with normal samples of the given mean and standard deviation from the global generator. */
 export function fillNormal(out: Float32Array, mean = 0, std = 1): Float32Array {
-  for (let i = 0; i < out.length; i++) out[i] = mean + std * randomNormal();
+  for (let i = 0; i < out.length; i++) out[i] = mean + std * generator.normal();
   return out;
 }

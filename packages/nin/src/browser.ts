@@ -26,7 +26,6 @@ export {
   type IdxImages,
   type IdxLabels,
 } from './data/idx.js';
-export { mulberry32, seededPermutation } from './data/prng.js';
 export { resizeGrayBilinear, resizeImages, type GrayImageRef } from './data/resize.js';
 export { scaleToUnitInto, toFloatImages } from './data/to_float.js';
 export { train, stepsPerEpoch, type TrainOptions, type TrainedEpoch, type StepProgress, type LrSchedule } from './train/train.js';

@@ -5,7 +5,7 @@
  * console lines `RESULT {...}` and `DONE {...}`.
  */
 import {
-  computeConv2dInfo, computePool2dInfo, conv2d, crossEntropy, flatten, full, manualSeed, maxPool2d, memory, mul, noGrad,
+  computeConv2dInfo, computePool2dInfo, conv2d, createGenerator, crossEntropy, flatten, full, manualSeed, maxPool2d, memory, mul, noGrad,
   ones, randn, registerBackend, relu, setBackend, sub, tensor, tidy, zeros,
   type Backend, type BinaryKernel, type DataId, type Tensor, type UnaryKernel,
 } from '@tapegrad/core';
@@ -14,12 +14,8 @@ import { createGpuJsBackend, type GpuJsBackend, type GpuJsMode } from '@tapegrad
 interface Input { values: Float32Array; shape: number[] }
 interface Case { name: string; inputs: Input[]; run: (b: Backend, ids: DataId[]) => DataId; atol?: number; rtol?: number }
 
-let seed = 99;
-function random(): number {
-  seed = (seed * 1664525 + 1013904223) >>> 0;
-  return seed / 4294967296;
-}
-const input = (shape: number[], lo = -1, hi = 1): Input => ({ shape, values: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * random()) });
+const inputs = createGenerator(99);
+const input = (shape: number[], lo = -1, hi = 1): Input => ({ shape, values: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * inputs.uniform()) });
 
 function cases(): Case[] {
   const out: Case[] = [];

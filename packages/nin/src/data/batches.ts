@@ -1,5 +1,5 @@
+import { createGenerator } from '@tapegrad/core';
 import type { ImageDataset } from './dataset.js';
-import { seededPermutation } from './prng.js';
 import { resizeGrayBilinear } from './resize.js';
 import { scaleToUnitInto } from './to_float.js';
 
@@ -9,7 +9,7 @@ export interface BatchOptions {
   readonly batchSize: number;
   /** Visit images in a seeded random order (default: false, dataset order). */
   readonly shuffle?: boolean;
-  /** Seed of the shuffle (default 0). Use a different seed per epoch, e.g. `seed + epoch`. */
+  /** Seed of the shuffle, an integer (default 0). Use a different seed per epoch, e.g. `seed + epoch`. */
   readonly seed?: number;
   /** Byte datasets only: resize each image to `resize x resize` (PIL-exact bilinear) per batch. */
   readonly resize?: number;
@@ -27,15 +27,17 @@ export interface Batch {
 
 /**
  * Splits a dataset into mini-batches, each index exactly once per call (one epoch), in dataset
- * order or, with `shuffle`, in a Fisher-Yates order seeded by `seed` (same seed, same order). The
- * last, partial batch is kept. A byte dataset (`loadFashionMnistBytes`) is scaled to [0, 1] per
- * batch, and resized per batch when `resize` is given, so large inputs never exist all at once.
+ * order or, with `shuffle`, in a Fisher-Yates order drawn from core's `createGenerator(seed)` (same
+ * seed, same order; the global `manualSeed` stream is left alone). The last, partial batch is
+ * kept. A byte dataset (`loadFashionMnistBytes`) is scaled to [0, 1] per batch, and resized per
+ * batch when `resize` is given, so large inputs never exist all at once.
  *
- * @throws Error at the call (not at the first `next()`) on a bad batch size or resize
+ * @throws Error at the call (not at the first `next()`) on a bad batch size, seed or resize
  */
 export function batches(dataset: ImageDataset, options: BatchOptions): Generator<Batch, void, undefined> {
   const { batchSize, shuffle = false, seed = 0, resize } = options;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batches: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(seed)) throw new Error(`batches: seed must be an integer, got ${seed}`);
   if (resize !== undefined && (!Number.isInteger(resize) || resize <= 0)) throw new Error(`batches: resize must be a positive integer, got ${resize}`);
   if ('images' in dataset && resize !== undefined && resize !== dataset.size) {
     throw new Error(`batches: cannot resize float images (${dataset.size} -> ${resize}); load bytes with loadFashionMnistBytes, or load with resize`);
@@ -45,7 +47,8 @@ export function batches(dataset: ImageDataset, options: BatchOptions): Generator
   if (stored !== dataset.count * dataset.size * dataset.size) {
     throw new Error(`batches: ${stored} pixels stored for ${dataset.count} images of ${dataset.size}x${dataset.size}`);
   }
-  const order = shuffle ? seededPermutation(dataset.count, seed) : identity(dataset.count);
+  const order = identity(dataset.count);
+  if (shuffle) createGenerator(seed).shuffle(order);
   return generate(dataset, order, batchSize, resize ?? dataset.size);
 }
 

@@ -56,6 +56,5 @@ export {
   type LocatedFashionMnist,
   type LocateOptions,
 } from './locate.js';
-export { mulberry32, seededPermutation } from './prng.js';
 export { resizeGrayBilinear, resizeImages, type GrayImageRef } from './resize.js';
 export { scaleToUnitInto, toFloatImages } from './to_float.js';
