@@ -12,7 +12,9 @@ export const platform: Platform = {
     return { workers: true, available, reason: `worker threads (node:worker_threads), ${available} available` };
   },
   startWorker(body: string, data: WorkerData): void {
-    const source = `const { memory, module, names } = require('node:worker_threads').workerData;\n${body}`;
+    // A dynamic import works whether Node evaluates the script as CommonJS or, under a parent run
+    // with --input-type=module (which workers inherit), as an ES module.
+    const source = `import('node:worker_threads').then(({ workerData: { memory, module, names } }) => {\n${body}\n});`;
     new Worker(source, { eval: true, workerData: data }).unref();
   },
   waitWhile(control, index, value) {

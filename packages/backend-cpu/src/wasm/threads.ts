@@ -34,20 +34,34 @@ const CONTROL_INTS = CONTROL_BYTES / 4;
 
 const INDEX_BITS = 16;
 const INDEX_MASK = (1 << INDEX_BITS) - 1;
-const tagOf = (sequence: number): number => (sequence & 0x7fff) << INDEX_BITS;
+
+/**
+ * The slots and tag layout that `tagOf` and `claimGroups` read. They take it as an argument, and
+ * name nothing outside themselves, because the workers get their source text: a bundler that
+ * minifies this file renames module constants, which the text would then name in vain.
+ */
+interface Layout {
+  readonly next: number;
+  readonly count: number;
+  readonly completed: number;
+  readonly indexBits: number;
+  readonly indexMask: number;
+}
+const LAYOUT: Layout = { next: NEXT, count: COUNT, completed: COMPLETED, indexBits: INDEX_BITS, indexMask: INDEX_MASK };
+
+const tagOf = (sequence: number, layout: Layout): number => (sequence & 0x7fff) << layout.indexBits;
 
 /**
  * Claims groups of the job tagged `tag` until none are left, running each with `run` and counting it
- * complete. Shared by the main thread and the workers (whose script gets its source text, with the
- * constants it names defined first).
+ * complete. Shared by the main thread and the workers (whose script gets its source text).
  */
-function claimGroups(control: Int32Array, tag: number, run: (group: number) => void): void {
+function claimGroups(control: Int32Array, tag: number, run: (group: number) => void, layout: Layout): void {
   for (;;) {
-    const next = Atomics.load(control, NEXT);
-    if ((next & ~INDEX_MASK) !== tag || (next & INDEX_MASK) >= control[COUNT]) return;
-    if (Atomics.compareExchange(control, NEXT, next, next + 1) !== next) continue;
-    run(next & INDEX_MASK);
-    if (Atomics.add(control, COMPLETED, 1) + 1 === control[COUNT]) Atomics.notify(control, COMPLETED);
+    const next = Atomics.load(control, layout.next);
+    if ((next & ~layout.indexMask) !== tag || (next & layout.indexMask) >= control[layout.count]) return;
+    if (Atomics.compareExchange(control, layout.next, next, next + 1) !== next) continue;
+    run(next & layout.indexMask);
+    if (Atomics.add(control, layout.completed, 1) + 1 === control[layout.count]) Atomics.notify(control, layout.completed);
   }
 }
 
@@ -56,9 +70,9 @@ const workerSource = `
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const fns = names.map((name) => exports[name]);
 const ctrl = new Int32Array(memory.buffer, 0, ${CONTROL_INTS});
-const NEXT = ${NEXT}, COUNT = ${COUNT}, COMPLETED = ${COMPLETED}, INDEX_BITS = ${INDEX_BITS}, INDEX_MASK = ${INDEX_MASK};
-const tagOf = ${tagOf.toString()};
-${claimGroups.toString()}
+const layout = ${JSON.stringify(LAYOUT)};
+const tagOf = (${tagOf.toString()});
+const claimGroups = (${claimGroups.toString()});
 const run = (group) => {
   try {
     const calls = ${TABLE} + ctrl[${COUNT}] + 1;
@@ -73,7 +87,7 @@ let seen = 0;
 for (;;) {
   Atomics.wait(ctrl, ${SEQ}, seen);
   seen = Atomics.load(ctrl, ${SEQ});
-  claimGroups(ctrl, tagOf(seen), run);
+  claimGroups(ctrl, tagOf(seen, layout), run, layout);
 }
 `;
 
@@ -129,7 +143,7 @@ export function runParallel(groups: readonly (readonly KernelCall[])[]): void {
     return;
   }
   if (!started) startWorkers();
-  const tag = tagOf(++seq);
+  const tag = tagOf(++seq, LAYOUT);
   // No thread can claim while NEXT carries the new tag with an exhausted index; then publish.
   Atomics.store(ctrl, NEXT, tag | INDEX_MASK);
   if (!encode(groups)) {
@@ -149,7 +163,7 @@ export function runParallel(groups: readonly (readonly KernelCall[])[]): void {
     } catch (error) {
       failure ??= error;
     }
-  });
+  }, LAYOUT);
   for (let done = Atomics.load(ctrl, COMPLETED); done < groups.length; done = Atomics.load(ctrl, COMPLETED)) platform.waitWhile(ctrl, COMPLETED, done);
   if (failure !== null) throw failure;
   if (Atomics.load(ctrl, STATUS) !== 0) throw new Error('cpu backend: a kernel failed on a worker thread');
