@@ -1,12 +1,13 @@
 /**
  * tapegrad side of the d2l step bench (`d2l_step.ts`): the chapter's NiN at 224x224, built and
  * trained as `nin train` does (`@tapegrad/nin`'s model, `nn.SGD`, its `trainStep`), for a few steps
- * on random images. Usage: `node dist/d2l_step_child.js BATCH STEPS`. Prints one JSON line: the step
- * times in ms, the peak resident set size in KiB and the CPU arena's high-water mark in bytes.
+ * on random images, timed by nin's `timeTrainingSteps`. Usage: `node dist/d2l_step_child.js BATCH
+ * STEPS`. Prints one JSON line: the step times in ms, the peak resident set size in KiB and the
+ * CPU arena's high-water mark in bytes.
  */
 import { CpuBackend } from '@tapegrad/backend-cpu';
 import { manualSeed, setBackend } from '@tapegrad/core';
-import { createOptimizer, nin, trainStep } from '@tapegrad/nin';
+import { createOptimizer, nin, randomBatch, timeTrainingSteps } from '@tapegrad/nin';
 
 const [batch, steps] = process.argv.slice(2, 4).map(Number);
 const backend = await setBackend('cpu');
@@ -14,18 +15,7 @@ if (!(backend instanceof CpuBackend)) throw new Error('d2l_step_child: the cpu b
 manualSeed(0);
 const model = nin({ variant: 'd2l' });
 const optimizer = createOptimizer('sgd', model.parameters(), 0.1);
-const size = 224;
-const images = new Float32Array(batch * size * size);
-for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761 % 1000) / 1000;
-const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
-const indices = Int32Array.from({ length: batch }, (_, i) => i);
-const stepMs: number[] = [];
-for (let s = 0; s < steps; s++) {
-  const start = performance.now();
-  const result = trainStep(model, optimizer, { images, labels, count: batch, size, indices });
-  await result.loss?.data();
-  result.loss?.dispose();
-  result.correct.dispose();
-  stepMs.push(performance.now() - start);
-}
+const images = randomBatch(batch, 224);
+const timed = await timeTrainingSteps(model, optimizer, Array.from({ length: steps }, () => images));
+const stepMs = timed.map((step) => step.seconds * 1000);
 console.log(JSON.stringify({ threads: backend.threads, fusedMultiplyAdd: backend.fusedMultiplyAdd, stepMs, maxRssKiB: process.resourceUsage().maxRSS, arenaHighWater: backend.arenaStats().highWater }));

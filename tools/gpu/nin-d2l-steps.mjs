@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * Training steps of the d2l NiN (1x224x224 input, 10 classes) on the gpujs backend with random
- * data, built from core ops: conv2d/relu/maxPool2d/dropout/globalAvgPool2d/crossEntropy, PyTorch's
- * default init (kaiming-uniform a=sqrt(5): U(+-1/sqrt(fan_in)) for weights and biases), plain SGD
- * through `assign`. Prints the mode, ms per step (median after the warm-up steps), effective
+ * data: `@tapegrad/nin`'s model (PyTorch's default init), SGD and `trainStep`, timed by nin's
+ * `timeTrainingSteps` (a step ends when its loss and the first layer's updated weights are
+ * readable). Prints the mode, ms per step (median after the warm-up steps), effective
  * GFLOP/s (a step is 2.253 GMAC per image at 224, computed from the layers at other sizes) and
  * the projected epoch (60000 images) against the
  * seed notebook's 151 s per epoch.
@@ -11,8 +11,8 @@
  *   node tools/gpu/nin-d2l-steps.mjs [--steps 20] [--warmup 2] [--batch 64] [--size 224] [--mode webgpu] [--lr 0.05]
  *                                    [--json FILE] [--max-part N] [--budget SECONDS]
  *
- * Needs the built packages (npm run build): it imports @tapegrad/core and @tapegrad/backend-gpujs
- * from their dist folders.
+ * Needs the built packages (npm run build): it imports @tapegrad/core, @tapegrad/backend-gpujs and
+ * @tapegrad/nin from their dist folders.
  */
 import { writeFileSync } from 'node:fs';
 
@@ -61,10 +61,8 @@ const GMAC_PER_IMAGE = stepMacsPerImage(size) / 1e9;
 process.env.TAPEGRAD_GPUJS_MODE = mode;
 const core = await import('@tapegrad/core');
 const gpujs = await import('@tapegrad/backend-gpujs');
-const {
-  conv2d, crossEntropy, dropout, flatten, globalAvgPool2d, manualSeed, maxPool2d, mul, noGrad, rand, relu, setBackend,
-  sub, tidy, memory, registerBackend,
-} = core;
+const { createOptimizer, nin, randomBatch, timeTrainingSteps } = await import('@tapegrad/nin');
+const { manualSeed, memory, registerBackend, setBackend } = core;
 
 const log = (...parts) => console.log(`[nin-d2l ${new Date().toISOString().slice(11, 19)}]`, ...parts);
 
@@ -82,79 +80,23 @@ if (backend.mode !== mode) throw new Error(`requested mode ${mode} but the backe
 log(`backend start ${(performance.now() - t0).toFixed(0)} ms`);
 
 manualSeed(0);
-/** PyTorch's default Conv2d init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias. */
-function convParams(inC, outC, k) {
-  const bound = 1 / Math.sqrt(inC * k * k);
-  const w = tidy(() => mul(sub(rand([outC, inC, k, k]), 0.5), 2 * bound));
-  const b = tidy(() => mul(sub(rand([outC]), 0.5), 2 * bound));
-  w.requiresGrad = true;
-  b.requiresGrad = true;
-  return { w, b };
-}
+const model = nin({ variant: 'd2l' });
+const optimizer = createOptimizer('sgd', model.parameters(), lr);
+const images = randomBatch(batch, size);
 
-/** The chapter's nin_block: conv(k, s, p) -> relu -> 1x1 conv -> relu -> 1x1 conv -> relu. */
-function ninBlock(inC, outC, k, s, p) {
-  const layers = [convParams(inC, outC, k), convParams(outC, outC, 1), convParams(outC, outC, 1)];
-  return {
-    params: layers.flatMap((l) => [l.w, l.b]),
-    forward(x) {
-      let h = relu(conv2d(x, layers[0].w, layers[0].b, { stride: s, padding: p }));
-      h = relu(conv2d(h, layers[1].w, layers[1].b));
-      return relu(conv2d(h, layers[2].w, layers[2].b));
-    },
-  };
-}
-
-const blocks = [ninBlock(1, 96, 11, 4, 0), ninBlock(96, 256, 5, 1, 2), ninBlock(256, 384, 3, 1, 1), ninBlock(384, 10, 3, 1, 1)];
-const params = blocks.flatMap((b) => b.params);
-const pool = (x) => maxPool2d(x, { kernelSize: 3, stride: 2 });
-function forward(x, training) {
-  let h = pool(blocks[0].forward(x));
-  h = pool(blocks[1].forward(h));
-  h = pool(blocks[2].forward(h));
-  h = dropout(h, 0.5, training);
-  h = blocks[3].forward(h);
-  return flatten(globalAvgPool2d(h), 1);
-}
-
-const x = rand([batch, 1, size, size]);
-const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
-
-function trainStep() {
-  return tidy(() => {
-    const loss = crossEntropy(forward(x, true), labels);
-    loss.backward();
-    noGrad(() => {
-      for (const p of params) {
-        p.assign(sub(p, mul(p.grad, lr)));
-        p.grad.dispose();
-        p.grad = null;
-      }
-    });
-    return loss;
-  });
-}
-
-const times = [];
-const losses = [];
 const runStart = performance.now();
-for (let s = 0; s < warmup + steps; s++) {
+const timed = await timeTrainingSteps(model, optimizer, Array.from({ length: warmup + steps }, () => images), ({ step, seconds, loss }) => {
+  const warm = step <= warmup;
+  log(`step ${step}${warm ? ' (warm-up)' : ''}: ${(seconds * 1000).toFixed(1)} ms, loss ${loss.toFixed(4)}, tensors ${memory().numTensors}`);
   const elapsed = (performance.now() - runStart) / 1000;
-  const last = times.length ? times[times.length - 1] / 1000 : 0;
-  if (budgetSeconds > 0 && times.length > 0 && elapsed + 1.5 * last > budgetSeconds) {
-    log(`stopping after ${times.length} timed steps: the ${budgetSeconds} s budget would run out`);
-    break;
+  if (budgetSeconds > 0 && !warm && step < warmup + steps && elapsed + 1.5 * seconds > budgetSeconds) {
+    log(`stopping after ${step - warmup} timed steps: the ${budgetSeconds} s budget would run out`);
+    return false;
   }
-  const start = performance.now();
-  const loss = trainStep();
-  // The first layer's weights are updated last: once they are readable the whole step is done.
-  const [value] = await Promise.all([loss.data(), params[0].data()]);
-  const ms = performance.now() - start;
-  loss.dispose();
-  losses.push(value[0]);
-  if (s >= warmup) times.push(ms);
-  log(`step ${s + 1}${s < warmup ? ' (warm-up)' : ''}: ${ms.toFixed(1)} ms, loss ${value[0].toFixed(4)}, tensors ${memory().numTensors}`);
-}
+  return true;
+});
+const times = timed.slice(warmup).map((step) => step.seconds * 1000);
+const losses = timed.map((step) => step.loss);
 
 if (times.length === 0) {
   log('no timed step finished within the budget');
@@ -191,8 +133,7 @@ log(`projected epoch (60000 images, ${EPOCH_IMAGES / batch} steps): ${epochSecon
 console.log(`RESULT ${JSON.stringify(summary)}`);
 if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(summary, null, 2)}\n`);
 
-for (const p of params) p.dispose();
-x.dispose();
+for (const p of model.parameters()) p.dispose();
 backend.dispose();
 if (backend.mode === 'webgpu') await gpujs.releaseWebGpuDevice();
 if (!process.env.NO_EXIT) process.exit(0);

@@ -12,7 +12,7 @@ import { processIo } from './cli/io.js';
 import { loadSplit, locateData } from './cli/training_run.js';
 import { batches } from './data/index.js';
 import { convMacs, nin } from './model/index.js';
-import { createOptimizer, trainStep } from './train/index.js';
+import { createOptimizer, timeTrainingSteps } from './train/index.js';
 
 const io = processIo();
 try {
@@ -28,16 +28,10 @@ try {
   const optimizer = createOptimizer('sgd', model.parameters(), 0.1);
   const gmac = convMacs(model, [1, 1, 224, 224]) / 1e9;
   io.out(`d2l NiN, 224x224, batch ${batchSize}, ${steps} steps, backend ${backend}: forward ${gmac.toFixed(3)} GMAC per image`);
-  const times: number[] = [];
-  for (const batch of batches(data, { batchSize, resize: 224 })) {
-    const started = performance.now();
-    const result = trainStep(model, optimizer, batch);
-    const [loss] = await result.loss?.data() ?? [Number.NaN];
-    result.loss?.dispose();
-    result.correct.dispose();
-    times.push((performance.now() - started) / 1000);
-    io.out(`step ${times.length}: ${times.at(-1)?.toFixed(2)} s, loss ${loss.toFixed(4)}`);
-  }
+  const timed = await timeTrainingSteps(model, optimizer, batches(data, { batchSize, resize: 224 }), ({ step, seconds, loss }) => {
+    io.out(`step ${step}: ${seconds.toFixed(2)} s, loss ${loss.toFixed(4)}`);
+  });
+  const times = timed.map((s) => s.seconds);
   const total = times.reduce((a, b) => a + b, 0);
   const rest = times.slice(1);
   const steady = rest.length ? rest.reduce((a, b) => a + b, 0) / rest.length : total;

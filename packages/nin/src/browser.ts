@@ -26,6 +26,7 @@ export {
   type IdxImages,
   type IdxLabels,
 } from './data/idx.js';
+export { randomBatch } from './data/random_batch.js';
 export { resizeGrayBilinear, resizeImages, type GrayImageRef } from './data/resize.js';
 export { scaleToUnitInto, toFloatImages } from './data/to_float.js';
 export { train, stepsPerEpoch, type TrainOptions, type TrainedEpoch, type StepProgress, type LrSchedule } from './train/train.js';
@@ -38,6 +39,7 @@ export { epochSeeds, type EpochSeeds } from './train/seeds.js';
 export { formatEpochStats, isEpochStats, type EpochStats } from './train/stats.js';
 export { NonFiniteLossError } from './train/tally.js';
 export { trainStep, evalBatch, type BatchResult } from './train/step.js';
+export { timeTrainingSteps, type StepTime } from './train/time_steps.js';
 export { buildModel, checkpointModelInfo, loadModelFromBytes, saveModelToBytes, type LoadedModel } from './checkpoint/model_bytes.js';
 export { decodeModelInfo, decodeRunInfo, encodeModelInfo, encodeRunInfo, modelInfo, type ModelInfo, type RunInfo, type RunSettings } from './checkpoint/run_info.js';
 export * from './plot/index.js';

@@ -56,5 +56,6 @@ export {
   type LocatedFashionMnist,
   type LocateOptions,
 } from './locate.js';
+export { randomBatch } from './random_batch.js';
 export { resizeGrayBilinear, resizeImages, type GrayImageRef } from './resize.js';
 export { scaleToUnitInto, toFloatImages } from './to_float.js';

@@ -9,3 +9,4 @@ export { epochSeeds, type EpochSeeds } from './seeds.js';
 export { formatEpochStats, isEpochStats, type EpochStats } from './stats.js';
 export { NonFiniteLossError } from './tally.js';
 export { trainStep, evalBatch, type BatchResult } from './step.js';
+export { timeTrainingSteps, type StepTime } from './time_steps.js';
