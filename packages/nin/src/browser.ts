@@ -34,7 +34,7 @@ export { evaluateAccuracy, type EvaluateOptions } from './train/evaluate.js';
 export { constantLr, cosineLr, createSchedule, isScheduleName, SCHEDULE_NAMES, type ScheduleName } from './train/schedule.js';
 export { INIT_NAMES, TRAINING_DEFAULTS, type InitName, type TrainingDefaults } from './train/defaults.js';
 export { createOptimizer, isOptimizerName, OPTIMIZER_NAMES, type OptimizerName } from './train/optimizers.js';
-export { initFromDataset, type DataInitOptions } from './train/data_init.js';
+export { initFromDataset, type DataInitOptions } from './train/init_from_dataset.js';
 export { epochSeeds, type EpochSeeds } from './train/seeds.js';
 export { formatEpochStats, isEpochStats, type EpochStats } from './train/stats.js';
 export { NonFiniteLossError } from './train/tally.js';

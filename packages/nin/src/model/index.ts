@@ -12,7 +12,7 @@ export {
   type NinVariant,
   type NinWidths,
 } from './variants.js';
-export { initFromData } from './data_init.js';
+export { initFromData } from './init_from_data.js';
 export { convMacs } from './macs.js';
 export { inEvalMode } from './eval_mode.js';
 export { formatLayerShapes, layerShapes, layerTable, type LayerRow, type LayerShape } from './summary.js';

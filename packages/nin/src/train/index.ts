@@ -4,7 +4,7 @@ export { evaluateAccuracy, type EvaluateOptions } from './evaluate.js';
 export { constantLr, cosineLr, createSchedule, isScheduleName, SCHEDULE_NAMES, type ScheduleName } from './schedule.js';
 export { INIT_NAMES, TRAINING_DEFAULTS, type InitName, type TrainingDefaults } from './defaults.js';
 export { createOptimizer, isOptimizerName, OPTIMIZER_NAMES, type OptimizerName } from './optimizers.js';
-export { initFromDataset, type DataInitOptions } from './data_init.js';
+export { initFromDataset, type DataInitOptions } from './init_from_dataset.js';
 export { epochSeeds, type EpochSeeds } from './seeds.js';
 export { formatEpochStats, isEpochStats, type EpochStats } from './stats.js';
 export { NonFiniteLossError } from './tally.js';
