@@ -5,7 +5,7 @@
 import '@tapegrad/backend-cpu';
 import {
   abs, adaptiveAvgPool2d, add, argmax, clamp, min, minimum, where, type Tensor, avgPool2d, conv2d, crossEntropy, dropout, flatten, globalAvgPool2d, logSoftmax, manualSeed, matmul,
-  max, maximum, maxPool2d, mean, memory, mul, ones, relu, reshape, setBackend, softmax, sum, tanh, tensor, tidy, transpose, zeros,
+  max, maximum, maxPool2d, mean, memory, mul, oneHot, ones, relu, reshape, setBackend, softmax, sum, tanh, tensor, tidy, transpose, zeros,
 } from '@tapegrad/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -74,6 +74,7 @@ const cases: [string, () => unknown, RegExp][] = [
   ['min: axis out of range', () => min(z(2, 3), 2), /^min: axis 2 is out of range for a tensor of rank 2 \[2, 3\]$/],
   ['min: empty reduction', () => min(z(2, 0), 1), /^min: cannot reduce over an empty axis of \[2, 0\]$/],
   ['abs: not a tensor', () => abs([1, 2] as unknown as Tensor), /^abs: x must be a Tensor, got an array$/],
+  ['oneHot: zero classes', () => oneHot(z(3), 0), /^oneHot: numClasses must be a positive integer, got the number 0 \(indices \[3\]\)$/],
   // crossEntropy.
   ['crossEntropy: label count differs from the batch', () => crossEntropy(z(2, 5), [1, 2, 3]), /^crossEntropy: 3 labels for logits \[2, 5\] \(expected 2\)$/],
   ['crossEntropy: label out of range', () => crossEntropy(z(2, 5), Int32Array.from([1, 5])), /^crossEntropy: label 5 at index 1 is not a class index in \[0, 5\) for logits \[2, 5\]$/],

@@ -13,7 +13,7 @@
  */
 import {
   abs, adaptiveAvgPool2d, argmax, avgPool2d, clamp, min, minimum, where, conv2d, crossEntropy, div, dropout, exp, flatten, full, globalAvgPool2d, greater, log,
-  logSoftmax, manualSeed, matmul, max, maximum, maxPool2d, mean, memory, neg, ones, pow, rand, randomUniform, relu, reshape,
+  logSoftmax, manualSeed, matmul, max, maximum, maxPool2d, mean, memory, neg, oneHot, ones, pow, rand, randomUniform, relu, reshape,
   setBackend, sigmoid, softmax, sqrt, step, sub, sum, tanh, tensor, tidy, transpose, zeros, add, mul,
   type Tensor,
 } from '@tapegrad/core';
@@ -282,6 +282,13 @@ function layoutCases(scale: Scale): Case[] {
       gradients: ([x], dy) => [R.transpose(dy, R.inversePerm(s.perm ?? x.shape.map((_, i) => x.shape.length - 1 - i)))],
     };
   });
+  // oneHot: any index shape; -100, 3.5 and 7 (out of range, not an integer) give rows of zeros.
+  for (const [shape, values] of [[[4], [2, 0, 1, 2]], [[2, 3], [0, -100, 1, 3.5, 2, 7]]] as [number[], number[]][]) {
+    cases.push({
+      op: 'oneHot', label: `oneHot ${fmt(shape)} of 3 classes`, inputs: [{ shape, values: Float32Array.from(values) }], tol: TOLERANCE.exact,
+      forward: ([x]) => oneHot(x, 3), reference: ([x]) => R.oneHot(x, 3),
+    });
+  }
   const reshapes: { shape: number[]; to: number[] }[] = [{ shape: [2, 3, 4], to: [6, 4] }, { shape: [2, 3, 4], to: [-1] }, { shape: [2, 3], to: [3, 1, 2] }];
   for (const r of reshapes) {
     const label = `reshape ${fmt(r.shape)} to ${fmt(r.to)}`;

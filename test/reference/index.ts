@@ -10,3 +10,4 @@ export * from './fd.js';
 export * from './rng.js';
 export * from './selection.js';
 export * from './adaptive_pool.js';
+export * from './one_hot.js';

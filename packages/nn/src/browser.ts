@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export { Module } from './module.js';
+export { Module, type BufferOptions } from './module.js';
 export {
   StateDictError,
   type StateDictInput,
@@ -33,7 +33,7 @@ export {
   type FanMode,
   type Nonlinearity,
 } from './init.js';
-export { CrossEntropyLoss, crossEntropyLoss } from './loss.js';
+export * from './losses/index.js';
 export * from './optim/index.js';
 export type { DecodedSafetensors, RawTensor, SafetensorsMetadata } from './safetensors/types.js';
 export { SafetensorsError } from './safetensors/errors.js';

@@ -13,3 +13,4 @@ export * from './minimum.js';
 export * from './min.js';
 export * from './where.js';
 export * from './adaptive_pool.js';
+export * from './one_hot.js';
