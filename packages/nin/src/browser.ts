@@ -44,4 +44,6 @@ export { buildModel, checkpointModelInfo, loadModelFromBytes, saveModelToBytes, 
 export { decodeModelInfo, decodeRunInfo, encodeModelInfo, encodeRunInfo, modelInfo, type ModelInfo, type RunInfo, type RunSettings } from './checkpoint/run_info.js';
 export * from './plot/index.js';
 export { rgbaToGray, type GrayImage } from './predict/gray_image.js';
-export { className, formatPrediction, predictImageFiles, predictImages, preprocessInto, type FilePredictions, type Prediction } from './predict/predict.js';
+export {
+  className, formatPrediction, predictImageFiles, predictImages, preprocessInto, topClasses, type FilePredictions, type Prediction, type RankedClass,
+} from './predict/predict.js';

@@ -121,6 +121,21 @@ describe('nin bad input', () => {
   it('missing image', async () => {
     expectOneLineError(await nin('predict', '--weights', path('run.safetensors'), path('gone.png')), /gone\.png: no such file/);
   });
+  it('a bad image among good ones: that file reported, the others predicted, exit code 1', async () => {
+    const good = path('white.png');
+    const result = await nin('predict', '--weights', path('run.safetensors'), '--top', '1', good, path('notes.png'), good);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toEqual([`nin: ${path('notes.png')}: not an image (expected a PNG file or an IDX image file)`]);
+    expect(result.stdout).toHaveLength(2);
+    for (const line of result.stdout) expect(line).toMatch(/white\.png\[0\]: .+ [01]\.\d{3}$/);
+    const json = await nin('predict', '--weights', path('run.safetensors'), '--json', path('gone.png'), good, path('broken.png'));
+    expect(json.code).toBe(1);
+    expect(json.stderr).toHaveLength(2);
+    expect(json.stderr[0]).toMatch(/^nin: .*gone\.png: no such file$/);
+    expect(json.stderr[1]).toMatch(/^nin: .*broken\.png: corrupt PNG image/);
+    const records = JSON.parse(json.stdout.join('\n')) as { source: string; index: number }[];
+    expect(records.map((r) => [r.source, r.index])).toEqual([[good, 0]]);
+  });
   it('IDX label file given as images', async () => {
     const labels = join(await fashionMnistDir(), 't10k-labels-idx1-ubyte.gz');
     expectOneLineError(await nin('predict', '--weights', path('run.safetensors'), labels), /is an IDX label file, not images/);

@@ -6,7 +6,9 @@ import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed } from '@tapegrad/core';
-import { FASHION_MNIST_CLASSES, formatPrediction, nin, predictImageFiles, predictImages, readImageFiles, readImages, rgbaToGray } from '@tapegrad/nin';
+import {
+  FASHION_MNIST_CLASSES, formatPrediction, nin, predictImageFiles, predictImages, readImageFiles, readImages, rgbaToGray, topClasses, type Prediction,
+} from '@tapegrad/nin';
 
 /** An IDX image file of `count` images of `rows x cols` with the given pixels. */
 function idxImages(count: number, rows: number, cols: number, pixels: Uint8Array): Uint8Array {
@@ -21,6 +23,22 @@ function png(width: number, height: number, gray: Uint8Array): Buffer {
   gray.forEach((g, p) => image.data.set([g, g, g, 255], 4 * p));
   return PNG.sync.write(image);
 }
+
+describe('topClasses and formatPrediction', () => {
+  const prediction: Prediction = {
+    source: 'x.png', index: 0, logits: [], probabilities: [0.1, 0.3, 0.05, 0.3, 0.25], label: 1, className: 'class 1',
+  };
+
+  it('rank the most probable classes first, ties by the lower label, in both forms', () => {
+    expect(topClasses(prediction, 3)).toEqual([
+      { label: 1, className: 'class 1', probability: 0.3 },
+      { label: 3, className: 'class 3', probability: 0.3 },
+      { label: 4, className: 'class 4', probability: 0.25 },
+    ]);
+    expect(formatPrediction(prediction, 3)).toBe('x.png: class 1 0.300, class 3 0.300, class 4 0.250');
+    expect(formatPrediction(prediction, 1, true)).toBe('x.png[0]: class 1 0.300');
+  });
+});
 
 describe('predict', () => {
   let dir: string;

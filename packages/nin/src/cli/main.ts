@@ -62,8 +62,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return 0;
   }
   try {
-    await command.run(rest, io);
-    return 0;
+    return (await command.run(rest, io)) ?? 0;
   } catch (error) {
     io.err(`nin: ${error instanceof NonFiniteLossError ? `training diverged: ${error.message}` : oneLine(error)}`);
     if (io.env.NIN_DEBUG && error instanceof Error && error.stack) io.err(error.stack);

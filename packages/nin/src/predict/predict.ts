@@ -101,10 +101,24 @@ async function predictBatch(model: Module, group: readonly GrayImage[], inputSiz
   }
 }
 
+/** One of the most probable classes of an image (the `top` entries of `nin predict --json`). */
+export interface RankedClass {
+  readonly label: number;
+  readonly className: string;
+  readonly probability: number;
+}
+
+/** The `k` most probable classes of `prediction`, most probable first (ties: lower label first). */
+export function topClasses(prediction: Prediction, k: number): RankedClass[] {
+  const classes = prediction.probabilities.length;
+  return prediction.probabilities
+    .map((probability, label) => ({ label, className: className(label, classes), probability }))
+    .sort((a, b) => b.probability - a.probability || a.label - b.label)
+    .slice(0, k);
+}
+
 /** `shirt.png: Shirt 0.912, T-shirt/top 0.051, Pullover 0.020` (the `k` most probable classes). */
 export function formatPrediction(prediction: Prediction, k = 3, showIndex = false): string {
-  const order = prediction.probabilities.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, k);
-  const classes = prediction.probabilities.length;
   const where = showIndex ? `${prediction.source}[${prediction.index}]` : prediction.source;
-  return `${where}: ${order.map(([p, i]) => `${className(i, classes)} ${p.toFixed(3)}`).join(', ')}`;
+  return `${where}: ${topClasses(prediction, k).map((c) => `${c.className} ${c.probability.toFixed(3)}`).join(', ')}`;
 }

@@ -1,27 +1,11 @@
 /** `nin predict`: classify PNG or IDX images with a checkpoint. */
 import { loadModel } from '../../checkpoint/index.js';
 import { NIN_VARIANTS } from '../../model/index.js';
-import { className, formatPrediction, predictImages, readImages, type GrayImage, type Prediction } from '../../predict/index.js';
+import { formatPrediction, predictImageFiles, readImageFiles, topClasses } from '../../predict/index.js';
 import { choiceOption, integerOption, parseCommandLine, stringOption } from '../args.js';
 import { BACKEND_OPTION, useBackendOption } from '../backend.js';
 import type { Command } from '../command.js';
-import { UsageError } from '../errors.js';
-
-/** One of the most probable classes of an image, in `--json` output. */
-interface RankedClass {
-  readonly label: number;
-  readonly className: string;
-  readonly probability: number;
-}
-
-/** The `k` most probable classes of `prediction`, most probable first (ties: lower label first). */
-function topClasses(prediction: Prediction, k: number): RankedClass[] {
-  const classes = prediction.probabilities.length;
-  return prediction.probabilities
-    .map((probability, label) => ({ label, className: className(label, classes), probability }))
-    .sort((a, b) => b.probability - a.probability || a.label - b.label)
-    .slice(0, k);
-}
+import { oneLine, UsageError } from '../errors.js';
 
 /** `nin predict --weights FILE [--variant] [--json] [--top K] IMAGE...` */
 export const predictCommand: Command = {
@@ -38,7 +22,9 @@ light on a black background. Prints the K (default 3) most probable classes per 
 probable classes, most probable first:
   {"source", "index", "logits", "probabilities", "label", "className",
    "top": [{"label", "className", "probability"}, ...]}
-The variant comes from the checkpoint's metadata, else from --variant.`,
+The variant comes from the checkpoint's metadata, else from --variant. A file that cannot be
+read is reported on standard error (nin: FILE: why) and the other files are still classified;
+the exit code is then 1.`,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine('predict', argv, {
       ...BACKEND_OPTION, weights: { type: 'string' }, variant: { type: 'string' }, json: { type: 'boolean' }, top: { type: 'string' },
@@ -51,15 +37,19 @@ The variant comes from the checkpoint's metadata, else from --variant.`,
     const json = values.json === true;
     // With --json, standard output holds the JSON alone.
     await useBackendOption(values, json ? io.err : io.out);
-    const images: GrayImage[] = [];
-    for (const path of positionals) images.push(...(await readImages(path)));
+    const files = await readImageFiles(positionals, { env: io.env });
+    // Each unreadable file is reported at once, in input order; the readable ones are still classified.
+    const failed = files.filter((file) => !file.ok);
+    for (const file of failed) if (!file.ok) io.err(`nin: ${oneLine(file.error)}`);
+    if (failed.length === files.length) return 1;
     const { model, info } = await loadModel(weights, variant);
-    const predictions = await predictImages(model, images, info.inputSize);
+    const predictions = (await predictImageFiles(model, files, info.inputSize)).flatMap((file) => (file.ok ? file.predictions : []));
     if (json) {
       io.out(JSON.stringify(predictions.map((prediction) => ({ ...prediction, top: topClasses(prediction, top) }))));
-      return;
+    } else {
+      const many = new Set(predictions.map((prediction) => prediction.source)).size !== predictions.length;
+      for (const prediction of predictions) io.out(formatPrediction(prediction, top, many));
     }
-    const many = new Set(images.map((image) => image.source)).size !== images.length;
-    for (const prediction of predictions) io.out(formatPrediction(prediction, top, many));
+    return failed.length > 0 ? 1 : 0;
   },
 };
