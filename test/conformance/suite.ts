@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as R from '../reference/index.js';
 import { assertClose, ErrorLog, nd, Rng, type NdArray, type Tolerance } from '../reference/index.js';
 import { runStepMemory } from './memory.js';
+import { specialValueCases } from './special_value_cases.js';
 
 export interface ConformanceOptions {
   /** `'small'` keeps every shape tiny, for backends that emulate a GPU on the CPU. Default `'full'`. */
@@ -52,7 +53,7 @@ interface InputSpec {
   readonly grad?: boolean;
 }
 
-interface Case {
+export interface Case {
   /** Row of the summary table. */
   readonly op: string;
   /** Test name. */
@@ -71,7 +72,7 @@ interface Case {
 }
 
 /** A per-label generator, so every backend sees the same inputs whatever order cases run in. */
-function rngFor(label: string): Rng {
+export function rngFor(label: string): Rng {
   let h = 2166136261;
   for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 16777619);
   return new Rng(h >>> 0);
@@ -761,6 +762,7 @@ export function describeConformance(backendName: string, options: ConformanceOpt
       ['unary', unaryCases], ['binary (broadcasting)', binaryCases], ['reductions', reductionCases], ['layout', layoutCases],
       ['matmul', matmulCases], ['conv2d', convCases], ['pooling', poolCases], ['softmax and cross-entropy', softmaxCases], ['dropout', dropoutCases],
       ['selection: abs, clamp, minimum, min, where', (s) => selectionCases(s, ieeeSpecials)],
+      ['NaN and infinities: max, argmax, min, maximum, maxPool2d, conv2d padding', () => (ieeeSpecials ? specialValueCases() : [])],
     ];
     for (const [group, build] of groups) {
       describe(group, () => {

@@ -41,8 +41,9 @@ export function mean(x: NdArray, axis?: number | readonly number[], keepDims = f
 }
 
 /**
- * Input position of the first maximum of every reduced group, in row-major order of the group.
- * A NaN counts as the maximum (it propagates, as PyTorch's max).
+ * Input position of the maximum of every reduced group as `torch.max(x, dim)` and `torch.argmax`
+ * pick it: the group's first NaN when it holds one (NaN counts as the maximum), else its first
+ * maximum, in row-major order of the group.
  */
 function firstMaxPositions(x: NdArray, axes: readonly number[]): Int32Array {
   const groups = sizeOf(x.shape.filter((_, axis) => !axes.includes(axis)));

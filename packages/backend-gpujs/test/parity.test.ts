@@ -144,6 +144,21 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
       await check([ties], (b, [x]) => b.max(x, { outSize: 3, reduceSize: 4 }));
     });
 
+    it('max and argmax with NaN: NaN, at the first NaN (also at block starts, in parts, past the index limit)', async () => {
+      // Rows of 2500 (blocks of 50) and a single row of 300 (past an index limit of 128: blocks of
+      // 18, the last padded). NaNs at block starts, mid-block, last; a 7 after each.
+      for (const [outSize, reduceSize, nans] of [[2, 2500, [50, 1234, 2499, 4000]], [1, 300, [36]], [1, 300, [299]], [4, 5, [1, 3, 5, 14, 19]]] as const) {
+        const x = input([outSize, reduceSize], -1, 1);
+        x.values[reduceSize - 2] = Infinity;
+        for (const at of nans) {
+          x.values[at] = Number.NaN;
+          if (at + 1 < x.values.length) x.values[at + 1] = 7;
+        }
+        await check([x], (b, [id]) => b.max(id, { outSize, reduceSize }));
+        await check([x], (b, [id]) => b.argmax(id, { outSize, reduceSize }));
+      }
+    });
+
     it('transpose', async () => {
       const cases: [number[], number[]][] = [[[5, 13], [1, 0]], [[2, 3, 4], [2, 0, 1]], [[3, 4, 5, 6], [1, 0, 2, 3]], [[3, 4, 5, 6], [3, 2, 1, 0]], [[70], [0]]];
       for (const [shape, perm] of cases) await check([input(shape)], (b, [x]) => b.transpose(x, shape, perm));

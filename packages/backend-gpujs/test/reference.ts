@@ -19,6 +19,15 @@ function strides(shape: readonly number[]): number[] {
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
+/** Index of a row's first NaN, else of its first maximum (`torch.max(x, dim)`: NaN counts as the maximum). */
+function firstMax(row: Values): number {
+  const nan = row.findIndex(Number.isNaN);
+  if (nan >= 0) return nan;
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  return best;
+}
+
 /** The subset of Backend the tests call, in float64, rounded to float32 on read. */
 export class ReferenceBackend {
   /** Float64 values per storage (8 bytes an element); freeing needs nothing but dropping them. */
@@ -92,14 +101,8 @@ export class ReferenceBackend {
     return this.put(Float64Array.from({ length: outSize }, (_, o) => f(v.subarray(o * reduceSize, (o + 1) * reduceSize))));
   }
   sum(x: DataId, info: ReduceInfo): DataId { return this.rows(x, info, (r) => r.reduce((a, b) => a + b, 0)); }
-  max(x: DataId, info: ReduceInfo): DataId { return this.rows(x, info, (r) => r.reduce((a, b) => (b > a ? b : a))); }
-  argmax(x: DataId, info: ReduceInfo): DataId {
-    return this.rows(x, info, (r) => {
-      let best = 0;
-      for (let i = 1; i < r.length; i++) if (r[i] > r[best]) best = i;
-      return best;
-    });
-  }
+  max(x: DataId, info: ReduceInfo): DataId { return this.rows(x, info, (r) => r[firstMax(r)]); }
+  argmax(x: DataId, info: ReduceInfo): DataId { return this.rows(x, info, firstMax); }
 
   transpose(x: DataId, shape: Shape, perm: readonly number[]): DataId {
     const v = this.v(x);

@@ -13,7 +13,7 @@ export function sumInner(xAt: number, outAt: number, { outSize, reduceSize }: Re
   ]));
 }
 
-/** `out[o] = max_r x[o * R + r]` (NaN propagates). */
+/** `out[o] = max_r x[o * R + r]`, NaN when the row holds one (as `torch.max`). */
 export function maxInner(xAt: number, outAt: number, { outSize, reduceSize }: ReduceInfo): void {
   const x = view(xAt, outSize * reduceSize);
   const out = view(outAt, outSize);
@@ -29,7 +29,11 @@ export function maxInner(xAt: number, outAt: number, { outSize, reduceSize }: Re
   }
 }
 
-/** `out[o] = first r maximising x[o * R + r]`. */
+/**
+ * `out[o] = the first r with x[o * R + r] NaN, else the first r maximising it` (NaN counts as the
+ * maximum, as `torch.argmax`): a later value replaces the best when greater or NaN, and the scan
+ * stops at the first NaN.
+ */
 export function argmaxInner(xAt: number, outAt: number, { outSize, reduceSize }: ReduceInfo): void {
   const x = view(xAt, outSize * reduceSize);
   const out = view(outAt, outSize);
@@ -37,9 +41,10 @@ export function argmaxInner(xAt: number, outAt: number, { outSize, reduceSize }:
     const base = o * reduceSize;
     let best = x[base];
     let bestIndex = 0;
-    for (let r = 1; r < reduceSize; r++) {
-      if (x[base + r] > best) {
-        best = x[base + r];
+    for (let r = 1; r < reduceSize && !Number.isNaN(best); r++) {
+      const v = x[base + r];
+      if (v > best || Number.isNaN(v)) {
+        best = v;
         bestIndex = r;
       }
     }

@@ -24,8 +24,11 @@ type Scan = 'sum' | 'max' | 'argmax';
 
 /**
  * The body scanning `count` values `at(j)` (where `guard(j)` holds, when it is not ''): their sum,
- * their first maximum, or the index j of that maximum (ties go to the first; the first value is
- * always in range).
+ * their maximum, or the index j of that maximum (the first value is always in range). The maximum
+ * is `torch.max(x, dim)`'s: the first NaN when there is one, else the first maximum. A value
+ * replaces the best while the best is a number (`best == best`) and the value is not at most it
+ * (`!(v <= best)`: greater, or NaN). A block's result is then NaN exactly when the block holds a
+ * NaN, so the pass over block results finds the first block with one.
  */
 function scanBody(op: Scan, count: number, at: (j: string) => { pre: string; expr: string }, guard: (j: string) => string): string {
   const guarded = (j: string, body: string): string => (guard(j) === '' ? body : `if (${guard(j)}) {\n${body}\n}`);
@@ -34,10 +37,10 @@ function scanBody(op: Scan, count: number, at: (j: string) => { pre: string; exp
     const r = at('j');
     return `let acc = 0.0;\n${loop('j', count, guarded('j', `${r.pre}\nacc += ${r.expr};`))}\nreturn acc;`;
   }
-  // best = x[.., j] for the first j maximising it; bestIndex = that j
+  // best = x[.., j] for the first j holding NaN, else the first j maximising it; bestIndex = that j
   const first = at('0.0');
   const r = at('j');
-  const update = guarded('j', `${r.pre}\nconst v = ${r.expr};\nif (v > best) { best = v; bestIndex = j; }`);
+  const update = guarded('j', `${r.pre}\nconst v = ${r.expr};\nif (best == best && !(v <= best)) { best = v; bestIndex = j; }`);
   const rest = count > 1 ? `for (let ji = 1; ji < ${count}; ji++) {\nconst j = ji * 1.0;\n${update}\n}` : '';
   return `${first.pre}\nlet best = ${first.expr};\nlet bestIndex = 0.0;\n${rest}\nreturn ${op === 'argmax' ? 'bestIndex' : 'best'};`;
 }

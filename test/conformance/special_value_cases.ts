@@ -1,0 +1,85 @@
+/**
+ * Conformance cases for NaN and infinities where an op selects or multiplies by padding: max,
+ * argmax and min over axes, maximum, max pooling and convolution next to its zero padding. Each
+ * rule is PyTorch 1.13's (docs/ties-and-nan.md states them); the float64 reference implements it.
+ */
+import { argmax, max, min } from '@tapegrad/core';
+import * as R from '../reference/index.js';
+import { TOLERANCE, type Case } from './suite.js';
+
+const nan = NaN;
+const inf = Infinity;
+const f32 = (values: readonly number[]): Float32Array => Float32Array.from(values);
+
+/** Rows of `[6, 5]` for max, argmax and min: NaN inside and twice, first, last; infinities; all -inf. */
+const NAN_ROWS = f32([
+  1, nan, 3, nan, 2,
+  nan, 1, 2, 3, 4,
+  1, 2, 3, 4, nan,
+  inf, 1, inf, -inf, 0,
+  -inf, -inf, -inf, -inf, -inf,
+  2, -1, nan, inf, -inf,
+]);
+
+/**
+ * `[rows, length]` of ones with a NaN followed by a 7 at each `[row, at]`: on a backend that
+ * reduces long rows in blocks, a NaN that starts a block must not hide the rest of that block.
+ */
+function longRows(rows: number, length: number, nans: readonly [number, number][]): Float32Array {
+  const values = new Float32Array(rows * length).fill(1);
+  for (const [row, at] of nans) {
+    values[row * length + at] = nan;
+    if (at + 1 < length) values[row * length + at + 1] = 7;
+  }
+  return values;
+}
+
+function reductionCases(): Case[] {
+  const cases: Case[] = [];
+  cases.push({
+    op: 'argmax', label: 'argmax [1, NaN, 3, 2] is 1 (NaN counts as the maximum)', inputs: [{ shape: [4], values: f32([1, nan, 3, 2]) }], tol: TOLERANCE.exact,
+    forward: ([x]) => argmax(x), reference: ([x]) => R.argmax(x),
+  });
+  for (const axis of [undefined, 0, 1]) {
+    cases.push({
+      op: 'argmax', label: `argmax with NaN and infinities [6,5] axis ${axis ?? 'all'}: the first NaN`, inputs: [{ shape: [6, 5], values: NAN_ROWS }], tol: TOLERANCE.exact,
+      forward: ([x]) => argmax(x, axis), reference: ([x]) => R.argmax(x, axis),
+    });
+  }
+  for (const axis of [undefined, 0, 1, [0, 1]]) {
+    const tag = JSON.stringify(axis ?? 'all');
+    cases.push({
+      op: 'max', label: `max with NaN and infinities [6,5] axis ${tag}: NaN, the gradient to the first NaN`, inputs: [{ shape: [6, 5], values: NAN_ROWS }],
+      tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+      forward: ([x]) => max(x, axis), reference: ([x]) => R.max(x, axis), gradients: ([x], dy) => [R.maxGrad(x, axis, dy)],
+    });
+    cases.push({
+      op: 'min', label: `min with NaN and infinities [6,5] axis ${tag}: NaN, the gradient to the first NaN`, inputs: [{ shape: [6, 5], values: NAN_ROWS }],
+      tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+      forward: ([x]) => min(x, axis), reference: ([x]) => R.min(x, axis), gradients: ([x], dy) => [R.minGrad(x, axis, dy)],
+    });
+  }
+  // Rows of 3000 split into blocks of 60 (a divisor near sqrt(3000)); rows of 2003 (prime) into
+  // ragged blocks of 45. NaNs at block starts (60, 120, 450), mid-block and in the last block.
+  const long: { shape: [number, number]; nans: [number, number][] }[] = [
+    { shape: [3, 3000], nans: [[0, 60], [1, 1234], [2, 2999], [2, 120]] },
+    { shape: [2, 2003], nans: [[0, 450], [1, 2002]] },
+  ];
+  for (const { shape, nans } of long) {
+    const values = longRows(shape[0], shape[1], nans);
+    cases.push({
+      op: 'argmax', label: `argmax of long rows with NaN ${JSON.stringify(shape)}`, inputs: [{ shape, values }], tol: TOLERANCE.exact,
+      forward: ([x]) => argmax(x, 1), reference: ([x]) => R.argmax(x, 1),
+    });
+    cases.push({
+      op: 'max', label: `max of long rows with NaN ${JSON.stringify(shape)}`, inputs: [{ shape, values }], tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+      forward: ([x]) => max(x, 1), reference: ([x]) => R.max(x, 1), gradients: ([x], dy) => [R.maxGrad(x, 1, dy)],
+    });
+  }
+  return cases;
+}
+
+/** The NaN and infinity cases; every backend that represents IEEE special values runs them all. */
+export function specialValueCases(): Case[] {
+  return [...reductionCases()];
+}
