@@ -1,5 +1,6 @@
 /** `Adam`: adaptive moment estimation, with L2 weight decay and the AMSGrad variant. */
-import { add, booleanOption, checkKnownOptions, div, keep, maximum, mul, sqrt, zeros, type Tensor } from '@tapegrad/core';
+import { add, booleanOption, checkKnownOptions, mul, type Tensor } from '@tapegrad/core';
+import { adamStep } from './adam_step.js';
 import { Optimizer, type ParamState, type StateLayout } from './optimizer.js';
 import { nonNegative } from './options.js';
 
@@ -46,53 +47,30 @@ export class Adam extends Optimizer<AdamConfig> {
   }
 
   protected update(param: Tensor, grad: Tensor, state: ParamState, options: AdamConfig): void {
-    const { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad } = options;
-    const tensorState = (name: string): Tensor => {
-      let t = state.tensors.get(name);
-      if (t === undefined) {
-        t = keep(zeros(param.shape));
-        state.tensors.set(name, t);
-      }
-      return t;
-    };
-    const expAvg = tensorState('exp_avg');
-    const expAvgSq = tensorState('exp_avg_sq');
-    const step = (state.scalars.get('step') ?? 0) + 1;
-    state.scalars.set('step', step);
-
-    const g = weightDecay !== 0 ? add(grad, mul(param, weightDecay)) : grad;
-    expAvg.assign(add(mul(expAvg, beta1), mul(g, 1 - beta1)));
-    expAvgSq.assign(add(mul(expAvgSq, beta2), mul(mul(g, 1 - beta2), g)));
-    // Bias corrections in float64, as PyTorch computes them on Python floats.
-    const biasCorrection1 = 1 - beta1 ** step;
-    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
-    const stepSize = lr / biasCorrection1;
-    let second = expAvgSq;
-    if (amsgrad) {
-      const maxSq = tensorState('max_exp_avg_sq');
-      maxSq.assign(maximum(maxSq, expAvgSq));
-      second = maxSq;
-    }
-    const denom = add(div(sqrt(second), biasCorrection2Sqrt), eps);
-    // addcdiv: p + (-stepSize * m) / denom.
-    param.assign(add(param, div(mul(expAvg, -stepSize), denom)));
+    // L2 penalty on the gradient (AdamW instead decays the parameter itself).
+    const g = options.weightDecay !== 0 ? add(grad, mul(param, options.weightDecay)) : grad;
+    adamStep(param, g, state, options);
   }
 }
 
-function resolveAdamOptions(options: Readonly<Record<string, unknown>>): AdamConfig {
-  if (options === null || typeof options !== 'object') throw new Error('Adam: options must be an object');
-  checkKnownOptions('Adam', options, KNOWN);
+/**
+ * Checks Adam's (or AdamW's, as `op`) options and fills the defaults; AdamW's weight decay
+ * defaults to 1e-2, Adam's to 0. @internal
+ */
+export function resolveAdamOptions(options: Readonly<Record<string, unknown>>, op = 'Adam', defaultWeightDecay = 0): AdamConfig {
+  if (options === null || typeof options !== 'object') throw new Error(`${op}: options must be an object`);
+  checkKnownOptions(op, options, KNOWN);
   const betas = options.betas ?? [0.9, 0.999];
-  if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`Adam: betas must be a pair [beta1, beta2], got ${String(betas)}`);
+  if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`${op}: betas must be a pair [beta1, beta2], got ${String(betas)}`);
   const [beta1, beta2] = betas.map((b: unknown, i: number) => {
-    if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new Error(`Adam: betas[${i}] must be in [0, 1), got ${String(b)}`);
+    if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new Error(`${op}: betas[${i}] must be in [0, 1), got ${String(b)}`);
     return b;
   });
   return {
-    lr: nonNegative('Adam', 'lr', options.lr, 1e-3),
+    lr: nonNegative(op, 'lr', options.lr, 1e-3),
     betas: [beta1, beta2],
-    eps: nonNegative('Adam', 'eps', options.eps, 1e-8),
-    weightDecay: nonNegative('Adam', 'weightDecay', options.weightDecay, 0),
-    amsgrad: booleanOption('Adam', 'amsgrad', options.amsgrad, false),
+    eps: nonNegative(op, 'eps', options.eps, 1e-8),
+    weightDecay: nonNegative(op, 'weightDecay', options.weightDecay, defaultWeightDecay),
+    amsgrad: booleanOption(op, 'amsgrad', options.amsgrad, false),
   };
 }

@@ -2,6 +2,8 @@
 export { Optimizer, type ParamState, type StateLayout } from './optimizer.js';
 export { SGD, type SGDOptions, type SGDConfig } from './sgd.js';
 export { Adam, type AdamOptions, type AdamConfig } from './adam.js';
+export { AdamW, type AdamWOptions } from './adamw.js';
+export { RMSprop, type RMSpropOptions, type RMSpropConfig } from './rmsprop.js';
 export {
   parseOptimizerStateMeta,
   type OptimizerStateDict,
