@@ -268,6 +268,9 @@ let webGpuSetup: Promise<void> | null = null;
 export function setUpWebGpu(): Promise<void> {
   webGpuSetup ??= (async () => {
     if (!hasNavigatorGpu()) {
+      if ((globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === undefined) {
+        throw new Error('webgpu mode: this browser has no WebGPU (navigator.gpu is missing); use one that has it, e.g. Chromium, with --enable-unsafe-webgpu where it is off by default');
+      }
       const glibc = glibcVersion();
       if (glibc !== null && !versionAtLeast(glibc, 2, 38)) {
         throw new Error(`webgpu mode needs Dawn (the \`webgpu\` package), which needs glibc >= 2.38; this machine has ${glibc}`);
@@ -275,8 +278,9 @@ export function setUpWebGpu(): Promise<void> {
       let pkg: WebGpuPackage;
       try {
         // A variable specifier: `webgpu` comes with gpu.js, and its types are not this package's.
+        // (@vite-ignore: a bundler for the web leaves it alone; a browser never gets here.)
         const specifier = 'webgpu';
-        pkg = (await import(specifier)) as WebGpuPackage;
+        pkg = (await import(/* @vite-ignore */ specifier)) as WebGpuPackage;
       } catch (error) {
         throw new Error(`webgpu mode needs Dawn (the \`webgpu\` package), which needs glibc >= 2.38; this machine has ${glibc ?? 'no glibc'}; loading it failed: ${messageOf(error)}`);
       }
