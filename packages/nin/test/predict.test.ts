@@ -9,12 +9,11 @@ import { manualSeed } from '@tapegrad/core';
 import {
   FASHION_MNIST_CLASSES, formatPrediction, nin, predictImageFiles, predictImages, readImageFiles, readImages, rgbaToGray, topClasses, type Prediction,
 } from '@tapegrad/nin';
+import { idxBytes } from './data/tools.js';
 
 /** An IDX image file of `count` images of `rows x cols` with the given pixels. */
 function idxImages(count: number, rows: number, cols: number, pixels: Uint8Array): Uint8Array {
-  const header = new DataView(new ArrayBuffer(16));
-  [2051, count, rows, cols].forEach((v, i) => header.setUint32(4 * i, v, false));
-  return new Uint8Array([...new Uint8Array(header.buffer), ...pixels]);
+  return idxBytes([2051, count, rows, cols], pixels);
 }
 
 /** An opaque PNG of a grayscale image. */

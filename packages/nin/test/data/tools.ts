@@ -1,10 +1,19 @@
-/** Temp directories, MD5s and a loopback file server for the data tests (none needs the real data). */
+/** Temp directories, MD5s, IDX file bytes and a loopback file server for the data tests (none needs the real data). */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** An IDX file's bytes: the big-endian u32 header words (magic first), then `body`. */
+export function idxBytes(header: readonly number[], body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(header.length * 4 + body.length);
+  const view = new DataView(out.buffer);
+  header.forEach((word, i) => view.setUint32(i * 4, word, false));
+  out.set(body, header.length * 4);
+  return out;
+}
 
 /** Hex MD5 of a byte array. */
 export function md5(bytes: Uint8Array): string {
