@@ -3,8 +3,9 @@
  * argmax and min over axes, maximum, max pooling and convolution next to its zero padding. Each
  * rule is PyTorch 1.13's (docs/ties-and-nan.md states them); the float64 reference implements it.
  */
-import { argmax, max, min } from '@tapegrad/core';
+import { argmax, max, maximum, min } from '@tapegrad/core';
 import * as R from '../reference/index.js';
+import { nd } from '../reference/index.js';
 import { TOLERANCE, type Case } from './suite.js';
 
 const nan = NaN;
@@ -79,7 +80,30 @@ function reductionCases(): Case[] {
   return cases;
 }
 
+function maximumCases(): Case[] {
+  return [
+    {
+      op: 'maximum', label: 'maximum with NaN (NaN, both get dy) and infinities (equal ones tie)', tol: TOLERANCE.exact, gradTol: TOLERANCE.exact,
+      inputs: [
+        { shape: [8], values: f32([nan, 1, nan, inf, -inf, inf, 2, -inf]) },
+        { shape: [8], values: f32([1, nan, nan, inf, nan, -inf, 2, -inf]) },
+      ],
+      forward: ([a, b]) => maximum(a, b), reference: ([a, b]) => R.binary('maximum', a, b), gradients: ([a, b], dy) => R.binaryGrad('maximum', a, b, dy),
+    },
+    {
+      op: 'maximum', label: 'maximum with NaN broadcast [2,3] [3]', gradTol: TOLERANCE.default,
+      inputs: [{ shape: [2, 3], values: f32([0.5, nan, -1, 2, 0.25, -3]) }, { shape: [3], values: f32([nan, 0.75, -2]) }],
+      forward: ([a, b]) => maximum(a, b), reference: ([a, b]) => R.binary('maximum', a, b), gradients: ([a, b], dy) => R.binaryGrad('maximum', a, b, dy),
+    },
+    {
+      op: 'maximum', label: 'maximum of a tensor with NaN and a number', gradTol: TOLERANCE.exact,
+      inputs: [{ shape: [4], values: f32([nan, -1, 0.5, inf]) }],
+      forward: ([x]) => maximum(x, 0), reference: ([x]) => R.binary('maximum', x, nd([], [0])), gradients: ([x], dy) => [R.binaryGrad('maximum', x, nd([], [0]), dy)[0]],
+    },
+  ];
+}
+
 /** The NaN and infinity cases; every backend that represents IEEE special values runs them all. */
 export function specialValueCases(): Case[] {
-  return [...reductionCases()];
+  return [...reductionCases(), ...maximumCases()];
 }

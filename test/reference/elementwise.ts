@@ -49,7 +49,11 @@ export const binaryForward: Record<BinaryName, (a: number, b: number) => number>
   greater: (a, b) => (a > b ? 1 : 0),
 };
 
-/** Partial derivatives `[d/da, d/db]` of each differentiable binary op (maximum splits ties evenly). */
+/**
+ * Partial derivatives `[d/da, d/db]` of each differentiable binary op. maximum's are PyTorch
+ * 1.13's: the larger input 1, the smaller 0, a tie (equal values) 1/2 each, and a pair with a NaN
+ * (neither equal nor ordered) 1 each.
+ */
 export const binaryPartials: Record<Exclude<BinaryName, 'greater'>, (a: number, b: number) => [number, number]> = {
   add: () => [1, 1],
   sub: () => [1, -1],
@@ -57,7 +61,7 @@ export const binaryPartials: Record<Exclude<BinaryName, 'greater'>, (a: number, 
   div: (a, b) => [1 / b, -a / (b * b)],
   // PyTorch's conventions at 0: d/da is 0 where b == 0; d/db is 0 where a == 0 and b >= 0.
   pow: (a, b) => [b === 0 ? 0 : b * Math.pow(a, b - 1), a === 0 && b >= 0 ? 0 : Math.pow(a, b) * Math.log(a)],
-  maximum: (a, b) => (a > b ? [1, 0] : a < b ? [0, 1] : [0.5, 0.5]),
+  maximum: (a, b) => (a > b ? [1, 0] : a < b ? [0, 1] : a === b ? [0.5, 0.5] : [1, 1]),
 };
 
 /** NumPy broadcast of two shapes, or null when they are incompatible. */

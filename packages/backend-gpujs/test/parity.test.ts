@@ -126,6 +126,14 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
       }
     });
 
+    it('maximum is NaN where either input is NaN (torch.maximum), also broadcast', async () => {
+      const a = { values: Float32Array.from([Number.NaN, 1, Number.NaN, Infinity, -Infinity, 2, -0, 0.5]), shape: [8] };
+      const b = { values: Float32Array.from([1, Number.NaN, Number.NaN, Infinity, Number.NaN, 2, 0, -Infinity]), shape: [8] };
+      await check([a, b], (be, [ia, ib]) => be.maximum(ia, ib, { aShape: [8], bShape: [8], outShape: [8] }));
+      const column = { values: Float32Array.from([Number.NaN, 0.25, -1]), shape: [3, 1] };
+      await check([input([3, 40]), column], (be, [ia, ib]) => be.maximum(ia, ib, { aShape: [3, 40], bShape: [3, 1], outShape: [3, 40] }));
+    });
+
     it('pow, including negative bases with integer exponents', async () => {
       await check([input([6, 9], 0.1, 3), input([6, 9], -2, 2)], (b, [x, y]) => b.pow(x, y, { aShape: [6, 9], bShape: [6, 9], outShape: [6, 9] }));
       const base = input([4, 5], -3, 3);

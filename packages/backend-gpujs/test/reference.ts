@@ -93,7 +93,7 @@ export class ReferenceBackend {
   mul(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, (x, y) => x * y); }
   div(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, (x, y) => x / y); }
   pow(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, Math.pow); }
-  maximum(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, (x, y) => (x >= y ? x : y)); }
+  maximum(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y))); }
   greater(a: DataId, b: DataId, info: BinaryInfo): DataId { return this.zip(a, b, info, (x, y) => (x > y ? 1 : 0)); }
 
   private rows(x: DataId, { outSize, reduceSize }: ReduceInfo, f: (row: Values) => number): DataId {

@@ -47,7 +47,8 @@ const BINARY: Record<BinaryKernel, string> = {
   mul: 'x * y',
   div: 'x / y',
   pow: 'powf(x, y)',
-  maximum: 'x >= y ? x : y',
+  // NaN when either is NaN (torch.maximum): both comparisons fail, and x + y is NaN.
+  maximum: 'x >= y ? x : (x < y ? y : x + y)',
   greater: 'x > y ? 1.0 : 0.0',
 };
 

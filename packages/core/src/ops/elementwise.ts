@@ -5,6 +5,7 @@ import { broadcastShapes, shapesEqual, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertTensor, assertTensorOrNumber } from '../validate.js';
 import { scalarOn } from './creation.js';
+import { selectionGradients } from './masks.js';
 import { backendOf, runOp, type GradientFn } from './op.js';
 import { reshape } from './shape_ops.js';
 import { sum } from './reduce.js';
@@ -133,14 +134,14 @@ export function pow(a: Tensor | number, b: Tensor | number): Tensor {
   ]);
 }
 
-/** Elementwise maximum; at ties each input gets half the gradient (as PyTorch). */
+/**
+ * Elementwise maximum with broadcasting, as `torch.maximum`: NaN where either input is NaN.
+ * Gradients as PyTorch 1.13's: the larger input gets `dy`, the smaller 0; at a tie (equal values,
+ * equal infinities included) each gets half; where either input is NaN both get the whole `dy`.
+ */
 export function maximum(a: Tensor | number, b: Tensor | number): Tensor {
-  return binary('maximum', a, b, (dy, at, bt) => {
-    const aWins = greater(at, bt);
-    const bWins = greater(bt, at);
-    const tie = mul(sub(sub(1, aWins), bWins), 0.5);
-    return [mul(dy, add(aWins, tie)), mul(dy, add(bWins, tie))];
-  });
+  // The smaller input loses.
+  return binary('maximum', a, b, (dy, at, bt) => selectionGradients(dy, at, bt, greater(bt, at), greater(at, bt)));
 }
 
 /** `a > b ? 1 : 0` with broadcasting (not differentiable). */

@@ -44,3 +44,18 @@ export function select(mask: Tensor, a: Tensor, b: Tensor, shape: Shape): Tensor
     return add(keepWherePositive(broadcastTo(a, shape), m), keepWherePositive(broadcastTo(b, shape), sub(1, m)));
   });
 }
+
+/**
+ * The gradients of an elementwise selection between `a` and `b` as PyTorch 1.13's `maximum` and
+ * `minimum` define them (`where(a == b, dy / 2, dy)`, masked to 0 for the input not picked):
+ * `aLoses` (`bLoses`) is 1 where `a` (`b`) is strictly the one not picked. Equal values, equal
+ * infinities included, each get half; where either is NaN neither loses, so both get the whole
+ * `dy`. The masks select, so a NaN or infinite `dy` never reaches a losing input. Returned in the
+ * broadcast shape of `dy`, for the caller to sum back to each operand's shape.
+ */
+export function selectionGradients(dy: Tensor, a: Tensor, b: Tensor, aLoses: Tensor, bLoses: Tensor): [Tensor, Tensor] {
+  // Equal values: neither loses and neither is NaN (a + b is NaN only with a NaN here).
+  const tie = mul(sub(sub(1, aLoses), bLoses), sub(1, nanMask(add(a, b))));
+  const share = mul(dy, sub(1, mul(tie, 0.5)));
+  return [keepWherePositive(share, sub(1, aLoses)), keepWherePositive(share, sub(1, bLoses))];
+}

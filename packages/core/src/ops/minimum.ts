@@ -5,8 +5,8 @@ import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertTensorOrNumber } from '../validate.js';
 import { scalarOn } from './creation.js';
-import { add, greater, mul, sub, sumToShape } from './elementwise.js';
-import { keepWherePositive, nanMask, select } from './masks.js';
+import { add, greater, sumToShape } from './elementwise.js';
+import { nanMask, select, selectionGradients } from './masks.js';
 import { backendOf } from './op.js';
 import { recordAs } from './recorded.js';
 
@@ -38,15 +38,9 @@ export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
     const outShape = broadcastShapes('minimum', at.shape, bt.shape);
     // b where a > b or b is NaN, else a (which then carries a NaN of its own).
     return recordAs('minimum', [at, bt], () => select(add(greater(at, bt), nanMask(bt)), bt, at, outShape), (dy) => {
-      const aLarger = greater(at, bt);
-      const bLarger = greater(bt, at);
-      // Equal values: neither is larger and neither is NaN (a + b is NaN only with a NaN here).
-      const tie = mul(sub(sub(1, aLarger), bLarger), sub(1, nanMask(add(at, bt))));
-      const share = mul(dy, sub(1, mul(tie, 0.5)));
-      return [
-        at.requiresGrad ? sumToShape(keepWherePositive(share, sub(1, aLarger)), at.shape) : null,
-        bt.requiresGrad ? sumToShape(keepWherePositive(share, sub(1, bLarger)), bt.shape) : null,
-      ];
+      // The larger input loses.
+      const [da, db] = selectionGradients(dy, at, bt, greater(at, bt), greater(bt, at));
+      return [at.requiresGrad ? sumToShape(da, at.shape) : null, bt.requiresGrad ? sumToShape(db, bt.shape) : null];
     });
   });
 }
