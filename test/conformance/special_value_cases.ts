@@ -3,7 +3,7 @@
  * argmax and min over axes, maximum, max pooling and convolution next to its zero padding. Each
  * rule is PyTorch 1.13's (docs/ties-and-nan.md states them); the float64 reference implements it.
  */
-import { argmax, max, maximum, min } from '@tapegrad/core';
+import { argmax, max, maximum, maxPool2d, min } from '@tapegrad/core';
 import * as R from '../reference/index.js';
 import { nd } from '../reference/index.js';
 import { TOLERANCE, type Case } from './suite.js';
@@ -103,7 +103,38 @@ function maximumCases(): Case[] {
   ];
 }
 
+function poolCases(): Case[] {
+  const cases: Case[] = [];
+  // Plane 0: windows (k2 s2) with one NaN not first, two NaNs, a NaN first, none. Plane 1: +inf,
+  // -inf among numbers, and a window of -inf only.
+  const windows = f32([
+    1, nan, 3, nan, nan, 2, 0, 1,
+    5, 2, 0, nan, 1, 4, 2, 1,
+    inf, 1, -inf, -1, -inf, -inf, 3, inf,
+    2, inf, 0, -2, -inf, -inf, inf, 1,
+  ]);
+  const specs: { name: string; x: number[]; values: Float32Array; k: number | [number, number]; s?: number; p?: number; ceil?: boolean }[] = [
+    { name: 'k2 s2, NaN windows', x: [1, 2, 2, 8], values: windows, k: 2 },
+    { name: 'k3 s1 p1, overlapping windows', x: [1, 2, 2, 8], values: windows, k: 3, s: 1, p: 1 },
+  ];
+  // Rows of 14 (stride 1) and 17 (stride 2) reach a backend's 4-wide path: NaNs in several lanes.
+  for (const [width, stride] of [[14, 1], [17, 2]]) {
+    const values = Float32Array.from({ length: 3 * width }, (_, i) => (i * 7) % 11);
+    for (const i of [2, 5, width + 6, width + 7, 2 * width + 11, 2 * width + 12]) values[i] = nan;
+    specs.push({ name: `k3 s${stride} rows of ${width}, NaN in the vector lanes`, x: [1, 1, 3, width], values, k: 3, s: stride });
+  }
+  for (const s of specs) {
+    const p = { kernelSize: s.k, stride: s.s, padding: s.p, ceilMode: s.ceil };
+    cases.push({
+      op: 'maxPool2d', label: `maxPool2d with NaN and infinities ${s.name} ${JSON.stringify(s.x)}: the last NaN of a window`,
+      inputs: [{ shape: s.x, values: s.values }], tol: TOLERANCE.exact, gradTol: TOLERANCE.default,
+      forward: ([x]) => maxPool2d(x, p), reference: ([x]) => R.maxPool2d(x, p), gradients: ([x], dy) => [R.maxPool2dGrad(x, dy, p)],
+    });
+  }
+  return cases;
+}
+
 /** The NaN and infinity cases; every backend that represents IEEE special values runs them all. */
 export function specialValueCases(): Case[] {
-  return [...reductionCases(), ...maximumCases()];
+  return [...reductionCases(), ...maximumCases(), ...poolCases()];
 }

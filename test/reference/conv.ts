@@ -152,10 +152,17 @@ function windows(xShape: readonly number[], p: PoolParams): { shape: number[]; t
   return { shape: [xShape[0], xShape[1], g.OH, g.OW], taps };
 }
 
-/** Position of the first maximum of a window (strictly greater replaces). */
-function firstMax(x: NdArray, window: readonly number[]): number {
+/**
+ * Position of a window's maximum as PyTorch's max_pool2d picks it: scanning in row-major window
+ * order, a value replaces the best when it is greater or NaN. So ties go to the first maximum,
+ * and a window holding NaN gives its *last* NaN.
+ */
+function windowMax(x: NdArray, window: readonly number[]): number {
   let best = window[0];
-  for (const i of window) if (x.data[i] > x.data[best]) best = i;
+  for (let j = 1; j < window.length; j++) {
+    const v = x.data[window[j]];
+    if (v > x.data[best] || Number.isNaN(v)) best = window[j];
+  }
   return best;
 }
 
@@ -174,15 +181,15 @@ export function lastMaxPool2dGrad(x: NdArray, dy: NdArray, p: PoolParams): NdArr
 export function maxPool2d(x: NdArray, p: PoolParams): NdArray {
   const { shape, taps } = windows(x.shape, p);
   const out = nd(shape);
-  taps.forEach((window, o) => { out.data[o] = window.length === 0 ? -Infinity : x.data[firstMax(x, window)]; });
+  taps.forEach((window, o) => { out.data[o] = window.length === 0 ? -Infinity : x.data[windowMax(x, window)]; });
   return out;
 }
 
-/** Each window's `dy` goes to its first maximum in row-major window order. */
+/** Each window's `dy` goes to its maximum as `windowMax` picks it (the first maximum, or the last NaN). */
 export function maxPool2dGrad(x: NdArray, dy: NdArray, p: PoolParams): NdArray {
   const { taps } = windows(x.shape, p);
   const dx = nd(x.shape);
-  taps.forEach((window, o) => { if (window.length > 0) dx.data[firstMax(x, window)] += dy.data[o]; });
+  taps.forEach((window, o) => { if (window.length > 0) dx.data[windowMax(x, window)] += dy.data[o]; });
   return dx;
 }
 

@@ -249,6 +249,18 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
       await check([input([...info.outShape]), flat], (b, [dy, x]) => b.maxPool2dBackprop(dy, x, info));
     });
 
+    it('maxPool2d and its gradient with NaN: a window holding NaN gives its last NaN (PyTorch)', async () => {
+      for (const c of poolCases) {
+        const info = computePool2dInfo('maxPool2d', c.x, c.k, c.s, c.p);
+        const x = input(c.x);
+        // Runs of two and three NaNs, so windows hold several; and infinities.
+        for (const at of [3, 4, 9, 10, 11, 20, 40, 41]) x.values[at] = Number.NaN;
+        x.values.set([Infinity, -Infinity], 30);
+        await check([x], (b, [id]) => b.maxPool2d(id, info));
+        await check([input([...info.outShape]), x], (b, [dy, id]) => b.maxPool2dBackprop(dy, id, info));
+      }
+    });
+
     it('compiles each (kernel, shapes, attributes) once', async () => {
       const shape = [3, 40];
       const a = gpu.write(randomValues(random, 120), shape);

@@ -186,8 +186,8 @@ export class ReferenceBackend {
     return this.put(out);
   }
 
-  /** Input index of each window's first maximum (row-major window order). */
-  private firstMax(vx: Values, p: Pool2dInfo): number[] {
+  /** Input index of each window's maximum: its first maximum (row-major window order), or its last NaN (PyTorch's max_pool2d). */
+  private windowMax(vx: Values, p: Pool2dInfo): number[] {
     const out: number[] = [];
     for (let plane = 0; plane < p.batch * p.channels; plane++) for (let oy = 0; oy < p.outHeight; oy++) for (let ox = 0; ox < p.outWidth; ox++) {
       let best = -1;
@@ -196,7 +196,7 @@ export class ReferenceBackend {
         const ix = ox * p.strideWidth - p.padLeft + kx;
         if (iy < 0 || iy >= p.inHeight || ix < 0 || ix >= p.inWidth) continue;
         const i = (plane * p.inHeight + iy) * p.inWidth + ix;
-        if (best < 0 || vx[i] > vx[best]) best = i;
+        if (best < 0 || vx[i] > vx[best] || Number.isNaN(vx[i])) best = i;
       }
       out.push(best);
     }
@@ -204,12 +204,12 @@ export class ReferenceBackend {
   }
   maxPool2d(x: DataId, p: Pool2dInfo): DataId {
     const vx = this.v(x);
-    return this.put(Float64Array.from(this.firstMax(vx, p), (i) => vx[i]));
+    return this.put(Float64Array.from(this.windowMax(vx, p), (i) => vx[i]));
   }
   maxPool2dBackprop(dy: DataId, x: DataId, p: Pool2dInfo): DataId {
     const vdy = this.v(dy);
     const out = new Float64Array(size(p.inShape));
-    this.firstMax(this.v(x), p).forEach((i, o) => { out[i] += vdy[o]; });
+    this.windowMax(this.v(x), p).forEach((i, o) => { out[i] += vdy[o]; });
     return this.put(out);
   }
   private windows(p: Pool2dInfo, visit: (xi: number, yi: number) => void): void {

@@ -19,7 +19,7 @@ function planeParts(info: Pool2dInfo): [number, number][] {
   return splitRange(planes, partsFor(planes * info.inHeight * info.inWidth, MIN_PARALLEL_POOL_ELEMENTS, planes));
 }
 
-/** The `maxPool` call for planes [first, end): window maxima into y, first-maximum indices into argmax (0: skip either). */
+/** The `maxPool` call for planes [first, end): window maxima into y, their indices into argmax (0: skip either). */
 function maxPoolCall(x: number, y: number, argmax: number, first: number, end: number, info: Pool2dInfo): KernelCall {
   const inPlane = info.inHeight * info.inWidth * 4;
   const outPlane = info.outHeight * info.outWidth * 4;
@@ -30,7 +30,10 @@ function maxPoolCall(x: number, y: number, argmax: number, first: number, end: n
   });
 }
 
-/** `y[n, c, oy, ox] = max over the window of x` (padding is -infinity). */
+/**
+ * `y[n, c, oy, ox] = max over the window of x` (padding is -infinity); NaN when the window holds one
+ * (its last NaN in row-major order is the one picked, as PyTorch's max_pool2d).
+ */
 export function maxPool2dKernel(x: number, y: number, info: Pool2dInfo): void {
   if (info.batch * info.channels === 0) return;
   runParallel(planeParts(info).map(([first, end]) => [maxPoolCall(x, y, 0, first, end, info)]));
@@ -52,8 +55,9 @@ function coveringWindows(ws: Workspace, inExtent: number, outExtent: number, ker
 }
 
 /**
- * `dx[n, c, iy, ix] = sum of dy over the windows whose first maximum is (iy, ix)`: the first maxima
- * are found again (as the forward pass does), then each input row gathers from the windows covering it.
+ * `dx[n, c, iy, ix] = sum of dy over the windows whose maximum is (iy, ix)` (a window's first
+ * maximum, or its last NaN): the maxima are found again (as the forward pass does), then each input
+ * row gathers from the windows covering it.
  */
 export function maxPool2dBackpropKernel(dy: number, x: number, dx: number, info: Pool2dInfo): void {
   const { batch, channels, inHeight, inWidth, outHeight, outWidth } = info;

@@ -1,7 +1,8 @@
 /**
  * The max-pooling family: `maxPool` (window maxima and where they are) and `maxPoolGrad` (the
- * gradient gathered from those positions), over planes [h, w] (see `kernels/pool.ts`). The first
- * maximum in row-major window order wins, and a NaN beats any number.
+ * gradient gathered from those positions), over planes [h, w] (see `kernels/pool.ts`). Scanning a
+ * window in row-major order, a value replaces the best when it is greater or NaN (PyTorch's
+ * max_pool2d): ties go to the first maximum, and a window holding NaN gives its last NaN.
  */
 import type { KernelTable } from './kernel_table.js';
 import { endInside, firstInside } from './window_wat.js';
@@ -28,9 +29,10 @@ const maxWindow = `
           loop $kxLoop
             local.get $kx local.get $kxEnd i32.ge_s br_if $kxDone
             local.get $row local.get $kx i32.add local.tee $i i32.const 2 i32.shl local.get $x i32.add f32.load local.set $v
+            ;; Replace when first, greater, or NaN.
             local.get $bestIndex i32.const 0 i32.lt_s
             local.get $v local.get $best f32.gt i32.or
-            local.get $v local.get $v f32.ne local.get $best local.get $best f32.eq i32.and i32.or
+            local.get $v local.get $v f32.ne i32.or
             if
               local.get $v local.set $best
               local.get $i local.set $bestIndex
@@ -51,8 +53,8 @@ const maxWindow = `
 
 /**
  * Four adjacent windows inside the row (columns x0 + j*sw + [0, kw), j < 4, sw 1 or 2) as the
- * lanes of f32x4 vectors, with the same first-maximum rule as $maxWindow: a tap replaces a lane's
- * best where it is greater, or a NaN over a number.
+ * lanes of f32x4 vectors, with the same rule as $maxWindow: a tap replaces a lane's best where it
+ * is greater or NaN.
  */
 const maxWindow4 = `
   (func $maxWindow4 (param $x i32) (param $planeBase i32) (param $w i32) (param $y0 i32) (param $kyStart i32) (param $kyEnd i32)
@@ -84,7 +86,7 @@ const maxWindow4 = `
             i32.const 0 local.set $first
           else
             local.get $v local.get $best f32x4.gt
-            local.get $v local.get $v f32x4.ne local.get $best local.get $best f32x4.eq v128.and
+            local.get $v local.get $v f32x4.ne
             v128.or local.set $better
             local.get $v local.get $best local.get $better v128.bitselect local.set $best
             local.get $index local.get $bestIndex local.get $better v128.bitselect local.set $bestIndex
@@ -104,7 +106,7 @@ const maxWindow4 = `
 /** The max-pooling family's exports. */
 export const poolKernels = {
   /**
-   * `y[plane, oy, ox] = max of x[plane, oy*sh - pt + [0, kh), ox*sw - pl + [0, kw)]` (clipped to [h, w]), and `argmax[plane, oy, ox]` = its first maximum's flat index (plane*h + iy)*w + ix.
+   * `y[plane, oy, ox] = max of x[plane, oy*sh - pt + [0, kh), ox*sw - pl + [0, kw)]` (clipped to [h, w]), and `argmax[plane, oy, ox]` = the flat index (plane*h + iy)*w + ix of its first maximum (its last NaN when it holds one).
    *
    * Each output is skipped when its address is 0. Columns [oxLo, oxHi) lie wholly inside the
    * image, and there runs of four windows go through $maxWindow4 (strides 1 and 2).

@@ -15,13 +15,15 @@ function infoKey(info: Pool2dInfo): string {
 }
 
 /**
- * Statements that scan window (oy, ox) of plane (n, c) in row-major order and leave its first
- * maximum in `${p}best` and its input position in `${p}by`, `${p}bx`.
+ * Statements that scan window (oy, ox) of plane (n, c) in row-major order and leave its maximum in
+ * `${p}best` and its input position in `${p}by`, `${p}bx`. A value replaces the best when it is the
+ * first, greater, or NaN (PyTorch's max_pool2d): ties go to the first maximum, and a window
+ * holding NaN gives its last NaN.
  */
-function firstMax(read: (coords: readonly string[]) => { pre: string; expr: string }, info: Pool2dInfo, n: string, c: string, oy: string, ox: string, p: string): string {
+function windowMax(read: (coords: readonly string[]) => { pre: string; expr: string }, info: Pool2dInfo, n: string, c: string, oy: string, ox: string, p: string): string {
   const { inHeight: H, inWidth: W, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
   const r = read([n, c, `${p}yy`, `${p}xx`]);
-  const visit = `${r.pre}\nconst ${p}v = ${r.expr};\nif (${p}found < 0.5 || ${p}v > ${p}best) { ${p}best = ${p}v; ${p}found = 1.0; ${p}by = ${p}yy; ${p}bx = ${p}xx; }`;
+  const visit = `${r.pre}\nconst ${p}v = ${r.expr};\nif (${p}found < 0.5 || ${p}v > ${p}best || ${p}v != ${p}v) { ${p}best = ${p}v; ${p}found = 1.0; ${p}by = ${p}yy; ${p}bx = ${p}xx; }`;
   const overX = loop(`${p}wx`, kW, `const ${p}xx = ${windowPos(ox, sW, pL, `${p}wx`)};\n${guarded(inBounds(`${p}xx`, pL, W), visit)}`);
   const overY = loop(`${p}wy`, kH, `const ${p}yy = ${windowPos(oy, sH, pT, `${p}wy`)};\n${guarded(inBounds(`${p}yy`, pT, H), overX)}`);
   return `let ${p}best = 0.0;\nlet ${p}found = 0.0;\nlet ${p}by = -1.0;\nlet ${p}bx = -1.0;\n${overY}`;
@@ -36,14 +38,14 @@ export function maxPool2d(ctx: KernelContext, x: Tensorish, info: Pool2dInfo): T
     inputs: [{ data: x, dims: [...info.inShape], aligned: 2 }],
     body: (g) => {
       const [n, c, oy, ox] = g.o;
-      return `${firstMax((coords) => g.read(0, coords), info, n, c, oy, ox, 'm')}\nreturn mbest;`;
+      return `${windowMax((coords) => g.read(0, coords), info, n, c, oy, ox, 'm')}\nreturn mbest;`;
     },
   });
 }
 
 /**
- * `dx[n, c, iy, ix] = sum of dy over the windows containing (iy, ix) whose first maximum (row-major
- * window order) is (iy, ix)`.
+ * `dx[n, c, iy, ix] = sum of dy over the windows containing (iy, ix) whose maximum (as `windowMax`
+ * picks it: the first maximum in row-major window order, or the last NaN) is (iy, ix)`.
  */
 export function maxPool2dBackprop(ctx: KernelContext, dy: Tensorish, x: Tensorish, info: Pool2dInfo): Tensorish {
   const { outHeight: oH, outWidth: oW, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
@@ -57,7 +59,7 @@ export function maxPool2dBackprop(ctx: KernelContext, dy: Tensorish, x: Tensoris
       const wy = coveringWindow('oy', iy, pT, 'ky', sH, oH);
       const wx = coveringWindow('ox', ix, pL, 'kx', sW, oW);
       const rdy = g.read(0, [n, c, 'oy', 'ox']);
-      const scan = firstMax((coords) => g.read(1, coords), info, n, c, 'oy', 'ox', 'm');
+      const scan = windowMax((coords) => g.read(1, coords), info, n, c, 'oy', 'ox', 'm');
       const route = `${scan}\nif (mby == ${iy} && mbx == ${ix}) {\n${rdy.pre}\nacc += ${rdy.expr};\n}`;
       const overX = loop('kx', kW, `${wx.pre}\n${guarded(wx.cond, route)}`);
       const overY = loop('ky', kH, `${wy.pre}\n${guarded(wy.cond, overX)}`);
