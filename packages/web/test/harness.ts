@@ -22,7 +22,7 @@ export const SKIP_ENV = 'TAPEGRAD_SKIP_BROWSER_TESTS';
 /** Where Chromium is: `$CHROMIUM`, else the first of the usual names on the PATH; null when none. */
 export function findChromium(): string | null {
   const fromEnv = process.env.CHROMIUM;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
+  if (fromEnv) return existsSync(fromEnv) && statSync(fromEnv).isFile() ? fromEnv : null;
   for (const name of ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome']) {
     try {
       const path = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();

@@ -26,15 +26,16 @@ export interface Reference {
 
 /** Trains nin-small briefly with the CLI and predicts the first `count` test images in Node. */
 export async function makeReference(count: number): Promise<Reference> {
+  // Found as nin finds it, never downloaded: a missing data set fails here with the look-up's message.
+  const located = await locateFashionMnist({ download: false });
   const dir = mkdtempSync(join(tmpdir(), 'tapegrad-web-ref-'));
   const path = join(dir, 'nin-small.safetensors');
   execFileSync(process.execPath, [
     join(repoRoot, 'packages/nin/bin/nin.js'), 'train', '--variant', 'small', '--epochs', '1', '--limit-train', '6400', '--limit-test', '64',
-    '--seed', '3', '--backend', 'cpu', '--save', path,
+    '--seed', '3', '--backend', 'cpu', '--data', located.dir, '--save', path,
   ], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
   await setBackend('cpu');
   const { model, info } = await loadModel(path);
-  const located = await locateFashionMnist({ download: false });
   const idx = await readIdxImagesFile(located.files[FASHION_MNIST_FILES.testImages], { limit: count });
   const plane = idx.rows * idx.cols;
   const images = Array.from({ length: count }, (_, i) => ({ source: FASHION_MNIST_FILES.testImages, index: i, width: idx.cols, height: idx.rows, pixels: idx.data.slice(i * plane, (i + 1) * plane) }));
