@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { FASHION_MNIST_BASE_URL, FASHION_MNIST_BYTES, FASHION_MNIST_FILE_NAMES, FASHION_MNIST_MD5, type FashionMnistFile } from './files.js';
 
 /** Progress of one file's download, reported as chunks arrive. */
@@ -86,11 +86,34 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Removes the temp files in `dir` that a download in a process no longer running left behind. */
+/** Removes the temp files in `dir` (when it exists) that a download in a process no longer running left behind. */
 async function removeStaleParts(dir: string): Promise<void> {
-  for (const name of await readdir(dir)) {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const name of names) {
     const pid = Number(PART_FILE.exec(name)?.[1] ?? 0);
     if (pid > 0 && pid !== process.pid && !isAlive(pid)) await rm(join(dir, name), { force: true });
+  }
+}
+
+/**
+ * Removes `dir` and its parents up to `top` (the first directory a download created) while they
+ * are empty, so that a failed download leaves no empty cache folder behind.
+ */
+async function removeEmptyDirs(dir: string, top: string): Promise<void> {
+  const last = resolve(top);
+  for (let at = resolve(dir); at.startsWith(last); at = dirname(at)) {
+    try {
+      await rmdir(at);
+    } catch {
+      return; // not empty (another file, another download), or gone: leave it
+    }
+    if (at === last) return;
   }
 }
 
@@ -98,8 +121,9 @@ async function removeStaleParts(dir: string): Promise<void> {
  * Downloads `file` from `options.baseUrl` into `dir`: the body streams into a uniquely named temp
  * file in `dir` while its MD5 is computed; only when the MD5 equals `expectedMd5` is the temp file
  * renamed (atomically, same directory) to `dir/file`. On any failure the temp file is deleted and
- * nothing under `dir/file` changes. Temp files left in `dir` by a process that died are removed
- * first.
+ * nothing under `dir/file` changes. `dir` (and its missing parents) is created only once the
+ * server has answered with a body to write, and removed again, while empty, when that download
+ * fails. Temp files left in `dir` by a process that died are removed first.
  *
  * The bytes are taken as served: the request asks for `Accept-Encoding: identity`, and a
  * response with another Content-Encoding is refused (the files are gzip already, and the MD5 is
@@ -112,12 +136,16 @@ async function removeStaleParts(dir: string): Promise<void> {
 export async function downloadVerified(dir: string, file: string, expectedMd5: string, options: DownloadOptions = {}): Promise<string> {
   const url = fileUrl(options.baseUrl ?? FASHION_MNIST_BASE_URL, file);
   const limits = limitsFor(file, options);
-  await mkdir(dir, { recursive: true });
   await removeStaleParts(dir);
   const target = join(dir, file);
   const temp = join(dir, `.${file}.${process.pid}.${randomBytes(6).toString('hex')}.part`);
+  // the first directory this download created, if any (mkdir's answer)
+  let created: string | undefined;
+  const makeDir = async (): Promise<void> => {
+    created = await mkdir(dir, { recursive: true });
+  };
   try {
-    const actual = await streamToFile(url, file, temp, limits, options.onProgress);
+    const actual = await streamToFile(url, file, temp, limits, makeDir, options.onProgress);
     if (actual !== expectedMd5) {
       throw new DownloadError(`${file}: MD5 mismatch downloading ${url}: expected ${expectedMd5}, got ${actual}`);
     }
@@ -125,6 +153,7 @@ export async function downloadVerified(dir: string, file: string, expectedMd5: s
     return target;
   } catch (err) {
     await rm(temp, { force: true });
+    if (created !== undefined) await removeEmptyDirs(dir, created);
     if (err instanceof DownloadError) throw err;
     throw new Error(`${file}: download from ${url} failed: ${describe(err)}`, { cause: err });
   }
@@ -134,12 +163,16 @@ function seconds(ms: number): string {
   return `${ms / 1000} s`;
 }
 
-/** Streams `url` into a new file `temp` (fsynced) within `limits`, returning the MD5 of the bytes written. */
+/**
+ * Streams `url` into a new file `temp` (fsynced) within `limits`, returning the MD5 of the bytes
+ * written; `makeDir` runs once the response is accepted, just before `temp` is created.
+ */
 async function streamToFile(
   url: string,
   file: string,
   temp: string,
   limits: ReturnType<typeof limitsFor>,
+  makeDir: () => Promise<void>,
   onProgress: DownloadOptions['onProgress'],
 ): Promise<string> {
   const controller = new AbortController();
@@ -172,6 +205,7 @@ async function streamToFile(
       throw new DownloadError(`${file}: ${url} announces ${totalBytes} bytes (Content-Length), more than the ${limits.maxBytes} it can be; refused`);
     }
     const hash = createHash('md5');
+    await makeDir();
     const handle = await open(temp, 'wx');
     try {
       for await (const chunk of response.body) {

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { downloadVerified } from '../../src/data/download.js';
 import { FASHION_MNIST_FILE_NAMES, FASHION_MNIST_MD5 } from '../../src/data/files.js';
 import { locateFashionMnist, type LocateOptions } from '../../src/data/locate.js';
-import { FASHION_DIR, md5, rm, serveFiles, snapshot, tempDir, type FileServer } from './helpers.js';
+import { FASHION_DIR, md5, rm, serveDroppedBody, serveFiles, snapshot, tempDir, type FileServer } from './helpers.js';
 
 const real = new Map<string, Uint8Array>(FASHION_MNIST_FILE_NAMES.map((n) => [n, readFileSync(join(FASHION_DIR, n))]));
 const LABELS = 't10k-labels-idx1-ubyte.gz';
@@ -88,12 +86,8 @@ describe('download into the cache (loopback server)', () => {
   });
 
   it('removes the temp file when the connection drops mid-body', async () => {
-    const server = createServer((_req, res) => {
-      res.writeHead(200, { 'content-length': '100000' });
-      res.write(new Uint8Array(1000), () => res.destroy());
-    });
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const dropping = await serveDroppedBody();
+    const { url } = dropping;
     try {
       await mkdir(cache, { recursive: true });
       await expect(downloadVerified(cache, LABELS, FASHION_MNIST_MD5[LABELS], { baseUrl: url })).rejects.toThrow(
@@ -101,7 +95,7 @@ describe('download into the cache (loopback server)', () => {
       );
       expect(await readdir(cache)).toEqual([]);
     } finally {
-      await new Promise<void>((ok) => server.close(() => ok()));
+      await dropping.close();
     }
   });
 });

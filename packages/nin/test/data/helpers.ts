@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { fashionMnistDir } from '../fixtures.js';
 
-export { md5, rm, serveFiles, snapshot, tempDir, type FileServer } from './tools.js';
+export { md5, rm, serveDroppedBody, serveFiles, snapshot, tempDir, type FileServer } from './tools.js';
 
 /** Repository root (packages/nin/test/data -> four levels up). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));

@@ -61,3 +61,17 @@ export async function serveFiles(files: ReadonlyMap<string, Uint8Array>): Promis
     close: () => new Promise<void>((ok, fail) => server.close((err) => (err ? fail(err) : ok()))),
   };
 }
+
+/**
+ * A loopback server that announces 100,000 bytes, sends the first `bytes` of them and drops the
+ * connection: a download that fails mid-body.
+ */
+export async function serveDroppedBody(bytes = 1000): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-length': '100000' });
+    res.write(new Uint8Array(bytes), () => res.destroy());
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((ok) => server.close(() => ok())) };
+}
