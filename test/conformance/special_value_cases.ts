@@ -116,6 +116,7 @@ function poolCases(): Case[] {
   const specs: { name: string; x: number[]; values: Float32Array; k: number | [number, number]; s?: number; p?: number; ceil?: boolean }[] = [
     { name: 'k2 s2, NaN windows', x: [1, 2, 2, 8], values: windows, k: 2 },
     { name: 'k3 s1 p1, overlapping windows', x: [1, 2, 2, 8], values: windows, k: 3, s: 1, p: 1 },
+    { name: 'k3 s2 p0 ceil, NaN in the cut-short window', x: [1, 1, 4, 5], values: f32([1, 2, 3, 4, 5, 6, 7, 8, nan, 9, 0, 1, 2, nan, 3, 9, 8, 7, 6, nan]), k: 3, s: 2, ceil: true },
   ];
   // Rows of 14 (stride 1) and 17 (stride 2) reach a backend's 4-wide path: NaNs in several lanes.
   for (const [width, stride] of [[14, 1], [17, 2]]) {

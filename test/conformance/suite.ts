@@ -406,6 +406,9 @@ function poolCases(scale: Scale): Case[] {
         { name: 'k2 s2 p0', x: [1, 1, 4, 4], k: 2 },
         { name: 'k3 s2 p1', x: [1, 1, 5, 5], k: 3, s: 2, p: 1 },
         { name: 'k3 s2 p1 ceil', x: [1, 1, 6, 6], k: 3, s: 2, p: 1, ceil: true },
+        // Padding 0: only the cut-short last window leaves the input (its reads must be checked).
+        { name: 'k2 s2 p0 ceil', x: [1, 2, 5, 5], k: 2, ceil: true },
+        { name: 'k3 s2 p0 ceil', x: [1, 1, 6, 6], k: 3, s: 2, ceil: true },
       ];
   const cases: Case[] = [];
   for (const s of specs) {

@@ -249,6 +249,17 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
       await check([input([...info.outShape]), flat], (b, [dy, x]) => b.maxPool2dBackprop(dy, x, info));
     });
 
+    it('ceilMode pooling without padding: the cut-short last window reads only inside the input', async () => {
+      for (const c of [{ x: [2, 2, 5, 7], k: 2, s: 2 }, { x: [1, 3, 6, 6], k: 3, s: 2 }, { x: [1, 2, 2, 4], k: 3, s: 3 }]) {
+        const info = computePool2dInfo('maxPool2d', c.x, c.k, c.s, 0, true);
+        // Ascending values: a read past a row's end (the next row) or the plane's end would win.
+        const x = { values: Float32Array.from({ length: c.x.reduce((a, b) => a * b, 1) }, (_, i) => i), shape: c.x };
+        await check([x], (b, [id]) => b.maxPool2d(id, info));
+        await check([x], (b, [id]) => b.avgPool2d(id, info));
+        await check([input([...info.outShape]), x], (b, [dy, id]) => b.maxPool2dBackprop(dy, id, info));
+      }
+    });
+
     it('maxPool2d and its gradient with NaN: a window holding NaN gives its last NaN (PyTorch)', async () => {
       for (const c of poolCases) {
         const info = computePool2dInfo('maxPool2d', c.x, c.k, c.s, c.p);

@@ -2,7 +2,7 @@
  * Convolution and its gradients in gather form: every output element loops over the inputs that
  * contribute to it, with every loop bound a literal baked from the Conv2dInfo.
  */
-import type { Activation, Conv2dInfo } from '@tapegrad/core';
+import type { Activation, Conv2dInfo, WindowGeometry } from '@tapegrad/core';
 import { floorDiv, lit, partCount } from '../layout.js';
 import type { KernelContext, Tensorish } from './context.js';
 import { accumulate } from './elementwise.js';
@@ -16,9 +16,21 @@ export function windowPos(base: string, stride: number, pad: number, k: string):
   return pad === 0 ? `${scaled} + ${k}` : `${scaled} - ${lit(pad)} + ${k}`;
 }
 
-/** The bounds check of a window position, or '' where padding is 0 (it can never leave the input). */
-export function inBounds(pos: string, pad: number, extent: number): string {
-  return pad === 0 ? '' : `${pos} >= 0.0 && ${pos} < ${lit(extent)}`;
+/**
+ * The bounds check of window position `pos = o * stride - pad + k` along `axis` (o < out, k <
+ * kernel), keeping only the sides a window can leave: below 0 where there is padding, and at or
+ * past the extent where the last window reaches there, `(out - 1) * stride - pad + kernel > extent`
+ * (padding at the end, or ceilMode's cut-short last window even without padding). '' when no
+ * window leaves the input.
+ */
+export function inBounds(pos: string, info: WindowGeometry, axis: 'y' | 'x'): string {
+  const [extent, out, kernel, stride, pad] = axis === 'y'
+    ? [info.inHeight, info.outHeight, info.kernelHeight, info.strideHeight, info.padTop]
+    : [info.inWidth, info.outWidth, info.kernelWidth, info.strideWidth, info.padLeft];
+  const checks: string[] = [];
+  if (pad > 0) checks.push(`${pos} >= 0.0`);
+  if ((out - 1) * stride - pad + kernel > extent) checks.push(`${pos} < ${lit(extent)}`);
+  return checks.join(' && ');
 }
 
 /** `if (cond) { body }`, or the bare body when there is no condition. */
@@ -57,7 +69,7 @@ const ACTIVATION: Record<Activation, string> = {
  * the activation applied in the same kernel.
  */
 export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias: Tensorish | null, info: Conv2dInfo, activation: Activation): Tensorish {
-  const { inChannels: C, inHeight: H, inWidth: W, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
+  const { inChannels: C, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
   const inputs: GatherInput[] = [{ data: x, dims: [...info.inShape], aligned: 1 }, { data: filter, dims: [...info.filterShape] }];
   if (bias) inputs.push({ data: bias, dims: [info.outChannels] });
   return gather(ctx, {
@@ -70,8 +82,8 @@ export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias
       const rx = g.read(0, [n, 'c', 'iy', 'ix']);
       const rw = g.read(1, [o, 'c', 'ky', 'kx']);
       const inner = `${rx.pre}\n${rw.pre}\nacc += ${rx.expr} * ${rw.expr};`;
-      const overX = loop('kx', kW, `const ix = ${windowPos(ox, sW, pL, 'kx')};\n${guarded(inBounds('ix', pL, W), inner)}`);
-      const overY = loop('ky', kH, `const iy = ${windowPos(oy, sH, pT, 'ky')};\n${guarded(inBounds('iy', pT, H), overX)}`);
+      const overX = loop('kx', kW, `const ix = ${windowPos(ox, sW, pL, 'kx')};\n${guarded(inBounds('ix', info, 'x'), inner)}`);
+      const overY = loop('ky', kH, `const iy = ${windowPos(oy, sH, pT, 'ky')};\n${guarded(inBounds('iy', info, 'y'), overX)}`);
       let init = 'let acc = 0.0;';
       if (bias) {
         const rb = g.read(2, [o]);
@@ -160,8 +172,8 @@ function filterGradient(ctx: KernelContext, x: Tensorish, dy: Tensorish, info: C
       const rx = g.read(0, [...image, c, 'iy', 'ix']);
       const rdy = g.read(1, [...image, o, 'oy', 'ox']);
       const inner = `${rx.pre}\n${rdy.pre}\nacc += ${rdy.expr} * ${rx.expr};`;
-      const overX = loop('ox', oW, `const ix = ${windowPos('ox', sW, pL, kx)};\n${guarded(inBounds('ix', pL, W), inner)}`);
-      const overY = loop('oy', oH, `const iy = ${windowPos('oy', sH, pT, ky)};\n${guarded(inBounds('iy', pT, H), overX)}`);
+      const overX = loop('ox', oW, `const ix = ${windowPos('ox', sW, pL, kx)};\n${guarded(inBounds('ix', info, 'x'), inner)}`);
+      const overY = loop('oy', oH, `const iy = ${windowPos('oy', sH, pT, ky)};\n${guarded(inBounds('iy', info, 'y'), overX)}`);
       // image n = g * perGroup + nn of the chunk; past its end only in the last, ragged group
       const last = groups > 1 && ragged ? `${g.o[0]} * ${lit(perGroup)} + nn < ${lit(count)}` : '';
       return `let acc = 0.0;\n${loop('nn', perGroup, guarded(last, overY))}\nreturn acc;`;

@@ -21,11 +21,11 @@ function infoKey(info: Pool2dInfo): string {
  * holding NaN gives its last NaN.
  */
 function windowMax(read: (coords: readonly string[]) => { pre: string; expr: string }, info: Pool2dInfo, n: string, c: string, oy: string, ox: string, p: string): string {
-  const { inHeight: H, inWidth: W, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
+  const { kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
   const r = read([n, c, `${p}yy`, `${p}xx`]);
   const visit = `${r.pre}\nconst ${p}v = ${r.expr};\nif (${p}found < 0.5 || ${p}v > ${p}best || ${p}v != ${p}v) { ${p}best = ${p}v; ${p}found = 1.0; ${p}by = ${p}yy; ${p}bx = ${p}xx; }`;
-  const overX = loop(`${p}wx`, kW, `const ${p}xx = ${windowPos(ox, sW, pL, `${p}wx`)};\n${guarded(inBounds(`${p}xx`, pL, W), visit)}`);
-  const overY = loop(`${p}wy`, kH, `const ${p}yy = ${windowPos(oy, sH, pT, `${p}wy`)};\n${guarded(inBounds(`${p}yy`, pT, H), overX)}`);
+  const overX = loop(`${p}wx`, kW, `const ${p}xx = ${windowPos(ox, sW, pL, `${p}wx`)};\n${guarded(inBounds(`${p}xx`, info, 'x'), visit)}`);
+  const overY = loop(`${p}wy`, kH, `const ${p}yy = ${windowPos(oy, sH, pT, `${p}wy`)};\n${guarded(inBounds(`${p}yy`, info, 'y'), overX)}`);
   return `let ${p}best = 0.0;\nlet ${p}found = 0.0;\nlet ${p}by = -1.0;\nlet ${p}bx = -1.0;\n${overY}`;
 }
 
@@ -70,7 +70,7 @@ export function maxPool2dBackprop(ctx: KernelContext, dy: Tensorish, x: Tensoris
 
 /** `y = sum over the window / (kH * kW)` (padding counts as zeros). */
 export function avgPool2d(ctx: KernelContext, x: Tensorish, info: Pool2dInfo): Tensorish {
-  const { inHeight: H, inWidth: W, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
+  const { kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
   return gather(ctx, {
     op: 'avgPool2d',
     key: `avgPool2d|${infoKey(info)}`,
@@ -79,8 +79,8 @@ export function avgPool2d(ctx: KernelContext, x: Tensorish, info: Pool2dInfo): T
     body: (g) => {
       const [n, c, oy, ox] = g.o;
       const r = g.read(0, [n, c, 'iy', 'ix']);
-      const overX = loop('kx', kW, `const ix = ${windowPos(ox, sW, pL, 'kx')};\n${guarded(inBounds('ix', pL, W), `${r.pre}\nacc += ${r.expr};`)}`);
-      const overY = loop('ky', kH, `const iy = ${windowPos(oy, sH, pT, 'ky')};\n${guarded(inBounds('iy', pT, H), overX)}`);
+      const overX = loop('kx', kW, `const ix = ${windowPos(ox, sW, pL, 'kx')};\n${guarded(inBounds('ix', info, 'x'), `${r.pre}\nacc += ${r.expr};`)}`);
+      const overY = loop('ky', kH, `const iy = ${windowPos(oy, sH, pT, 'ky')};\n${guarded(inBounds('iy', info, 'y'), overX)}`);
       return `let acc = 0.0;\n${overY}\nreturn acc * ${lit(1 / (kH * kW))};`;
     },
   });
