@@ -11,3 +11,4 @@ export {
   type OptimizerOptionsJson,
   type OptimizerOptionValue,
 } from './state.js';
+export * from './lr_scheduler/index.js';

@@ -48,6 +48,15 @@ export abstract class Optimizer<O extends OptimizerOptionsJson> {
     this.#options = this.resolveOptions({ ...this.#options, lr: value });
   }
 
+  /**
+   * Replaces some hyper-parameters, checked as the constructor checks them (a schedule uses it: the
+   * learning rate, OneCycleLR's momentum or `betas[0]`). State is kept.
+   * @throws naming the option when a value is out of range or unknown.
+   */
+  setOptions(changes: Partial<O>): void {
+    this.#options = this.resolveOptions({ ...this.#options, ...changes });
+  }
+
   /** Disposes every parameter's `.grad` and sets it to null (PyTorch's `set_to_none=True`). */
   zeroGrad(): void {
     for (const param of this.params) {
