@@ -1,7 +1,7 @@
 /** `Adam`: adaptive moment estimation, with L2 weight decay and the AMSGrad variant. */
 import { add, booleanOption, checkKnownOptions, mul, type Tensor } from '@tapegrad/core';
 import { adamStep } from './adam_step.js';
-import { Optimizer, type ParamState, type StateLayout } from './optimizer.js';
+import { Optimizer, type ParamState, type StateNames } from './optimizer.js';
 import { nonNegative } from './options.js';
 
 /** Options of `Adam`, as `torch.optim.Adam`'s (camelCase). */
@@ -42,7 +42,7 @@ export class Adam extends Optimizer<AdamConfig> {
     return resolveAdamOptions(options);
   }
 
-  protected stateLayout(options: AdamConfig): StateLayout {
+  protected stateNames(options: AdamConfig): StateNames {
     return { tensors: ['exp_avg', 'exp_avg_sq', ...(options.amsgrad ? ['max_exp_avg_sq'] : [])], scalars: ['step'] };
   }
 

@@ -2,7 +2,7 @@
 import { mul, type Tensor } from '@tapegrad/core';
 import { resolveAdamOptions, type AdamConfig, type AdamOptions } from './adam.js';
 import { adamStep } from './adam_step.js';
-import { Optimizer, type ParamState, type StateLayout } from './optimizer.js';
+import { Optimizer, type ParamState, type StateNames } from './optimizer.js';
 
 /** Options of `AdamW`: Adam's, with `weightDecay` (decoupled) defaulting to 1e-2 as PyTorch's. */
 export type AdamWOptions = AdamOptions;
@@ -30,7 +30,7 @@ export class AdamW extends Optimizer<AdamConfig> {
     return resolveAdamOptions(options, 'AdamW', 1e-2);
   }
 
-  protected stateLayout(options: AdamConfig): StateLayout {
+  protected stateNames(options: AdamConfig): StateNames {
     return { tensors: ['exp_avg', 'exp_avg_sq', ...(options.amsgrad ? ['max_exp_avg_sq'] : [])], scalars: ['step'] };
   }
 

@@ -1,5 +1,5 @@
 /** Optimizers and their state dicts. */
-export { Optimizer, type ParamState, type StateLayout } from './optimizer.js';
+export { Optimizer, type ParamState, type StateNames } from './optimizer.js';
 export { SGD, type SGDOptions, type SGDConfig } from './sgd.js';
 export { Adam, type AdamOptions, type AdamConfig } from './adam.js';
 export { AdamW, type AdamWOptions } from './adamw.js';

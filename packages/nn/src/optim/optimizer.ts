@@ -8,8 +8,8 @@ export interface ParamState {
   scalars: Map<string, number>;
 }
 
-/** The state entries a parameter with state must have, given the hyper-parameters. */
-export interface StateLayout {
+/** The names of the state entries a parameter with state must have, given the hyper-parameters. */
+export interface StateNames {
   tensors: readonly string[];
   scalars: readonly string[];
 }
@@ -157,7 +157,7 @@ export abstract class Optimizer<O extends OptimizerOptionsJson> {
         else entry.scalars.set(name, v);
       });
     }
-    const layout = this.stateLayout(options);
+    const names = this.stateNames(options);
     incoming.forEach((entry, index) => {
       if (!entry) return;
       const describe = (kind: string, want: readonly string[], have: Iterable<string>): void => {
@@ -167,8 +167,8 @@ export abstract class Optimizer<O extends OptimizerOptionsJson> {
           problems.push(`parameter ${index} has ${kind} [${got.join(', ')}], expected [${expected.join(', ')}]`);
         }
       };
-      describe('state tensors', layout.tensors, entry.tensors.keys());
-      describe('counters', layout.scalars, entry.scalars.keys());
+      describe('state tensors', names.tensors, entry.tensors.keys());
+      describe('counters', names.scalars, entry.scalars.keys());
     });
     if (problems.length > 0) throw new Error(`${where}: cannot load the state (nothing was changed): ${problems.join('; ')}`);
     return () => {
@@ -192,7 +192,7 @@ export abstract class Optimizer<O extends OptimizerOptionsJson> {
   protected abstract resolveOptions(options: Readonly<Record<string, unknown>>): O;
 
   /** The state entries a parameter has once it has been stepped, under `options`. */
-  protected abstract stateLayout(options: O): StateLayout;
+  protected abstract stateNames(options: O): StateNames;
 
   /**
    * Updates one parameter in place (`param.assign(...)`) from its gradient, creating its state on

@@ -1,7 +1,7 @@
 /** `RMSprop`: gradients scaled by a running root mean square, with momentum and the centered variant. */
 import { add, booleanOption, checkKnownOptions, div, mul, sqrt, sub, type Tensor } from '@tapegrad/core';
 import { stateTensor } from './adam_step.js';
-import { Optimizer, type ParamState, type StateLayout } from './optimizer.js';
+import { Optimizer, type ParamState, type StateNames } from './optimizer.js';
 import { nonNegative } from './options.js';
 
 /** Options of `RMSprop`, as `torch.optim.RMSprop`'s (camelCase). */
@@ -48,7 +48,7 @@ export class RMSprop extends Optimizer<RMSpropConfig> {
     return resolveRMSpropOptions(options);
   }
 
-  protected stateLayout(options: RMSpropConfig): StateLayout {
+  protected stateNames(options: RMSpropConfig): StateNames {
     return {
       tensors: ['square_avg', ...(options.momentum > 0 ? ['momentum_buffer'] : []), ...(options.centered ? ['grad_avg'] : [])],
       scalars: ['step'],

@@ -1,6 +1,6 @@
 /** `SGD`: stochastic gradient descent with momentum, dampening, Nesterov and weight decay. */
 import { add, booleanOption, checkKnownOptions, keep, mul, type Tensor } from '@tapegrad/core';
-import { Optimizer, type ParamState, type StateLayout } from './optimizer.js';
+import { Optimizer, type ParamState, type StateNames } from './optimizer.js';
 import { nonNegative } from './options.js';
 
 /** Options of `SGD`, as `torch.optim.SGD`'s (camelCase). */
@@ -39,7 +39,7 @@ export class SGD extends Optimizer<SGDConfig> {
     return resolveSGDOptions(options);
   }
 
-  protected stateLayout(options: SGDConfig): StateLayout {
+  protected stateNames(options: SGDConfig): StateNames {
     return { tensors: options.momentum !== 0 ? ['momentum_buffer'] : [], scalars: [] };
   }
 

@@ -15,7 +15,7 @@ import type { HeaderEntry } from './header.js';
  * @returns The entries in data-section order.
  * @throws {@link SafetensorsError} on overlapping tensors, gaps, or uncovered bytes.
  */
-export function checkLayout(source: string, entries: readonly HeaderEntry[], dataLength: number): HeaderEntry[] {
+export function checkByteRanges(source: string, entries: readonly HeaderEntry[], dataLength: number): HeaderEntry[] {
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   let previous: HeaderEntry | undefined;

@@ -5,7 +5,7 @@ import { dtypeInfo } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
 import { parseHeader } from './header.js';
 import { type JsonValue, JsonSyntaxError, parseJson } from './json.js';
-import { checkLayout } from './layout.js';
+import { checkByteRanges } from './byte_ranges.js';
 import type { DecodedSafetensors, RawTensor } from './types.js';
 
 /** Largest header accepted, in bytes (the limit used by the reference implementation). */
@@ -71,7 +71,7 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
   const { text, dataStart } = readHeaderText(source, bytes, view);
   const dataLength = bytes.byteLength - dataStart;
   const { entries, metadata } = parseHeader(source, parseHeaderJson(source, text), dataLength);
-  const ordered = checkLayout(source, entries, dataLength);
+  const ordered = checkByteRanges(source, entries, dataLength);
   const tensors = new Map<string, RawTensor>();
   for (const entry of ordered) {
     const data = dtypeInfo(entry.dtype).read(view, dataStart + entry.begin, entry.count, `${source}: tensor ${JSON.stringify(entry.name)}`);

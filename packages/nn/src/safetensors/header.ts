@@ -1,6 +1,6 @@
 /**
  * Validation of a parsed safetensors header: per-tensor entries and `__metadata__`.
- * Byte-range coverage across tensors is checked separately (see layout.ts).
+ * Byte-range coverage across tensors is checked separately (see byte_ranges.ts).
  */
 import { DECODABLE_DTYPES, type DecodableDtype, dtypeInfo, isDecodableDtype } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
