@@ -35,6 +35,7 @@ export {
 } from './init.js';
 export * from './losses/index.js';
 export * from './optim/index.js';
+export * from './utils/index.js';
 export type { DecodedSafetensors, RawTensor, SafetensorsMetadata } from './safetensors/types.js';
 export { SafetensorsError } from './safetensors/errors.js';
 export { encodeSafetensors } from './safetensors/encode.js';
