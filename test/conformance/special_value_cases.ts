@@ -3,10 +3,10 @@
  * argmax and min over axes, maximum, max pooling and convolution next to its zero padding. Each
  * rule is PyTorch 1.13's (docs/ties-and-nan.md states them); the float64 reference implements it.
  */
-import { argmax, max, maximum, maxPool2d, min } from '@tapegrad/core';
+import { argmax, conv2d, max, maximum, maxPool2d, min } from '@tapegrad/core';
 import * as R from '../reference/index.js';
 import { nd } from '../reference/index.js';
-import { TOLERANCE, type Case } from './suite.js';
+import { rngFor, TOLERANCE, type Case } from './suite.js';
 
 const nan = NaN;
 const inf = Infinity;
@@ -135,7 +135,38 @@ function poolCases(): Case[] {
   return cases;
 }
 
+function convCases(): Case[] {
+  const rng = rngFor('conv2d infinities');
+  const x = rng.floats(2 * 4 * 5);
+  const w = rng.floats(2 * 2 * 3 * 3, -0.5, 0.5);
+  w[0] = inf; // top-left tap of filter 0, channel 0: on padding along the top row and left column
+  w[22] = -inf; // filter 1, channel 0, tap (1, 1): the centre, never on padding
+  const bias = f32([0.25, -0.5]);
+  const p = { padding: 1 };
+  // dy of [1, 2, 4, 5] with infinities at corners: their padded taps give NaN in dw.
+  const dyWithInf = (n: number): Float32Array => {
+    const values = rngFor('conv2d infinite dy').floats(n);
+    values[0] = inf;
+    values[n - 1] = -inf;
+    return values;
+  };
+  return [
+    {
+      op: 'conv2d', label: 'conv2d with infinite weights next to padding: 0 * inf = NaN on the border', tol: TOLERANCE.long, gradTol: TOLERANCE.long,
+      inputs: [{ shape: [1, 2, 4, 5], values: x }, { shape: [2, 2, 3, 3], values: w }, { shape: [2], values: bias }],
+      forward: ([xt, wt, bt]) => conv2d(xt, wt, bt, p), reference: ([xr, wr, br]) => R.conv2d(xr, wr, br, p),
+      gradients: ([xr, wr], dy) => R.conv2dGrad(xr, wr, dy, p),
+    },
+    {
+      op: 'conv2d', label: 'conv2d with infinite dy at the corners: dy * 0 = NaN in the filter gradient', tol: TOLERANCE.long, gradTol: TOLERANCE.long, dyValues: dyWithInf,
+      inputs: [{ shape: [1, 2, 4, 5], values: x }, { shape: [2, 2, 3, 3], values: rngFor('conv2d finite w').floats(36, -0.5, 0.5) }],
+      forward: ([xt, wt]) => conv2d(xt, wt, null, p), reference: ([xr, wr]) => R.conv2d(xr, wr, null, p),
+      gradients: ([xr, wr], dy) => R.conv2dGrad(xr, wr, dy, p).slice(0, 2),
+    },
+  ];
+}
+
 /** The NaN and infinity cases; every backend that represents IEEE special values runs them all. */
 export function specialValueCases(): Case[] {
-  return [...reductionCases(), ...maximumCases(), ...poolCases()];
+  return [...reductionCases(), ...maximumCases(), ...poolCases(), ...convCases()];
 }

@@ -38,8 +38,8 @@ function convGeometry(xShape: readonly number[], wShape: readonly number[], p: C
 }
 
 /**
- * Visits every (output element, filter tap) pair whose input position is inside the image:
- * `visit(outFlat, xFlat, wFlat)`. Direct loops over n, o, oy, ox, c, ky, kx.
+ * Visits every (output element, filter tap) pair: `visit(outFlat, xFlat, wFlat)`, with xFlat = -1
+ * where the tap falls on padding. Direct loops over n, o, oy, ox, c, ky, kx.
  */
 function forEachConvTap(g: ConvGeometry, visit: (outFlat: number, xFlat: number, wFlat: number) => void): void {
   const { N, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW } = g;
@@ -51,11 +51,10 @@ function forEachConvTap(g: ConvGeometry, visit: (outFlat: number, xFlat: number,
           for (let c = 0; c < C; c++) {
             for (let ky = 0; ky < KH; ky++) {
               const iy = oy * SH - PH + ky;
-              if (iy < 0 || iy >= H) continue;
               for (let kx = 0; kx < KW; kx++) {
                 const ix = ox * SW - PW + kx;
-                if (ix < 0 || ix >= W) continue;
-                visit(outFlat, ((n * C + c) * H + iy) * W + ix, ((o * C + c) * KH + ky) * KW + kx);
+                const inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+                visit(outFlat, inside ? ((n * C + c) * H + iy) * W + ix : -1, ((o * C + c) * KH + ky) * KW + kx);
               }
             }
           }
@@ -65,13 +64,21 @@ function forEachConvTap(g: ConvGeometry, visit: (outFlat: number, xFlat: number,
   }
 }
 
+/**
+ * The input value a tap reads: 0 on padding. A padded tap still multiplies, as PyTorch's zero
+ * padding does: an infinite or NaN weight (or `dy`) there gives NaN (`0 * inf`).
+ */
+function tapValue(xs: Float64Array, xFlat: number): number {
+  return xFlat < 0 ? 0 : xs[xFlat];
+}
+
 export function conv2d(x: NdArray, w: NdArray, bias: NdArray | null, p: ConvParams = {}): NdArray {
   const g = convGeometry(x.shape, w.shape, p);
   const out = nd([g.N, g.O, g.OH, g.OW]);
   const xs = x.data;
   const ws = w.data;
   const ys = out.data;
-  forEachConvTap(g, (outFlat, xFlat, wFlat) => { ys[outFlat] += xs[xFlat] * ws[wFlat]; });
+  forEachConvTap(g, (outFlat, xFlat, wFlat) => { ys[outFlat] += tapValue(xs, xFlat) * ws[wFlat]; });
   if (bias) {
     const plane = g.OH * g.OW;
     for (let i = 0; i < ys.length; i++) ys[i] += bias.data[Math.floor(i / plane) % g.O];
@@ -79,7 +86,10 @@ export function conv2d(x: NdArray, w: NdArray, bias: NdArray | null, p: ConvPara
   return out;
 }
 
-/** Gradients of `sum(conv2d(x, w, b) * dy)`: `[dx, dw, db]`. */
+/**
+ * Gradients of `sum(conv2d(x, w, b) * dy)`: `[dx, dw, db]`. A padded tap adds `dy * 0` to `dw` (NaN
+ * for an infinite `dy`, as PyTorch) and nothing to `dx` (padding has no gradient).
+ */
 export function conv2dGrad(x: NdArray, w: NdArray, dy: NdArray, p: ConvParams = {}): [NdArray, NdArray, NdArray] {
   const g = convGeometry(x.shape, w.shape, p);
   const dx = nd(x.shape);
@@ -89,8 +99,8 @@ export function conv2dGrad(x: NdArray, w: NdArray, dy: NdArray, p: ConvParams = 
   const ws = w.data;
   const gy = dy.data;
   forEachConvTap(g, (outFlat, xFlat, wFlat) => {
-    dx.data[xFlat] += gy[outFlat] * ws[wFlat];
-    dw.data[wFlat] += gy[outFlat] * xs[xFlat];
+    if (xFlat >= 0) dx.data[xFlat] += gy[outFlat] * ws[wFlat];
+    dw.data[wFlat] += gy[outFlat] * tapValue(xs, xFlat);
   });
   const plane = g.OH * g.OW;
   for (let i = 0; i < gy.length; i++) db.data[Math.floor(i / plane) % g.O] += gy[i];

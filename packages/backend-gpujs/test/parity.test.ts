@@ -223,6 +223,20 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
       }
     });
 
+    it('conv2d and its filter gradient multiply padding by 0: infinite weights or dy next to it give NaN (PyTorch)', async () => {
+      for (const c of convCases.filter((cc) => cc.padding !== 0)) {
+        const info = computeConv2dInfo(c.x, c.w, c.stride, c.padding);
+        const w = input(c.w);
+        w.values[0] = Infinity; // tap (0, 0) of filter 0, channel 0
+        w.values[w.values.length - 1] = -Infinity; // the last tap of the last filter
+        await check([input(c.x), w, input([c.w[0]])], (b, [x, wi, bias]) => b.conv2d(x, wi, bias, info, 'linear'), { atol: 1e-5, rtol: 1e-4 });
+        const dy = input([...info.outShape]);
+        dy.values[0] = Infinity;
+        dy.values[dy.values.length - 1] = Number.NaN;
+        await check([input(c.x), dy], (b, [x, d]) => b.conv2dBackpropFilter(x, d, info), { atol: 1e-5, rtol: 1e-4 });
+      }
+    });
+
     const poolCases: { x: number[]; k: number | [number, number]; s: number | [number, number]; p: number | [number, number] }[] = [
       { x: [2, 3, 7, 7], k: 3, s: 2, p: 0 },
       { x: [2, 2, 8, 9], k: 3, s: 2, p: 1 },

@@ -153,36 +153,38 @@ export class ReferenceBackend {
       for (let ci = 0; ci < c.inChannels; ci++) for (let ky = 0; ky < c.kernelHeight; ky++) for (let kx = 0; kx < c.kernelWidth; kx++) {
         const iy = oy * c.strideHeight - c.padTop + ky;
         const ix = ox * c.strideWidth - c.padLeft + kx;
-        if (iy < 0 || iy >= c.inHeight || ix < 0 || ix >= c.inWidth) continue;
-        acc += vx[((n * c.inChannels + ci) * c.inHeight + iy) * c.inWidth + ix] * vw[((o * c.inChannels + ci) * c.kernelHeight + ky) * c.kernelWidth + kx];
+        // Padding is 0, still multiplied (0 * inf = NaN, as PyTorch).
+        const inside = iy >= 0 && iy < c.inHeight && ix >= 0 && ix < c.inWidth;
+        acc += (inside ? vx[((n * c.inChannels + ci) * c.inHeight + iy) * c.inWidth + ix] : 0) * vw[((o * c.inChannels + ci) * c.kernelHeight + ky) * c.kernelWidth + kx];
       }
       out[((n * c.outChannels + o) * c.outHeight + oy) * c.outWidth + ox] = activation === 'relu' && acc < 0 ? 0 : acc;
     }
     return this.put(out);
   }
 
-  /** Scatter form (the opposite of the kernels under test): each (output, tap) adds into its input. */
+  /** Scatter form (the opposite of the kernels under test): each (output, tap) adds into its input; xi = -1 on padding. */
   private convScatter(c: Conv2dInfo, visit: (xi: number, wi: number, yi: number) => void): void {
     for (let n = 0; n < c.batch; n++) for (let o = 0; o < c.outChannels; o++) for (let oy = 0; oy < c.outHeight; oy++) for (let ox = 0; ox < c.outWidth; ox++) {
       const yi = ((n * c.outChannels + o) * c.outHeight + oy) * c.outWidth + ox;
       for (let ci = 0; ci < c.inChannels; ci++) for (let ky = 0; ky < c.kernelHeight; ky++) for (let kx = 0; kx < c.kernelWidth; kx++) {
         const iy = oy * c.strideHeight - c.padTop + ky;
         const ix = ox * c.strideWidth - c.padLeft + kx;
-        if (iy < 0 || iy >= c.inHeight || ix < 0 || ix >= c.inWidth) continue;
-        visit(((n * c.inChannels + ci) * c.inHeight + iy) * c.inWidth + ix, ((o * c.inChannels + ci) * c.kernelHeight + ky) * c.kernelWidth + kx, yi);
+        const inside = iy >= 0 && iy < c.inHeight && ix >= 0 && ix < c.inWidth;
+        visit(inside ? ((n * c.inChannels + ci) * c.inHeight + iy) * c.inWidth + ix : -1, ((o * c.inChannels + ci) * c.kernelHeight + ky) * c.kernelWidth + kx, yi);
       }
     }
   }
   conv2dBackpropInput(dy: DataId, w: DataId, c: Conv2dInfo): DataId {
     const [vdy, vw] = [this.v(dy), this.v(w)];
     const out = new Float64Array(size(c.inShape));
-    this.convScatter(c, (xi, wi, yi) => { out[xi] += vdy[yi] * vw[wi]; });
+    this.convScatter(c, (xi, wi, yi) => { if (xi >= 0) out[xi] += vdy[yi] * vw[wi]; });
     return this.put(out);
   }
   conv2dBackpropFilter(x: DataId, dy: DataId, c: Conv2dInfo): DataId {
     const [vx, vdy] = [this.v(x), this.v(dy)];
     const out = new Float64Array(size(c.filterShape));
-    this.convScatter(c, (xi, wi, yi) => { out[wi] += vdy[yi] * vx[xi]; });
+    // Padding is 0, still multiplied: an infinite dy there gives NaN (as PyTorch).
+    this.convScatter(c, (xi, wi, yi) => { out[wi] += vdy[yi] * (xi >= 0 ? vx[xi] : 0); });
     return this.put(out);
   }
 

@@ -3,11 +3,11 @@
  * contribute to it, with every loop bound a literal baked from the Conv2dInfo.
  */
 import type { Activation, Conv2dInfo, WindowGeometry } from '@tapegrad/core';
-import { floorDiv, lit, partCount } from '../layout.js';
+import { floorDiv, lit, partCount } from '../parts.js';
 import type { KernelContext, Tensorish } from './context.js';
 import { accumulate } from './elementwise.js';
 import { gather, type GatherInput } from './gather.js';
-import { fill } from './layout_ops.js';
+import { fill } from './fill.js';
 import { loop } from './reduce.js';
 
 /** `base * stride - pad + k` with the trivial terms dropped. */
@@ -31,6 +31,32 @@ export function inBounds(pos: string, info: WindowGeometry, axis: 'y' | 'x'): st
   if (pad > 0) checks.push(`${pos} >= 0.0`);
   if ((out - 1) * stride - pad + kernel > extent) checks.push(`${pos} < ${lit(extent)}`);
   return checks.join(' && ');
+}
+
+/** A loop variable of the tap loops: its name, its extent, and the input position it reads at. */
+interface TapAxis {
+  readonly name: string;
+  readonly extent: number;
+  readonly pos: string;
+}
+
+/**
+ * Two nested loops (rows `outer`, giving iy, then columns `inner`, giving ix) that add `x * other`
+ * to `acc` for every tap, `x` read at (iy, ix) and `other` (a weight, or dy) anywhere. On padding x
+ * is 0 and the product is still taken, as PyTorch's zero padding does: an infinite or NaN `other`
+ * there gives NaN (0 * inf). Inside the input this is the plain loop; only padded taps take the
+ * `else` branches, which read `other` alone.
+ */
+function tapLoops(info: WindowGeometry, outer: TapAxis, inner: TapAxis, x: { pre: string; expr: string }, other: { pre: string; expr: string }): string {
+  const padTap = `${other.pre}\nacc += 0.0 * ${other.expr};`;
+  const tap = `${x.pre}\n${other.pre}\nacc += ${x.expr} * ${other.expr};`;
+  const row = loop(inner.name, inner.extent, `const ix = ${inner.pos};\n${orElse(inBounds('ix', info, 'x'), tap, padTap)}`);
+  return loop(outer.name, outer.extent, `const iy = ${outer.pos};\n${orElse(inBounds('iy', info, 'y'), row, loop(inner.name, inner.extent, padTap))}`);
+}
+
+/** `if (cond) { body } else { otherwise }`, or the bare body when there is no condition. */
+function orElse(cond: string, body: string, otherwise: string): string {
+  return cond === '' ? body : `if (${cond}) {\n${body}\n} else {\n${otherwise}\n}`;
 }
 
 /** `if (cond) { body }`, or the bare body when there is no condition. */
@@ -66,7 +92,7 @@ const ACTIVATION: Record<Activation, string> = {
 
 /**
  * `y[n, o, oy, ox] = act(bias[o] + sum_{c, ky, kx} x[n, c, oy*sH - pT + ky, ox*sW - pL + kx] * w[o, c, ky, kx])`,
- * the activation applied in the same kernel.
+ * x 0 on padding (see `tapLoops`), the activation applied in the same kernel.
  */
 export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias: Tensorish | null, info: Conv2dInfo, activation: Activation): Tensorish {
   const { inChannels: C, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
@@ -79,11 +105,8 @@ export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias
     inputs,
     body: (g) => {
       const [n, o, oy, ox] = g.o;
-      const rx = g.read(0, [n, 'c', 'iy', 'ix']);
-      const rw = g.read(1, [o, 'c', 'ky', 'kx']);
-      const inner = `${rx.pre}\n${rw.pre}\nacc += ${rx.expr} * ${rw.expr};`;
-      const overX = loop('kx', kW, `const ix = ${windowPos(ox, sW, pL, 'kx')};\n${guarded(inBounds('ix', info, 'x'), inner)}`);
-      const overY = loop('ky', kH, `const iy = ${windowPos(oy, sH, pT, 'ky')};\n${guarded(inBounds('iy', info, 'y'), overX)}`);
+      const overY = tapLoops(info, { name: 'ky', extent: kH, pos: windowPos(oy, sH, pT, 'ky') }, { name: 'kx', extent: kW, pos: windowPos(ox, sW, pL, 'kx') },
+        g.read(0, [n, 'c', 'iy', 'ix']), g.read(1, [o, 'c', 'ky', 'kx']));
       let init = 'let acc = 0.0;';
       if (bias) {
         const rb = g.read(2, [o]);
@@ -123,7 +146,8 @@ export function conv2dBackpropInput(ctx: KernelContext, dy: Tensorish, filter: T
 const GPU_THREADS = 1 << 18;
 
 /**
- * `dw[o, c, ky, kx] = sum_{n, oy, ox} dy[n, o, oy, ox] * x[n, c, oy*sH - pT + ky, ox*sW - pL + kx]`.
+ * `dw[o, c, ky, kx] = sum_{n, oy, ox} dy[n, o, oy, ox] * x[n, c, oy*sH - pT + ky, ox*sW - pL + kx]`, x 0 on
+ * padding (see `tapLoops`: an infinite dy next to padding gives NaN, as PyTorch).
  * The batch is summed in chunks whose x and dy each fit about one part when the whole would bind
  * more parts than a kernel may (chunk results added on the host side). On a GPU with few filter
  * elements each chunk's sum is split further in groups (partials `[groups, ...]`, groups outermost
@@ -169,11 +193,8 @@ function filterGradient(ctx: KernelContext, x: Tensorish, dy: Tensorish, info: C
     body: (g) => {
       const [o, c, ky, kx] = groups > 1 ? g.o.slice(1) : g.o;
       const image = groups > 1 ? [g.o[0], 'nn'] : ['nn'];
-      const rx = g.read(0, [...image, c, 'iy', 'ix']);
-      const rdy = g.read(1, [...image, o, 'oy', 'ox']);
-      const inner = `${rx.pre}\n${rdy.pre}\nacc += ${rdy.expr} * ${rx.expr};`;
-      const overX = loop('ox', oW, `const ix = ${windowPos('ox', sW, pL, kx)};\n${guarded(inBounds('ix', info, 'x'), inner)}`);
-      const overY = loop('oy', oH, `const iy = ${windowPos('oy', sH, pT, ky)};\n${guarded(inBounds('iy', info, 'y'), overX)}`);
+      const overY = tapLoops(info, { name: 'oy', extent: oH, pos: windowPos('oy', sH, pT, ky) }, { name: 'ox', extent: oW, pos: windowPos('ox', sW, pL, kx) },
+        g.read(0, [...image, c, 'iy', 'ix']), g.read(1, [...image, o, 'oy', 'ox']));
       // image n = g * perGroup + nn of the chunk; past its end only in the last, ragged group
       const last = groups > 1 && ragged ? `${g.o[0]} * ${lit(perGroup)} + nn < ${lit(count)}` : '';
       return `let acc = 0.0;\n${loop('nn', perGroup, guarded(last, overY))}\nreturn acc;`;
