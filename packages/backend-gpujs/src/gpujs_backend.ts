@@ -16,13 +16,14 @@ import {
   createGpu, downloadResult, glLimits, hasNavigatorGpu, hostMemoryBytes, isDeviceResult, isHostArray, kernelMode, messageOf, webGpuDeviceLimits, webGpuLikely,
   type CompiledKernel, type GpuInstance, type GpuJsMode, type KernelOutput, type KernelSettings,
 } from './gpujs_adapter.js';
-import { layoutCandidates, partCount, singlePart, type Layout } from './layout.js';
+import { layoutCandidates, partCount, singlePart, type Layout } from './parts.js';
 import { KernelCache, type CachedKernel } from './kernel_cache.js';
 import { checkInteger, outOfMemory, resolveLimits, type DeviceReport, type ModeLimits } from './limits.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
 import type { KernelArg, KernelContext, PartData, Tensorish } from './kernels/context.js';
 import { binary, reluBackprop, unary } from './kernels/elementwise.js';
-import { fill, oneHot, transpose } from './kernels/layout_ops.js';
+import { fill } from './kernels/fill.js';
+import { oneHot, transpose } from './kernels/shape_ops.js';
 import { matmul } from './kernels/matmul.js';
 import { avgPool2d, avgPool2dBackprop, maxPool2d, maxPool2dBackprop } from './kernels/pool.js';
 import { argmax, max, sum } from './kernels/reduce.js';

@@ -20,7 +20,7 @@ export function releaseWebGpuDevice(): Promise<void> {
   return destroyWebGpuContext();
 }
 export { MODE_ENV, isGpuMode, requestedMode, type GpuJsModeRequest } from './modes.js';
-export { EXACT_INDEX_LIMIT } from './layout.js';
+export { EXACT_INDEX_LIMIT } from './parts.js';
 export { MEMORY_ENV, resolveLimits, type DeviceReport, type LimitOptions, type ModeLimits } from './limits.js';
 export type { GlLimits, WebGpuLimits } from './gpujs_adapter.js';
 

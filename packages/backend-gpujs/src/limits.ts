@@ -16,7 +16,7 @@
  * the memory limit in any mode.
  */
 import type { GlLimits, GpuJsMode, WebGpuLimits } from './gpujs_adapter.js';
-import { EXACT_INDEX_LIMIT } from './layout.js';
+import { EXACT_INDEX_LIMIT } from './parts.js';
 
 /** The environment variable that sets the memory limit (MiB) when no option does. */
 export const MEMORY_ENV = 'TAPEGRAD_GPUJS_MAX_MEMORY_MIB';

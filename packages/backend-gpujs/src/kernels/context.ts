@@ -1,6 +1,6 @@
 /** What kernel families see of the backend: how to run a cached kernel and free intermediates. */
 import type { KernelOutput } from '../gpujs_adapter.js';
-import type { Layout } from '../layout.js';
+import type { Layout } from '../parts.js';
 
 /** A value that may still be computing (webgpu mode). */
 export type Pending<T> = T | Promise<T>;

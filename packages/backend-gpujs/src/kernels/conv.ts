@@ -3,11 +3,11 @@
  * contribute to it, with every loop bound a literal baked from the Conv2dInfo.
  */
 import type { Activation, Conv2dInfo, WindowGeometry } from '@tapegrad/core';
-import { floorDiv, lit, partCount } from '../layout.js';
+import { floorDiv, lit, partCount } from '../parts.js';
 import type { KernelContext, Tensorish } from './context.js';
 import { accumulate } from './elementwise.js';
 import { gather, type GatherInput } from './gather.js';
-import { fill } from './layout_ops.js';
+import { fill } from './fill.js';
 import { loop } from './reduce.js';
 
 /** `base * stride - pad + k` with the trivial terms dropped. */

@@ -1,6 +1,6 @@
 /** Unary maps and broadcasting binary ops (gather form: each output element reads its operands). */
 import type { BinaryInfo, BinaryKernel, UnaryKernel } from '@tapegrad/core';
-import { partCount, partLengthAt, sizeOfDims } from '../layout.js';
+import { partCount, partLengthAt, sizeOfDims } from '../parts.js';
 import type { KernelContext, PartData, Tensorish } from './context.js';
 import { affineReads, gather, sameLayout } from './gather.js';
 import { collapseBroadcast, splitWideBroadcast, wideAxisError } from './shapes.js';

@@ -1,6 +1,6 @@
 /**
  * The shared launcher of gather kernels: each output element (a thread) decodes its coordinates
- * and reads whatever inputs it needs. Inputs and outputs may be split into parts (see layout.ts).
+ * and reads whatever inputs it needs. Inputs and outputs may be split into parts (see parts.ts).
  * The launcher repartitions an input whose parts do not fall on the units a kernel reads by,
  * picks output parts small enough that each call binds at most `maxArrays` input parts (an input
  * aligned with the output on leading axes passes only the parts those axes cover), runs one call
@@ -9,7 +9,7 @@
 import {
   decodeOutput, layoutCandidates, layoutKey, lit, partCount, partLengthAt, readAt, sizeOfDims, splitFor,
   type InputView, type Layout, type Split,
-} from '../layout.js';
+} from '../parts.js';
 import type { KernelArg, KernelContext, PartData, Tensorish } from './context.js';
 import { wideAxisError } from './shapes.js';
 

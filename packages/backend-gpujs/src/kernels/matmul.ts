@@ -3,7 +3,7 @@ import type { MatmulInfo } from '@tapegrad/core';
 import type { KernelContext, Tensorish } from './context.js';
 import { accumulate } from './elementwise.js';
 import { affineReads, BindingLimitError, gather } from './gather.js';
-import { fill } from './layout_ops.js';
+import { fill } from './fill.js';
 import { loop } from './reduce.js';
 import { splitAxis, wideAxisError } from './shapes.js';
 

@@ -3,7 +3,7 @@
  * -Infinity: a validity flag marks whether a window has seen an input yet (padding is skipped).
  */
 import type { Pool2dInfo } from '@tapegrad/core';
-import { lit } from '../layout.js';
+import { lit } from '../parts.js';
 import type { KernelContext, Tensorish } from './context.js';
 import { coveringWindow, guarded, inBounds, windowPos } from './conv.js';
 import { gather } from './gather.js';

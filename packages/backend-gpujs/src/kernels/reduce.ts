@@ -5,10 +5,10 @@
  * every index below the exact limit however long the row.
  */
 import type { ReduceInfo } from '@tapegrad/core';
-import { lit } from '../layout.js';
+import { lit } from '../parts.js';
 import type { KernelContext, Tensorish } from './context.js';
 import { gather, type GatherInput } from './gather.js';
-import { fill } from './layout_ops.js';
+import { fill } from './fill.js';
 import { splitAxis, wideAxisError } from './shapes.js';
 
 /** Rows up to this long (and shorter than the exact index limit) are reduced by one kernel. */

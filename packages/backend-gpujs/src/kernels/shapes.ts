@@ -5,7 +5,7 @@
  * instead: the padded coordinates lie past the tensor's end, where no thread runs and no read goes.
  * Neighbouring axes that a kernel treats alike are merged first, so fewer axes need splitting.
  */
-import { sizeOfDims } from '../layout.js';
+import { sizeOfDims } from '../parts.js';
 
 /** An axis as two: `hi * lo >= extent` (equal unless `padded`). */
 export interface AxisSplit {

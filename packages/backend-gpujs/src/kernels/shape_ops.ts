@@ -1,6 +1,6 @@
-/** Layout kernels: transpose, one-hot and fill. */
-import { partCount, partLengthAt, singlePart, sizeOfDims } from '../layout.js';
-import type { KernelContext, PartData, Tensorish } from './context.js';
+/** The kernels of core's shape ops (`ops/shape_ops.ts`): transpose and one-hot. */
+import { sizeOfDims } from '../parts.js';
+import type { KernelContext, Tensorish } from './context.js';
 import { affineReads, gather } from './gather.js';
 import { collapseTranspose, splitAxis, splitWideTranspose, wideAxisError } from './shapes.js';
 
@@ -52,19 +52,4 @@ export function oneHot(ctx: KernelContext, indices: Tensorish, n: number, depth:
       return `${read.pre}\nconst c = ${read.expr};\nreturn c == ${g.o[rows.length]} ? 1.0 : 0.0;`;
     },
   });
-}
-
-/** Sizes up to this are filled on the host (a kernel launch per scalar constant costs more). */
-const HOST_FILL = 16;
-
-/** `size` copies of `value`: the value is a kernel argument, so one kernel serves every value. */
-export function fill(ctx: KernelContext, size: number, value: number): Tensorish {
-  if (size <= HOST_FILL) return { layout: singlePart(size), parts: size === 0 ? [] : [new Float32Array(size).fill(value)] };
-  const layout = { size, partLength: Math.min(size, ctx.limit) };
-  const parts: PartData[] = [];
-  for (let i = 0; i < partCount(layout); i++) {
-    const length = partLengthAt(layout, i);
-    parts.push(ctx.run('fill', `fill|len=${length}`, () => 'function(value) {\nreturn value;\n}', length, [value]));
-  }
-  return { layout, parts };
 }
