@@ -7,7 +7,7 @@ import { sizeOf, StorageLedger } from '@tapegrad/core';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
 import { binaryKernel, reluBackpropKernel, unaryKernel } from './kernels/elementwise.js';
 import { matmulKernel } from './kernels/gemm.js';
-import { oneHotKernel, transposeKernel } from './kernels/layout.js';
+import { oneHotKernel, transposeKernel } from './kernels/shape_ops.js';
 import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropKernel, maxPool2dKernel } from './kernels/pool.js';
 import { argmaxInner, maxInner, sumInner } from './kernels/reduce.js';
 import type { ArenaStats } from './wasm/arena.js';

@@ -1,4 +1,4 @@
-/** The transpose family: `copyRuns`, which moves whole contiguous runs (see `kernels/layout.ts`). */
+/** The transpose family: `copyRuns`, which moves whole contiguous runs (see `kernels/shape_ops.ts`). */
 import type { KernelTable } from './kernel_table.js';
 
 /** The transpose family's exports. */

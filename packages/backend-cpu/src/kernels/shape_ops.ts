@@ -1,4 +1,4 @@
-/** Layout kernels: transpose and one-hot. */
+/** The kernels of core's shape ops (`ops/shape_ops.ts`): transpose and one-hot. */
 import { sizeOf, stridesOf, type Shape } from '@tapegrad/core';
 import { call } from '../wasm/kernel_module.js';
 import { view } from '../wasm/runtime.js';
