@@ -359,11 +359,14 @@ function convCases(scale: Scale): Case[] {
         { name: 'k3 s3 p2 no bias', x: [2, 2, 5, 6], w: [3, 2, 3, 3], stride: 3, padding: 2, bias: false },
         { name: 'k2x4 s1x2 p0x2 no bias', x: [1, 3, 6, 5], w: [2, 3, 2, 4], stride: [1, 2], padding: [0, 2], bias: false },
         { name: 'k3 s1 p1 wide (long reduction)', x: [1, 32, 6, 6], w: [4, 32, 3, 3], stride: 1, padding: 1, bias: true },
+        { name: 'no input channels (the bias)', x: [2, 0, 4, 4], w: [3, 0, 3, 3], stride: 1, padding: 1, bias: true },
+        { name: 'no input channels, no bias (zeros)', x: [1, 0, 3, 3], w: [2, 0, 2, 2], stride: 1, padding: 0, bias: false },
       ]
     : [
         { name: 'k3 s1 p1', x: [1, 2, 4, 4], w: [2, 2, 3, 3], stride: 1, padding: 1, bias: true },
         { name: 'k1 s1 p0', x: [1, 2, 3, 3], w: [2, 2, 1, 1], stride: 1, padding: 0, bias: true },
         { name: 'k2x3 s2 p0 no bias', x: [1, 1, 5, 5], w: [2, 1, 2, 3], stride: 2, padding: 0, bias: false },
+        { name: 'no input channels (the bias)', x: [1, 0, 3, 3], w: [2, 0, 3, 3], stride: 1, padding: 1, bias: true },
       ];
   return specs.map((s) => {
     const label = `conv2d ${s.name} x${fmt(s.x)} w${fmt(s.w)}`;

@@ -215,6 +215,16 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
       }
     });
 
+    it('conv2d with no input channels gives act(bias), or zeros without a bias', async () => {
+      const info = computeConv2dInfo([2, 0, 4, 5], [3, 0, 3, 3], 1, 1);
+      const empty = (shape: number[]) => ({ values: new Float32Array(0), shape });
+      const bias = { values: Float32Array.from([0.5, -1.5, 2]), shape: [3] };
+      for (const activation of ['linear', 'relu'] as const) {
+        await check([empty([2, 0, 4, 5]), empty([3, 0, 3, 3]), bias], (b, [x, w, bi]) => b.conv2d(x, w, bi, info, activation));
+        await check([empty([2, 0, 4, 5]), empty([3, 0, 3, 3])], (b, [x, w]) => b.conv2d(x, w, null, info, activation));
+      }
+    });
+
     it('conv2dBackpropInput and conv2dBackpropFilter', async () => {
       for (const c of convCases) {
         const info = computeConv2dInfo(c.x, c.w, c.stride, c.padding);

@@ -95,6 +95,7 @@ const ACTIVATION: Record<Activation, string> = {
  * x 0 on padding (see `tapLoops`), the activation applied in the same kernel.
  */
 export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias: Tensorish | null, info: Conv2dInfo, activation: Activation): Tensorish {
+  if (info.inChannels === 0) return biasOnly(ctx, bias, info, activation);
   const { inChannels: C, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
   const inputs: GatherInput[] = [{ data: x, dims: [...info.inShape], aligned: 1 }, { data: filter, dims: [...info.filterShape] }];
   if (bias) inputs.push({ data: bias, dims: [info.outChannels] });
@@ -113,6 +114,25 @@ export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias
         init = `${rb.pre}\nlet acc = ${rb.expr};`;
       }
       return `${init}\n${loop('c', C, overY)}\n${ACTIVATION[activation]}`;
+    },
+  });
+}
+
+/**
+ * A convolution with no input channels (no taps): `y[n, o, oy, ox] = act(bias[o])`, or zeros
+ * without a bias, as the CPU backend gives.
+ */
+function biasOnly(ctx: KernelContext, bias: Tensorish | null, info: Conv2dInfo, activation: Activation): Tensorish {
+  if (!bias) return fill(ctx, info.outShape.reduce((a, b) => a * b, 1), 0);
+  return gather(ctx, {
+    op: 'conv2d',
+    key: `conv2d|bias only|${infoKey(info)}|${activation}`,
+    outDims: [...info.outShape],
+    inputs: [{ data: bias, dims: [info.outChannels] }],
+    body: (g) => {
+      // y[n, o, oy, ox] = act(bias[o])
+      const rb = g.read(0, [g.o[1]]);
+      return `${rb.pre}\nconst acc = ${rb.expr};\n${ACTIVATION[activation]}`;
     },
   });
 }
