@@ -36,32 +36,33 @@ const INDEX_BITS = 16;
 const INDEX_MASK = (1 << INDEX_BITS) - 1;
 
 /**
- * The slots and tag layout that `tagOf` and `claimGroups` read. They take it as an argument, and
- * name nothing outside themselves, because the workers get their source text: a bundler that
- * minifies this file renames module constants, which the text would then name in vain.
+ * The control slots and the tag's bit split that `tagOf` and `claimGroups` read. They take them
+ * as an argument, and name nothing outside themselves, because the workers get their source text:
+ * a bundler that minifies this file renames module constants, which the text would then name in
+ * vain.
  */
-interface Layout {
+interface ControlSlots {
   readonly next: number;
   readonly count: number;
   readonly completed: number;
   readonly indexBits: number;
   readonly indexMask: number;
 }
-const LAYOUT: Layout = { next: NEXT, count: COUNT, completed: COMPLETED, indexBits: INDEX_BITS, indexMask: INDEX_MASK };
+const CONTROL_SLOTS: ControlSlots = { next: NEXT, count: COUNT, completed: COMPLETED, indexBits: INDEX_BITS, indexMask: INDEX_MASK };
 
-const tagOf = (sequence: number, layout: Layout): number => (sequence & 0x7fff) << layout.indexBits;
+const tagOf = (sequence: number, slots: ControlSlots): number => (sequence & 0x7fff) << slots.indexBits;
 
 /**
  * Claims groups of the job tagged `tag` until none are left, running each with `run` and counting it
  * complete. Shared by the main thread and the workers (whose script gets its source text).
  */
-function claimGroups(control: Int32Array, tag: number, run: (group: number) => void, layout: Layout): void {
+function claimGroups(control: Int32Array, tag: number, run: (group: number) => void, slots: ControlSlots): void {
   for (;;) {
-    const next = Atomics.load(control, layout.next);
-    if ((next & ~layout.indexMask) !== tag || (next & layout.indexMask) >= control[layout.count]) return;
-    if (Atomics.compareExchange(control, layout.next, next, next + 1) !== next) continue;
-    run(next & layout.indexMask);
-    if (Atomics.add(control, layout.completed, 1) + 1 === control[layout.count]) Atomics.notify(control, layout.completed);
+    const next = Atomics.load(control, slots.next);
+    if ((next & ~slots.indexMask) !== tag || (next & slots.indexMask) >= control[slots.count]) return;
+    if (Atomics.compareExchange(control, slots.next, next, next + 1) !== next) continue;
+    run(next & slots.indexMask);
+    if (Atomics.add(control, slots.completed, 1) + 1 === control[slots.count]) Atomics.notify(control, slots.completed);
   }
 }
 
@@ -70,7 +71,7 @@ const workerSource = `
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const fns = names.map((name) => exports[name]);
 const ctrl = new Int32Array(memory.buffer, 0, ${CONTROL_INTS});
-const layout = ${JSON.stringify(LAYOUT)};
+const slots = ${JSON.stringify(CONTROL_SLOTS)};
 const tagOf = (${tagOf.toString()});
 const claimGroups = (${claimGroups.toString()});
 const run = (group) => {
@@ -87,7 +88,7 @@ let seen = 0;
 for (;;) {
   Atomics.wait(ctrl, ${SEQ}, seen);
   seen = Atomics.load(ctrl, ${SEQ});
-  claimGroups(ctrl, tagOf(seen, layout), run, layout);
+  claimGroups(ctrl, tagOf(seen, slots), run, slots);
 }
 `;
 
@@ -143,7 +144,7 @@ export function runParallel(groups: readonly (readonly KernelCall[])[]): void {
     return;
   }
   if (!started) startWorkers();
-  const tag = tagOf(++seq, LAYOUT);
+  const tag = tagOf(++seq, CONTROL_SLOTS);
   // No thread can claim while NEXT carries the new tag with an exhausted index; then publish.
   Atomics.store(ctrl, NEXT, tag | INDEX_MASK);
   if (!encode(groups)) {
@@ -163,7 +164,7 @@ export function runParallel(groups: readonly (readonly KernelCall[])[]): void {
     } catch (error) {
       failure ??= error;
     }
-  }, LAYOUT);
+  }, CONTROL_SLOTS);
   for (let done = Atomics.load(ctrl, COMPLETED); done < groups.length; done = Atomics.load(ctrl, COMPLETED)) platform.waitWhile(ctrl, COMPLETED, done);
   if (failure !== null) throw failure;
   if (Atomics.load(ctrl, STATUS) !== 0) throw new Error('cpu backend: a kernel failed on a worker thread');
