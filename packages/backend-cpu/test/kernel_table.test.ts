@@ -41,8 +41,8 @@ describe('kernel tables', () => {
       const built = (call[name] as (args: Readonly<Record<string, number>>) => KernelCall)(args);
       expect(built).toEqual({ kernel: name, index, args: params.map((_, i) => 100 + i) });
     }
-    const unpad = call.unpad({ relu: 8, hasBias: 7, bias: 6, dst: 5, cols: 4, rows: 3, ld: 2, src: 1 });
-    expect(unpad.args).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const transpose = call.transposeMatrix({ dst: 5, ld: 4, cols: 3, rows: 2, src: 1 });
+    expect(transpose.args).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('put a helper shared by two families into the module once', () => {

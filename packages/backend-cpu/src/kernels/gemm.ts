@@ -1,17 +1,14 @@
 /**
- * Matrix multiply on the WebAssembly GEMM: each product reads A in place, B in place or packed
- * (see `gemm_panels.ts`), and computes a padded C in scratch whose pad `unpad` drops on the way out.
- * A batch is split across threads; a single large product, by column panels.
+ * Matrix multiply on the WebAssembly GEMM: each product reads A and B in place (row-major or
+ * transposed, see `gemm_panels.ts`) and writes its result in place. A batch is split across
+ * threads; a single large product, by column panels.
  */
 import type { MatmulInfo } from '@tapegrad/core';
 import { NR } from '../wasm/gemm_wat.js';
-import { call } from '../wasm/kernel_module.js';
 import type { KernelCall } from '../wasm/kernel_table.js';
 import { free, malloc, view, workspace } from '../wasm/runtime.js';
 import { runParallel } from '../wasm/threads.js';
-import {
-  gemmCall, packedB, packTransposedB, paddedColumns, paddedFloats, panelFloats, rowMajorA, rowMajorB, transposedA, unpadCall,
-} from './gemm_panels.js';
+import { gemmCall, gemmScratch, rowMajor, storedTransposed } from './gemm_panels.js';
 import { MIN_PARALLEL_MACS, partsFor, splitRange } from './parallel.js';
 
 /** Operands and geometry of `C[m, n] = op(A)[m, k] @ op(B)[k, n]`, row-major, each at an offset. */
@@ -32,8 +29,8 @@ export interface GemmArgs {
 }
 
 /**
- * `out[i] = op(A[i or 0]) @ op(B[i or 0])` for each batch entry: the batch is split across threads
- * (each packing its own transposed B); a single product is split by column panels instead.
+ * `out[i] = op(A[i or 0]) @ op(B[i or 0])` for each batch entry: the batch is split across threads;
+ * a single product is split by column panels instead.
  */
 export function matmulKernel(aAt: number, bAt: number, outAt: number, info: MatmulInfo): void {
   const { batch, m, n, k, transA, transB, aBatch, bBatch } = info;
@@ -43,33 +40,27 @@ export function matmulKernel(aAt: number, bAt: number, outAt: number, info: Matm
     return;
   }
   const ws = workspace();
-  const aLayout = transA ? transposedA(m) : rowMajorA(k);
-  const bLayout = transB ? packedB(k) : rowMajorB(n);
-  // A transposed B shared by the whole batch is packed once, before the parts start.
-  const sharedB = bBatch === 1 && transB ? ws.alloc(panelFloats(n, k, NR)) : -1;
-  if (sharedB >= 0) runParallel([packTransposedB(bAt, k, n, sharedB)]);
+  const aLayout = transA ? storedTransposed(m) : rowMajor(k);
+  const bLayout = transB ? storedTransposed(k) : rowMajor(n);
   const nPanels = Math.ceil(n / NR);
   const parts = partsFor(batch * m * n * k, MIN_PARALLEL_MACS, batch > 1 ? batch : nPanels);
   if (batch === 1 && parts > 1) {
     // One product over several threads: each computes the columns of whole NR panels in its range.
-    const b0 = transB ? sharedB : bAt;
-    const c = ws.alloc(paddedFloats(m, n));
-    runParallel(splitRange(nPanels, parts).map(([first, end]) => [call.gemm({
-      a: aAt, ...aLayout, m, b: b0 + first * bLayout.bPanel * 4, ...bLayout, n: Math.min(end * NR, n) - first * NR, k,
-      c: c + first * NR * 4, ldc: paddedColumns(n), accumulate: 0,
-    })]));
-    runParallel([[unpadCall(c, m, n, outAt)]]);
+    runParallel(splitRange(nPanels, parts).map(([first, end]) => {
+      const j = first * NR;
+      const cols = Math.min(end * NR, n) - j;
+      return [gemmCall({ a: aAt, aLayout, b: bAt + j * bLayout.col * 4, bLayout, c: outAt + j * 4, ldc: n, m, n: cols, k }, gemmScratch(ws, m, cols, k))];
+    }));
     return;
   }
   runParallel(splitRange(batch, parts).map(([first, end]) => {
-    const packed = transB && sharedB < 0 ? ws.alloc(panelFloats(n, k, NR)) : sharedB;
-    const c = ws.alloc(paddedFloats(m, n));
+    const scratch = gemmScratch(ws, m, n, k);
     const calls: KernelCall[] = [];
     for (let i = first; i < end; i++) {
-      const bi = bAt + (bBatch === 1 ? 0 : i * k * n * 4);
-      if (transB && sharedB < 0) calls.push(...packTransposedB(bi, k, n, packed));
-      calls.push(gemmCall(aAt + (aBatch === 1 ? 0 : i * m * k * 4), aLayout, m, transB ? packed : bi, bLayout, n, k, c, false));
-      calls.push(unpadCall(c, m, n, outAt + i * m * n * 4));
+      calls.push(gemmCall({
+        a: aAt + (aBatch === 1 ? 0 : i * m * k * 4), aLayout, b: bAt + (bBatch === 1 ? 0 : i * k * n * 4), bLayout,
+        c: outAt + i * m * n * 4, ldc: n, m, n, k,
+      }, scratch));
     }
     return calls;
   }));

@@ -1,222 +1,339 @@
 /**
- * The GEMM family: the register-tiled micro-kernel and the `gemm` loop around it (after BLIS),
- * `pack` (every packing and transpose of an operand), `unpad` (a padded result into its tensor,
- * with bias and ReLU), `addInto` (sums of partial results) and `zero`.
+ * The GEMM family (after BLIS): `gemm`, the blocked loop around a register-tiled micro-kernel that
+ * packs B a block at a time and writes C in place (edge tiles through a small tile buffer), with a
+ * per-row bias and ReLU fused into the last store; `addInto` (sums of partial results).
  *
- * Layouts: the micro-kernel computes an MR x NR tile of C from MR rows of A (each read along k
- * with a stride, so A is used in place, row-major or transposed) and NR columns of B (four per
- * f32x4, read a row at a time: in place when B is row-major, or from "panels of NR rows" packed by
- * `pack` when B is stored transposed). C is padded to whole tiles. The TypeScript side of these
- * layouts is `kernels/gemm_panels.ts`.
+ * Blocking: for each block of NC columns of B and each KC rows of depth, `$packB` copies the
+ * `KC x NC` block of B into panels of NR columns (contiguous, so the micro-kernel streams them
+ * from L1); then for each MC rows of A (kept in L2 while the block's panels go by) every MR x NR
+ * tile of C gets one micro-kernel call, reading MR rows of A in place (row-major or transposed).
+ * The TypeScript side of these layouts is `kernels/gemm_panels.ts`.
  */
 import type { KernelTable, WatOptions } from './kernel_table.js';
+import { transpose4x4 } from './simd_wat.js';
 
 /** Rows of the micro-tile. */
 export const MR = 4;
-/** Columns of the micro-tile (and width of a packed B panel): a power of two, at least 4. */
+/** Columns of the micro-tile (and width of a packed B panel): a multiple of 4. */
 export const NR = 8;
 /** Depth of one k block: the `MR x KC` rows of A and `KC x NR` of B that a tile reads stay in L1. */
 const KC = 256;
-/** Tile rows per m block: `MC_PANELS * MR x KC` of A stays in L2 while B's columns stream by. */
+/** Tile rows per m block: `MC_PANELS * MR x KC` of A stays in L2 while B's panels go by. */
 const MC_PANELS = 64;
+/** Columns of B packed at a time (a multiple of NR): the packed `KC x NC` block stays in L2/L3. */
+const NC = 1024;
+
+/** Floats of scratch one `gemm` call of an `[m, n]` product of depth k needs: B's and A's packed blocks and one edge tile. */
+export function gemmScratchFloats(m: number, n: number, k: number): number {
+  return Math.min(k, KC) * (Math.min(Math.ceil(n / NR) * NR, NC) + Math.min(Math.ceil(m / MR), MC_PANELS) * MR) + MR * NR;
+}
 
 const vectorsPerRow = NR / 4;
 const rows = Array.from({ length: MR }, (_, r) => r);
 const vectors = Array.from({ length: vectorsPerRow }, (_, v) => v);
 const acc = (r: number, v: number): string => `$c${r}_${v}`;
+/** Sets `$row` to the byte address of row r of the C tile. */
+const rowAddress = (r: number): string => `local.get $c i32.const ${r} local.get $ldc i32.mul i32.add local.set $row`;
 
 /**
- * `C[MR x NR] (+)= sum over kc of A[p][0..MR) (outer) B[p][0..NR)`: the tile lives in
- * MR * NR/4 f32x4 registers; per step, NR/4 loads of B and MR broadcasts of A. Row r of A starts at
- * `$a{r}` and steps `aStep` bytes per p; B rows are `ldb` bytes apart. With `fusedMultiplyAdd`
- * each update is one `f32x4.relaxed_madd` (an FMA where the CPU has one), else a multiply and an add.
+ * `C[MR x NR] = act((add ? C : 0) + sum over kc of A[p][0..MR) (outer) B[p][0..NR) + bias)`: the
+ * tile lives in MR * NR/4 f32x4 registers; per step, NR/4 loads of the packed B panel (NR floats a
+ * row) and MR broadcasts from the packed A panel (MR floats a step). With
+ * `epi`, bias[r] (from `$bias`, 0: none) is added and act is max(., 0) when `relu`, else max(., -inf)
+ * (the identity, NaN kept). With `fusedMultiplyAdd` each update is one `f32x4.relaxed_madd` (an FMA
+ * where the CPU has one), else a multiply and an add.
  */
 function microKernel({ fusedMultiplyAdd }: WatOptions): string {
-  const aParams = rows.map((r) => `(param $a${r} i32)`).join(' ');
   const locals = rows.flatMap((r) => vectors.map((v) => `(local ${acc(r, v)} v128)`)).join(' ');
   const bLocals = vectors.map((v) => `(local $b${v} v128)`).join(' ');
-  // One k step: acc[r][v] += splat(A[r][p]) * B[p][4v..4v+3], then every A row and B advance one step.
+  // One k step: acc[r][v] += splat(A[p][r]) * B[p][4v..4v+3], then the A and B panels advance one step.
   const step = [
     ...vectors.map((v) => `local.get $b v128.load offset=${16 * v} local.set $b${v}`),
     ...rows.flatMap((r) => [
-      `local.get $a${r} v128.load32_splat local.set $av`,
+      `local.get $a v128.load32_splat offset=${4 * r} local.set $av`,
       ...vectors.map((v) => (fusedMultiplyAdd
         ? `local.get $av local.get $b${v} local.get ${acc(r, v)} f32x4.relaxed_madd local.set ${acc(r, v)}`
         : `local.get ${acc(r, v)} local.get $av local.get $b${v} f32x4.mul f32x4.add local.set ${acc(r, v)}`)),
-      `local.get $a${r} local.get $aStep i32.add local.set $a${r}`,
     ]),
-    'local.get $b local.get $ldb i32.add local.tee $b',
+    `local.get $a i32.const ${4 * MR} i32.add local.set $a`,
+    `local.get $b i32.const ${4 * NR} i32.add local.tee $b`,
   ];
-  // Row r of the tile starts at c + r*ldc bytes; column vector v at +16v.
-  const store = (add: boolean): string => rows.map((r) => [
-    `local.get $c i32.const ${r} local.get $ldc i32.mul i32.add local.set $row`,
-    ...vectors.map((v) => add
-      ? `local.get $row local.get $row v128.load offset=${16 * v} local.get ${acc(r, v)} f32x4.add v128.store offset=${16 * v}`
-      : `local.get $row local.get ${acc(r, v)} v128.store offset=${16 * v}`),
-  ].join('\n')).join('\n');
+  // The tile's rows into C: each vector plus C's (add), then plus bias[r] and max with the floor (epi).
+  const store = (add: boolean, epi: boolean): string => rows.map((r) => [
+    rowAddress(r),
+    ...(epi ? ['v128.const i32x4 0 0 0 0 local.set $bv', `local.get $bias if local.get $bias f32.load offset=${4 * r} f32x4.splat local.set $bv end`] : []),
+    ...vectors.map((v) => [
+      'local.get $row',
+      `local.get ${acc(r, v)}`,
+      ...(add ? [`local.get $row v128.load offset=${16 * v} align=4 f32x4.add`] : []),
+      ...(epi ? ['local.get $bv f32x4.add local.get $floor f32x4.max'] : []),
+      `v128.store offset=${16 * v} align=4`,
+    ].join(' ')),
+  ].join('\n        ')).join('\n        ');
   return `
-  (func $micro ${aParams} (param $aStep i32) (param $b i32) (param $ldb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $accumulate i32)
-    (local $end i32) (local $row i32) (local $av v128) ${bLocals} ${locals}
-    local.get $b local.get $kc local.get $ldb i32.mul i32.add local.set $end
+  (func $micro (param $a i32) (param $b i32) (param $kc i32) (param $c i32) (param $ldc i32)
+    (param $add i32) (param $epi i32) (param $bias i32) (param $relu i32)
+    (local $end i32) (local $row i32) (local $av v128) (local $floor v128) (local $bv v128) ${bLocals} ${locals}
+    local.get $b local.get $kc i32.const ${4 * NR} i32.mul i32.add local.set $end
     loop $k
       ${step.join('\n      ')}
       local.get $end i32.lt_u br_if $k
     end
-    local.get $accumulate
+    ;; Row r of the tile starts at c + r*ldc bytes; column vector v at +16v. Four whole variants of
+    ;; the store (no accumulator flows out of a branch, which would cost TurboFan spills in the loop).
+    local.get $epi
     if
-      ${store(true)}
+      f32.const 0 f32.const -inf local.get $relu select f32x4.splat local.set $floor
+      local.get $add
+      if
+        ${store(true, true)}
+      else
+        ${store(false, true)}
+      end
     else
-      ${store(false)}
+      local.get $add
+      if
+        ${store(true, false)}
+      else
+        ${store(false, false)}
+      end
     end
   )`;
 }
 
 /**
- * The arguments of the micro-kernel's A rows for panel $ip at depth $pc: row r is A row
- * min(ip*MR + r, m - 1) (the last panel repeats row m-1 instead of reading past A; those rows only
- * reach C's pad), at a + ip*aPanel + (row - ip*MR)*aRow + pc*aStep bytes.
+ * `dst[q*kc*NR + p*NR + jj] = B[p, q*NR + min(jj, w_q - 1)]` for p < kc, jj < NR, panels q of
+ * w_q = min(NR, nc - q*NR) columns, B[p, j] at b + p*bRow + j*bCol bytes: the block in NR-column
+ * panels, a partial panel's last column repeated (its copies reach only the edge tile's unused columns).
  */
-function aRowArguments(): string {
-  return rows.map((r) => [
-    `local.get $ip i32.const ${MR} i32.mul i32.const ${r} i32.add local.tee $rowIndex local.get $lastRow`,
-    'local.get $rowIndex local.get $lastRow i32.lt_u select',
-    `local.get $ip i32.const ${MR} i32.mul i32.sub local.get $aRowBytes i32.mul`,
-    'local.get $a i32.add local.get $ip local.get $aPanelBytes i32.mul i32.add local.get $pc local.get $aStepBytes i32.mul i32.add',
-  ].join(' ')).join('\n            ');
-}
+const packB = `
+  (func $packB (param $b i32) (param $bRow i32) (param $bCol i32) (param $kc i32) (param $nc i32) (param $dst i32)
+    (local $q i32) (local $w i32) (local $p i32) (local $jj i32) (local $src i32)
+    loop $panels
+      local.get $nc local.get $q i32.const ${NR} i32.mul i32.sub local.tee $w i32.const ${NR} i32.gt_u
+      if i32.const ${NR} local.set $w end
+      local.get $b local.get $q i32.const ${NR} i32.mul local.get $bCol i32.mul i32.add local.set $src
+      i32.const 0 local.set $p
+      local.get $w i32.const ${NR} i32.eq local.get $bCol i32.const 4 i32.eq i32.and
+      if
+        ;; A whole panel of contiguous columns: NR/4 vectors a row.
+        loop $fastRows
+          ${vectors.map((v) => `local.get $dst local.get $src v128.load offset=${16 * v} align=4 v128.store offset=${16 * v}`).join('\n          ')}
+          local.get $dst i32.const ${4 * NR} i32.add local.set $dst
+          local.get $src local.get $bRow i32.add local.set $src
+          local.get $p i32.const 1 i32.add local.tee $p local.get $kc i32.lt_u br_if $fastRows
+        end
+      else
+        loop $gatherRows
+          i32.const 0 local.set $jj
+          loop $gatherCols
+            local.get $dst local.get $jj i32.const 2 i32.shl i32.add
+            local.get $src local.get $jj local.get $w i32.const 1 i32.sub local.get $jj local.get $w i32.lt_u select local.get $bCol i32.mul i32.add f32.load
+            f32.store
+            local.get $jj i32.const 1 i32.add local.tee $jj i32.const ${NR} i32.lt_u br_if $gatherCols
+          end
+          local.get $dst i32.const ${4 * NR} i32.add local.set $dst
+          local.get $src local.get $bRow i32.add local.set $src
+          local.get $p i32.const 1 i32.add local.tee $p local.get $kc i32.lt_u br_if $gatherRows
+        end
+      end
+      local.get $q i32.const 1 i32.add local.tee $q i32.const ${NR} i32.mul local.get $nc i32.lt_u br_if $panels
+    end
+  )`;
+
+/**
+ * `dst[q*kc*MR + p*MR + r] = A[min(first + q*MR + r, m - 1), p]` for q < panels, p < kc, r < MR, A[i, p]
+ * at a + i*aRow + p*aStep bytes: the m block's rows in MR-row panels, the last row repeated past m
+ * (its copies reach only the edge tile's unused rows).
+ */
+const rowVectors = rows.map((r) => `$row${r}`);
+const stepVectors = rows.map((r) => `$step${r}`);
+const tmpVectors = rows.map((r) => `$tmp${r}`);
+const packA = `
+  (func $packA (param $a i32) (param $aRow i32) (param $aStep i32) (param $first i32) (param $m i32) (param $panels i32) (param $kc i32) (param $dst i32)
+    (local $q i32) (local $r i32) (local $p i32) (local $step i32) (local $row i32) (local $src i32) (local $to i32) (local $whole i32) (local $panelBytes i32)
+    ${[...rowVectors, ...stepVectors, ...tmpVectors].map((name) => `(local ${name} v128)`).join(' ')}
+    local.get $kc i32.const ${4 * MR} i32.mul local.set $panelBytes
+    ;; Whole panels: those whose MR rows are all below m.
+    local.get $m local.get $first i32.sub i32.const ${MR} i32.div_u local.tee $whole local.get $panels local.get $whole local.get $panels i32.lt_u select local.set $whole
+    local.get $aRow i32.const 4 i32.eq local.get $whole i32.const 0 i32.ne i32.and
+    if
+      ;; Rows contiguous (A stored transposed): a step's MR floats are one vector; read A a stored row (step) at a time.
+      loop $stepLoop
+        local.get $a local.get $first i32.const 2 i32.shl i32.add local.get $p local.get $aStep i32.mul i32.add local.set $src
+        local.get $dst local.get $p i32.const ${4 * MR} i32.mul i32.add local.set $to
+        i32.const 0 local.set $q
+        loop $wholePanels
+          local.get $to local.get $src v128.load align=4 v128.store
+          local.get $src i32.const ${4 * MR} i32.add local.set $src
+          local.get $to local.get $panelBytes i32.add local.set $to
+          local.get $q i32.const 1 i32.add local.tee $q local.get $whole i32.lt_u br_if $wholePanels
+        end
+        local.get $p i32.const 1 i32.add local.tee $p local.get $kc i32.lt_u br_if $stepLoop
+      end
+    end
+    i32.const 0 local.set $q
+    loop $panelLoop
+      local.get $dst local.get $q local.get $panelBytes i32.mul i32.add local.set $to
+      local.get $first local.get $q i32.const ${MR} i32.mul i32.add local.set $row
+      i32.const 0 local.set $p
+      local.get $q local.get $whole i32.lt_u
+      if
+        local.get $aRow i32.const 4 i32.eq if local.get $kc local.set $p end
+        local.get $aStep i32.const 4 i32.eq
+        if
+          ;; Steps contiguous (A row-major): four steps of the MR rows, transposed as a 4x4 block.
+          local.get $a local.get $row local.get $aRow i32.mul i32.add local.set $src
+          block $blocksDone
+            loop $blocks
+              local.get $p i32.const 4 i32.add local.get $kc i32.gt_u br_if $blocksDone
+              ${rows.map((r) => `local.get $src i32.const ${r} local.get $aRow i32.mul i32.add v128.load align=4 local.set ${rowVectors[r]}`).join('\n              ')}
+              ${transpose4x4(rowVectors, stepVectors, tmpVectors).split('\n').join('\n              ')}
+              ${rows.map((r) => `local.get $to local.get ${stepVectors[r]} v128.store offset=${16 * r}`).join('\n              ')}
+              local.get $to i32.const ${16 * MR} i32.add local.set $to
+              local.get $src i32.const 16 i32.add local.set $src
+              local.get $p i32.const 4 i32.add local.set $p
+              br $blocks
+            end
+          end
+        end
+      end
+      ;; The rest of the panel (all of it when neither stride is one float, or its rows pass m) a float at a time.
+      local.get $p local.get $kc i32.lt_u
+      if
+        i32.const 0 local.set $r
+        loop $rowLoop
+          local.get $row local.get $r i32.add local.tee $src local.get $m i32.const 1 i32.sub
+          local.get $src local.get $m i32.lt_u select local.get $aRow i32.mul
+          local.get $a i32.add local.get $p local.get $aStep i32.mul i32.add local.set $src
+          local.get $to local.get $r i32.const 2 i32.shl i32.add local.set $row
+          local.get $p local.set $step
+          loop $steps
+            local.get $row local.get $src f32.load f32.store
+            local.get $row i32.const ${4 * MR} i32.add local.set $row
+            local.get $src local.get $aStep i32.add local.set $src
+            local.get $step i32.const 1 i32.add local.tee $step local.get $kc i32.lt_u br_if $steps
+          end
+          local.get $first local.get $q i32.const ${MR} i32.mul i32.add local.set $row
+          local.get $r i32.const 1 i32.add local.tee $r i32.const ${MR} i32.lt_u br_if $rowLoop
+        end
+      end
+      local.get $q i32.const 1 i32.add local.tee $q local.get $panels i32.lt_u br_if $panelLoop
+    end
+  )`;
+
+/**
+ * `C[r, j] = act((add ? C[r, j] : 0) + tile[r*NR + j] (+ bias[r] when epi))` for r < h, j < w, C
+ * rows `ldc` bytes apart, act as in the micro-kernel (applied only with epi): an edge tile's valid
+ * part, from the tile buffer into C.
+ */
+const edgeStore = `
+  (func $edgeStore (param $tile i32) (param $c i32) (param $ldc i32) (param $h i32) (param $w i32)
+    (param $add i32) (param $epi i32) (param $bias i32) (param $relu i32)
+    (local $r i32) (local $j i32) (local $v f32) (local $b f32) (local $floor f32) (local $to i32)
+    f32.const 0 f32.const -inf local.get $relu select local.set $floor
+    loop $rowLoop
+      f32.const 0 local.set $b
+      local.get $bias if local.get $bias local.get $r i32.const 2 i32.shl i32.add f32.load local.set $b end
+      i32.const 0 local.set $j
+      loop $colLoop
+        local.get $c local.get $r local.get $ldc i32.mul i32.add local.get $j i32.const 2 i32.shl i32.add local.set $to
+        local.get $tile local.get $r i32.const ${4 * NR} i32.mul i32.add local.get $j i32.const 2 i32.shl i32.add f32.load local.set $v
+        local.get $add if local.get $v local.get $to f32.load f32.add local.set $v end
+        local.get $epi if local.get $v local.get $b f32.add local.get $floor f32.max local.set $v end
+        local.get $to local.get $v f32.store
+        local.get $j i32.const 1 i32.add local.tee $j local.get $w i32.lt_u br_if $colLoop
+      end
+      local.get $r i32.const 1 i32.add local.tee $r local.get $h i32.lt_u br_if $rowLoop
+    end
+  )`;
 
 /** The GEMM family's exports. */
 export const gemmKernels = {
   /**
-   * `C[i, j] (+)= sum_p A[i, p] B[p, j]` for i < m, j < n, p < k (all >= 1), strides in floats:
-   * A[r, p] at a + (r/MR)*aPanel + (r%MR)*aRow + p*aStep (row-major A: aRow = k, aStep = 1, aPanel =
-   * MR*k; transposed: aRow = 1, aStep = m, aPanel = MR); B[p, j] at b + (j/NR)*bPanel + p*ldb + j%NR
-   * (packed: ldb = NR, bPanel = k*NR; row-major: ldb = row length, bPanel = NR, and the last panel may
-   * read up to NR-1 floats past a row, which only reaches C's pad); C row-major, ldc >= ceil(n/NR)*NR
-   * columns, ceil(m/MR)*MR rows. Blocked over k (KC) and A panels (MC_PANELS): tile (ip, jp) of
-   * block pc reads B at jp*bPanel + pc*ldb. Accumulates into C when `accumulate` is 1.
+   * `C[i, j] = act((accumulate ? C[i, j] : 0) + sum_p A[i, p] B[p, j] + bias[i])` for i < m, j < n,
+   * p < k (all >= 1), A[i, p] at a + i*aRow + p*aStep, B[p, j] at b + p*bRow + j*bCol, C[i, j] at
+   * c + i*ldc + j (strides in floats); bias: byte address of m floats, or 0 for none; act: ReLU when
+   * `relu`, else the identity (bias and act only when either is asked for). `scratch`: byte address
+   * of `gemmScratchFloats(n, k)` floats. Blocked over NC columns (jc), KC of depth (pc) and
+   * MC_PANELS tile rows (ic); tile (ip, jp) of block (jc, pc) reads B's packed panel jp and writes
+   * C in place when whole, else through the edge tile (in scratch, after the packed block).
    */
   gemm: {
-    params: ['a', 'aRow', 'aStep', 'aPanel', 'm', 'b', 'ldb', 'bPanel', 'n', 'k', 'c', 'ldc', 'accumulate'] as const,
-    helpers: [microKernel],
+    params: ['a', 'aRow', 'aStep', 'm', 'b', 'bRow', 'bCol', 'n', 'k', 'c', 'ldc', 'accumulate', 'bias', 'relu', 'scratch'] as const,
+    helpers: [microKernel, packB, packA, edgeStore],
     wat: `
-    (local $mp i32) (local $np i32) (local $lastRow i32) (local $rowIndex i32)
-    (local $pc i32) (local $kc i32) (local $flag i32) (local $ic i32) (local $icEnd i32) (local $ip i32) (local $jp i32)
-    (local $aRowBytes i32) (local $aStepBytes i32) (local $aPanelBytes i32) (local $ldcBytes i32) (local $ldbBytes i32) (local $bTile i32)
+    (local $mp i32) (local $aPacked i32) (local $aTile i32) (local $jc i32) (local $nc i32) (local $np i32)
+    (local $pc i32) (local $kc i32) (local $add i32) (local $epi i32) (local $ic i32) (local $icEnd i32) (local $ip i32) (local $jp i32)
+    (local $aRowBytes i32) (local $aStepBytes i32) (local $ldcBytes i32) (local $bTile i32) (local $cTile i32) (local $tileBias i32)
+    (local $h i32) (local $w i32) (local $edge i32)
     local.get $m i32.const ${MR - 1} i32.add i32.const ${MR} i32.div_u local.set $mp
-    local.get $n i32.const ${NR - 1} i32.add i32.const ${NR} i32.div_u local.set $np
-    local.get $m i32.const 1 i32.sub local.set $lastRow
     local.get $aRow i32.const 4 i32.mul local.set $aRowBytes
     local.get $aStep i32.const 4 i32.mul local.set $aStepBytes
-    local.get $aPanel i32.const 4 i32.mul local.set $aPanelBytes
     local.get $ldc i32.const 4 i32.mul local.set $ldcBytes
-    local.get $ldb i32.const 4 i32.mul local.set $ldbBytes
-    loop $kBlocks
-      local.get $k local.get $pc i32.sub local.tee $kc i32.const ${KC} i32.gt_u
-      if i32.const ${KC} local.set $kc end
-      local.get $accumulate local.get $pc i32.or local.set $flag
-      i32.const 0 local.set $ic
-      loop $mBlocks
-        local.get $ic i32.const ${MC_PANELS} i32.add local.tee $icEnd local.get $mp i32.gt_u
-        if local.get $mp local.set $icEnd end
-        i32.const 0 local.set $jp
-        loop $cols
-          local.get $b local.get $jp local.get $bPanel i32.mul i32.const 4 i32.mul i32.add local.get $pc local.get $ldbBytes i32.mul i32.add local.set $bTile
-          local.get $ic local.set $ip
-          loop $rows
-            ${aRowArguments()}
-            local.get $aStepBytes
-            local.get $bTile
-            local.get $ldbBytes
-            local.get $kc
-            local.get $c local.get $ip local.get $ldcBytes i32.mul i32.const ${MR} i32.mul i32.add local.get $jp i32.const ${4 * NR} i32.mul i32.add
-            local.get $ldcBytes
-            local.get $flag
-            call $micro
-            local.get $ip i32.const 1 i32.add local.tee $ip local.get $icEnd i32.lt_u br_if $rows
+    ;; Scratch: B's largest packed block, A's (after it), the edge tile (after that).
+    local.get $scratch local.get $n i32.const ${NR - 1} i32.add i32.const ${NR} i32.div_u i32.const ${NR} i32.mul local.tee $edge i32.const ${NC}
+    local.get $edge i32.const ${NC} i32.lt_u select local.get $k i32.const ${KC} local.get $k i32.const ${KC} i32.lt_u select local.tee $kc i32.mul i32.const 4 i32.mul i32.add local.tee $aPacked
+    local.get $mp i32.const ${MC_PANELS} local.get $mp i32.const ${MC_PANELS} i32.lt_u select i32.const ${4 * MR} i32.mul local.get $kc i32.mul i32.add local.set $edge
+    loop $nBlocks
+      local.get $n local.get $jc i32.sub local.tee $nc i32.const ${NC} i32.gt_u
+      if i32.const ${NC} local.set $nc end
+      local.get $nc i32.const ${NR - 1} i32.add i32.const ${NR} i32.div_u local.set $np
+      i32.const 0 local.set $pc
+      loop $kBlocks
+        local.get $k local.get $pc i32.sub local.tee $kc i32.const ${KC} i32.gt_u
+        if i32.const ${KC} local.set $kc end
+        local.get $b local.get $pc local.get $bRow i32.mul local.get $jc local.get $bCol i32.mul i32.add i32.const 4 i32.mul i32.add
+        local.get $bRow i32.const 4 i32.mul local.get $bCol i32.const 4 i32.mul local.get $kc local.get $nc local.get $scratch
+        call $packB
+        local.get $accumulate local.get $pc i32.or local.set $add
+        local.get $pc local.get $kc i32.add local.get $k i32.eq local.get $bias local.get $relu i32.or i32.const 0 i32.ne i32.and local.set $epi
+        i32.const 0 local.set $ic
+        loop $mBlocks
+          local.get $ic i32.const ${MC_PANELS} i32.add local.tee $icEnd local.get $mp i32.gt_u
+          if local.get $mp local.set $icEnd end
+          local.get $a local.get $pc local.get $aStepBytes i32.mul i32.add local.get $aRowBytes local.get $aStepBytes
+          local.get $ic i32.const ${MR} i32.mul local.get $m local.get $icEnd local.get $ic i32.sub local.get $kc local.get $aPacked
+          call $packA
+          i32.const 0 local.set $jp
+          loop $cols
+            local.get $scratch local.get $jp local.get $kc i32.mul i32.const ${4 * NR} i32.mul i32.add local.set $bTile
+            local.get $nc local.get $jp i32.const ${NR} i32.mul i32.sub local.tee $w i32.const ${NR} i32.gt_u
+            if i32.const ${NR} local.set $w end
+            local.get $ic local.set $ip
+            loop $rows
+              local.get $m local.get $ip i32.const ${MR} i32.mul i32.sub local.tee $h i32.const ${MR} i32.gt_u
+              if i32.const ${MR} local.set $h end
+              local.get $c local.get $ip i32.const ${MR} i32.mul local.get $ldcBytes i32.mul i32.add
+              local.get $jc local.get $jp i32.const ${NR} i32.mul i32.add i32.const 4 i32.mul i32.add local.set $cTile
+              local.get $bias local.get $ip i32.const ${4 * MR} i32.mul i32.add i32.const 0 local.get $bias select local.set $tileBias
+              local.get $h i32.const ${MR} i32.eq local.get $w i32.const ${NR} i32.eq i32.and
+              local.get $aPacked local.get $ip local.get $ic i32.sub local.get $kc i32.mul i32.const ${4 * MR} i32.mul i32.add local.set $aTile
+              if
+                local.get $aTile local.get $bTile local.get $kc local.get $cTile local.get $ldcBytes
+                local.get $add local.get $epi local.get $tileBias local.get $relu
+                call $micro
+              else
+                local.get $aTile local.get $bTile local.get $kc local.get $edge i32.const ${4 * NR}
+                i32.const 0 i32.const 0 i32.const 0 i32.const 0
+                call $micro
+                local.get $edge local.get $cTile local.get $ldcBytes local.get $h local.get $w
+                local.get $add local.get $epi local.get $tileBias local.get $relu
+                call $edgeStore
+              end
+              local.get $ip i32.const 1 i32.add local.tee $ip local.get $icEnd i32.lt_u br_if $rows
+            end
+            local.get $jp i32.const 1 i32.add local.tee $jp local.get $np i32.lt_u br_if $cols
           end
-          local.get $jp i32.const 1 i32.add local.tee $jp local.get $np i32.lt_u br_if $cols
+          local.get $icEnd local.tee $ic local.get $mp i32.lt_u br_if $mBlocks
         end
-        local.get $icEnd local.tee $ic local.get $mp i32.lt_u br_if $mBlocks
+        local.get $pc local.get $kc i32.add local.tee $pc local.get $k i32.lt_u br_if $kBlocks
       end
-      local.get $pc i32.const ${KC} i32.add local.tee $pc local.get $k i32.lt_u br_if $kBlocks
+      local.get $jc local.get $nc i32.add local.tee $jc local.get $n i32.lt_u br_if $nBlocks
     end`,
   },
 
-  /** `dst[(r>>shift)*sa + (r&mask)*sb + (c>>shift)*sc + (c&mask)*sd] = src[r*ld + c]` for r < rows, c < cols, mask = 2^shift - 1: the strided scatter of every packing. */
-  pack: {
-    params: ['src', 'rows', 'cols', 'ld', 'dst', 'shift', 'sa', 'sb', 'sc', 'sd'] as const,
-    wat: `
-    (local $mask i32) (local $r i32) (local $c i32) (local $rowDst i32) (local $from i32)
-    i32.const 1 local.get $shift i32.shl i32.const 1 i32.sub local.set $mask
-    loop $rowLoop
-      local.get $dst
-      local.get $r local.get $shift i32.shr_u local.get $sa i32.mul
-      local.get $r local.get $mask i32.and local.get $sb i32.mul i32.add
-      i32.const 2 i32.shl i32.add local.set $rowDst
-      local.get $src local.get $r local.get $ld i32.mul i32.const 2 i32.shl i32.add local.set $from
-      i32.const 0 local.set $c
-      loop $colLoop
-        local.get $rowDst
-        local.get $c local.get $shift i32.shr_u local.get $sc i32.mul
-        local.get $c local.get $mask i32.and local.get $sd i32.mul i32.add
-        i32.const 2 i32.shl i32.add
-        local.get $from f32.load
-        f32.store
-        local.get $from i32.const 4 i32.add local.set $from
-        local.get $c i32.const 1 i32.add local.tee $c local.get $cols i32.lt_u br_if $colLoop
-      end
-      local.get $r i32.const 1 i32.add local.tee $r local.get $rows i32.lt_u br_if $rowLoop
-    end`,
-  },
-
-  /**
-   * `dst[r*cols + c] = act(src[r*ld + c] + (hasBias ? bias[r] : 0))`, act = max(., 0) when relu, else identity: drops a padded GEMM result's pad.
-   *
-   * The identity is max(., -inf), so a NaN stays NaN either way.
-   */
-  unpad: {
-    params: ['src', 'ld', 'rows', 'cols', 'dst', 'bias', 'hasBias', 'relu'] as const,
-    wat: `
-    (local $r i32) (local $c i32) (local $from i32) (local $b f32) (local $bv v128) (local $floor f32) (local $fv v128)
-    f32.const -inf local.set $floor
-    local.get $relu
-    if f32.const 0 local.set $floor end
-    local.get $floor f32x4.splat local.set $fv
-    loop $rowLoop
-      f32.const 0 local.set $b
-      local.get $hasBias
-      if local.get $bias local.get $r i32.const 2 i32.shl i32.add f32.load local.set $b end
-      local.get $b f32x4.splat local.set $bv
-      local.get $src local.get $r local.get $ld i32.mul i32.const 2 i32.shl i32.add local.set $from
-      i32.const 0 local.set $c
-      ;; Four columns at a time, then the rest one by one.
-      block $vecDone
-        loop $vecLoop
-          local.get $c i32.const 4 i32.add local.get $cols i32.gt_u br_if $vecDone
-          local.get $dst local.get $c i32.const 2 i32.shl i32.add
-          local.get $from local.get $c i32.const 2 i32.shl i32.add v128.load align=4 local.get $bv f32x4.add local.get $fv f32x4.max
-          v128.store align=4
-          local.get $c i32.const 4 i32.add local.set $c
-          br $vecLoop
-        end
-      end
-      block $tailDone
-        loop $tailLoop
-          local.get $c local.get $cols i32.ge_u br_if $tailDone
-          local.get $dst local.get $c i32.const 2 i32.shl i32.add
-          local.get $from local.get $c i32.const 2 i32.shl i32.add f32.load local.get $b f32.add local.get $floor f32.max
-          f32.store
-          local.get $c i32.const 1 i32.add local.set $c
-          br $tailLoop
-        end
-      end
-      local.get $dst local.get $cols i32.const 2 i32.shl i32.add local.set $dst
-      local.get $r i32.const 1 i32.add local.tee $r local.get $rows i32.lt_u br_if $rowLoop
-    end`,
-  },
-
-  /** `dst[i] += src[i]` for i < count (count a multiple of 4). */
+  /** `dst[i] += src[i]` for i < count, four at a time (up to 3 floats past count, into the blocks' slack). */
   addInto: {
     params: ['dst', 'src', 'count'] as const,
     wat: `
@@ -227,12 +344,5 @@ export const gemmKernels = {
       local.get $src i32.const 16 i32.add local.set $src
       local.get $dst i32.const 16 i32.add local.tee $dst local.get $end i32.lt_u br_if $vecLoop
     end`,
-  },
-
-  /** `byte[dst + i] = 0` for i < bytes. */
-  zero: {
-    params: ['dst', 'bytes'] as const,
-    wat: `
-    local.get $dst i32.const 0 local.get $bytes memory.fill`,
   },
 } satisfies KernelTable;

@@ -1,7 +1,7 @@
 /**
  * The kernels' WebAssembly module, from the families' tables: its text, the type of its exports,
  * the export names in the order of the worker protocol, and `call`, the named-argument builders
- * of kernel calls (`call.unpad({ src, ld, rows, cols, dst, bias, hasBias, relu })`).
+ * of kernel calls (`call.transposeMatrix({ src, rows, cols, ld, dst })`).
  *
  * To add a kernel, add an entry to its family's table (`<family>_wat.ts`); to add a family, add its
  * table here. Nothing else lists kernels.

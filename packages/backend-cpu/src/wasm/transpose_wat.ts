@@ -1,4 +1,7 @@
-/** The transpose family: `copyRuns`, which moves whole contiguous runs (see `kernels/shape_ops.ts`). */
+/**
+ * The transpose family: `copyRuns`, which moves whole contiguous runs (see `kernels/shape_ops.ts`), and
+ * `transposeMatrix`, a GEMM operand turned over (see `kernels/conv.ts`).
+ */
 import type { KernelTable } from './kernel_table.js';
 
 /** The transpose family's exports. */
@@ -19,6 +22,25 @@ export const transposeKernels = {
         local.get $j i32.const 1 i32.add local.tee $j local.get $n1 i32.lt_u br_if $jLoop
       end
       local.get $i i32.const 1 i32.add local.tee $i local.get $n0 i32.lt_u br_if $iLoop
+    end`,
+  },
+
+  /** `dst[c*rows + r] = src[r*ld + c]` for r < rows, c < cols. */
+  transposeMatrix: {
+    params: ['src', 'rows', 'cols', 'ld', 'dst'] as const,
+    wat: `
+    (local $r i32) (local $c i32) (local $to i32) (local $from i32)
+    loop $rowLoop
+      local.get $dst local.get $r i32.const 2 i32.shl i32.add local.set $to
+      local.get $src local.get $r local.get $ld i32.mul i32.const 2 i32.shl i32.add local.set $from
+      i32.const 0 local.set $c
+      loop $colLoop
+        local.get $to local.get $from f32.load f32.store
+        local.get $to local.get $rows i32.const 2 i32.shl i32.add local.set $to
+        local.get $from i32.const 4 i32.add local.set $from
+        local.get $c i32.const 1 i32.add local.tee $c local.get $cols i32.lt_u br_if $colLoop
+      end
+      local.get $r i32.const 1 i32.add local.tee $r local.get $rows i32.lt_u br_if $rowLoop
     end`,
   },
 } satisfies KernelTable;

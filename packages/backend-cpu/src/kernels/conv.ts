@@ -1,26 +1,23 @@
 /**
- * Convolution and both its gradients as packed GEMMs per image, the batch split across threads.
- * With P = oH*oW output positions and K = C*kH*kW taps, the patch matrix of image n is the
- * `[K, P]` im2col of x[n] (x[n] itself for a 1x1 stride-1 unpadded convolution). The GEMM reads
- * W, W^T, the patches and dy[n] in place; only dy[n]^T is packed:
- * - forward:      y[n]  [O, P] = W [O, K] @ patches       (+ bias per row)
+ * Convolution and both its gradients as GEMMs per image, the batch split across threads. With
+ * P = oH*oW output positions and K = C*kH*kW taps, the patch matrix of image n is the `[K, P]`
+ * im2col of x[n] (x[n] itself for a 1x1 stride-1 unpadded convolution). The GEMM reads W, W^T,
+ * the patches and dy[n] (as dy[n]^T too) in place and writes its product in place:
+ * - forward:      y[n]  [O, P] = act(W [O, K] @ patches + bias per row)
  * - input grad:   dx[n]        = col2im(W^T [K, O] @ dy[n] [O, P])
  * - filter grad:  dW^T  [K, O] = sum_n patches @ dy[n]^T [P, O]
  */
 import type { Activation, Conv2dInfo } from '@tapegrad/core';
 import type { convKernels } from '../wasm/conv_wat.js';
-import { NR } from '../wasm/gemm_wat.js';
 import { call } from '../wasm/kernel_module.js';
 import type { KernelArgs, KernelCall } from '../wasm/kernel_table.js';
 import { view, workspace } from '../wasm/runtime.js';
 import { runParallel } from '../wasm/threads.js';
-import {
-  gemmCall, packCall, packedB, packTransposedB, paddedColumns, paddedFloats, panelFloats, rowMajorA, rowMajorB, transposed, unpadCall,
-} from './gemm_panels.js';
+import { gemmCall, gemmScratch, rowMajor, storedTransposed, transposeCall } from './gemm_panels.js';
 import { MIN_PARALLEL_MACS, partsFor, splitRange } from './parallel.js';
 
 /** True when the convolution is a plain matmul over `[C, H*W]` (1x1, stride 1, no padding). */
-export function isPointwise(info: Conv2dInfo): boolean {
+function isPointwise(info: Conv2dInfo): boolean {
   return info.kernelHeight === 1 && info.kernelWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.padTop === 0 && info.padLeft === 0;
 }
 
@@ -85,15 +82,15 @@ export function conv2dKernel(xAt: number, filterAt: number, biasAt: number, yAt:
   const pointwise = isPointwise(info);
   runParallel(batchParts(info).map(([first, end]) => {
     const patches = pointwise ? 0 : ws.alloc(k * p);
-    const c = ws.alloc(paddedFloats(o, p));
+    const scratch = gemmScratch(ws, o, p, k);
     const calls: KernelCall[] = [];
     for (let n = first; n < end; n++) {
       const image = xAt + n * inImage * 4;
       if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
-      calls.push(
-        gemmCall(filterAt, rowMajorA(k), o, pointwise ? image : patches, rowMajorB(p), p, k, c, false),
-        unpadCall(c, o, p, yAt + n * outImage * 4, biasAt, activation === 'relu'),
-      );
+      calls.push(gemmCall({
+        a: filterAt, aLayout: rowMajor(k), b: pointwise ? image : patches, bLayout: rowMajor(p), c: yAt + n * outImage * 4, ldc: p,
+        m: o, n: p, k, bias: biasAt, relu: activation === 'relu',
+      }, scratch));
     }
     return calls;
   }));
@@ -113,26 +110,27 @@ export function conv2dBackpropInputKernel(dyAt: number, filterAt: number, dxAt: 
   }
   const ws = workspace();
   const filterT = ws.alloc(k * o);
-  runParallel([[packCall(filterAt, o, k, k, filterT, transposed(o))]]);
+  runParallel([[transposeCall(filterAt, o, k, k, filterT)]]);
   const pointwise = isPointwise(info);
   runParallel(batchParts(info).map(([first, end]) => {
-    const c = ws.alloc(paddedFloats(k, p));
+    const dcols = pointwise ? 0 : ws.alloc(k * p);
+    const scratch = gemmScratch(ws, k, p, o);
     const calls: KernelCall[] = [];
     for (let n = first; n < end; n++) {
       const dxImage = dxAt + n * inImage * 4;
-      calls.push(
-        gemmCall(filterT, rowMajorA(o), k, dyAt + n * outImage * 4, rowMajorB(p), p, o, c, false),
-        pointwise ? unpadCall(c, k, p, dxImage) : call.col2im({ dcols: c, ld: paddedColumns(p), ...geometry(info), dx: dxImage }),
-      );
+      calls.push(gemmCall({
+        a: filterT, aLayout: rowMajor(o), b: dyAt + n * outImage * 4, bLayout: rowMajor(p), c: pointwise ? dxImage : dcols, ldc: p, m: k, n: p, k: o,
+      }, scratch));
+      if (!pointwise) calls.push(call.col2im({ dcols, ld: p, ...geometry(info), dx: dxImage }));
     }
     return calls;
   }));
 }
 
 /**
- * `dW^T [K, O] = sum_n patches(x[n]) @ dy[n]^T`, the patches read in place (x[n] itself when
- * pointwise) and dy[n] packed: each thread sums its images, the partial sums add up, and the
- * result is transposed into dW `[O, K]`.
+ * `dW^T [K, O] = sum_n patches(x[n]) @ dy[n]^T`, the patches (x[n] itself when pointwise) and
+ * dy[n] read in place: each thread sums its images, the partial sums add up, and the result is
+ * transposed into dW `[O, K]`.
  */
 export function conv2dBackpropFilterKernel(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo): void {
   const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
@@ -147,22 +145,22 @@ export function conv2dBackpropFilterKernel(xAt: number, dyAt: number, dwAt: numb
   const partials: number[] = [];
   runParallel(batchParts(info).map(([first, end]) => {
     const patches = pointwise ? 0 : ws.alloc(k * p);
-    const packedDy = ws.alloc(panelFloats(o, p, NR));
-    const c = ws.alloc(paddedFloats(k, o));
+    const scratch = gemmScratch(ws, k, o, p);
+    const c = ws.alloc(k * o);
     partials.push(c);
     const calls: KernelCall[] = [];
     for (let n = first; n < end; n++) {
       const image = xAt + n * inImage * 4;
       if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
-      calls.push(
-        ...packTransposedB(dyAt + n * outImage * 4, p, o, packedDy),
-        gemmCall(pointwise ? image : patches, rowMajorA(p), k, packedDy, packedB(p), o, p, c, n > first),
-      );
+      calls.push(gemmCall({
+        a: pointwise ? image : patches, aLayout: rowMajor(p), b: dyAt + n * outImage * 4, bLayout: storedTransposed(p), c, ldc: o,
+        m: k, n: o, k: p, accumulate: n > first,
+      }, scratch));
     }
     return calls;
   }));
   runParallel([[
-    ...partials.slice(1).map((partial) => call.addInto({ dst: partials[0], src: partial, count: paddedFloats(k, o) })),
-    packCall(partials[0], k, o, paddedColumns(o), dwAt, transposed(k)),
+    ...partials.slice(1).map((partial) => call.addInto({ dst: partials[0], src: partial, count: k * o })),
+    transposeCall(partials[0], k, o, o, dwAt),
   ]]);
 }
