@@ -16,8 +16,9 @@ import { poolKernels } from '../src/wasm/pool_wat.js';
 import { reduceKernels } from '../src/wasm/reduce_wat.js';
 import { kernels } from '../src/wasm/runtime.js';
 import { transposeKernels } from '../src/wasm/transpose_wat.js';
+import { winogradKernels } from '../src/wasm/winograd_wat.js';
 
-const families = [gemmKernels, convKernels, poolKernels, reduceKernels, transposeKernels, elementwiseKernels];
+const families = [gemmKernels, convKernels, poolKernels, reduceKernels, transposeKernels, elementwiseKernels, winogradKernels];
 
 describe('kernel tables', () => {
   it('name each kernel once across the families', () => {

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/cpu_backend.js';
-import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from '../src/kernels/conv.js';
+import { conv2dBackpropFilterIm2col, conv2dBackpropInputIm2col, conv2dIm2col } from '../src/kernels/im2col.js';
 import { gemm, matmulKernel } from '../src/kernels/gemm.js';
 import { view } from '../src/wasm/runtime.js';
 import { onHeap, random, referenceConv, referenceConvGrads } from './helpers.js';
@@ -75,11 +75,11 @@ function checkConv(shape: [number, number, number, number], outChannels: number,
   const dy = random(n * outChannels * info.outHeight * info.outWidth);
   const taps = c * kernel[0] * kernel[1];
   const outSize = dy.length;
-  expectClose(onHeap([x, filter, bias], outSize, (xa, fa, ba, out) => conv2dKernel(xa, fa, ba, out, info, 'linear')), referenceConv(x, filter, bias, info), Math.sqrt(taps));
-  expectClose(onHeap([x, filter], outSize, (xa, fa, out) => conv2dKernel(xa, fa, 0, out, info, 'linear')), referenceConv(x, filter, null, info), Math.sqrt(taps));
+  expectClose(onHeap([x, filter, bias], outSize, (xa, fa, ba, out) => conv2dIm2col(xa, fa, ba, out, info, 'linear')), referenceConv(x, filter, bias, info), Math.sqrt(taps));
+  expectClose(onHeap([x, filter], outSize, (xa, fa, out) => conv2dIm2col(xa, fa, 0, out, info, 'linear')), referenceConv(x, filter, null, info), Math.sqrt(taps));
   const { dx, dw } = referenceConvGrads(x, filter, dy, info);
-  expectClose(onHeap([dy, filter], x.length, (da, fa, out) => conv2dBackpropInputKernel(da, fa, out, info)), dx, Math.sqrt(outChannels * taps));
-  expectClose(onHeap([x, dy], filter.length, (xa, da, out) => conv2dBackpropFilterKernel(xa, da, out, info)), dw, Math.sqrt(n * info.outHeight * info.outWidth));
+  expectClose(onHeap([dy, filter], x.length, (da, fa, out) => conv2dBackpropInputIm2col(da, fa, out, info)), dx, Math.sqrt(outChannels * taps));
+  expectClose(onHeap([x, dy], filter.length, (xa, da, out) => conv2dBackpropFilterIm2col(xa, da, out, info)), dw, Math.sqrt(n * info.outHeight * info.outWidth));
 }
 
 describe('packed SIMD gemm', () => {

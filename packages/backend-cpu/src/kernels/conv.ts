@@ -1,166 +1,101 @@
 /**
- * Convolution and both its gradients as GEMMs per image, the batch split across threads. With
- * P = oH*oW output positions and K = C*kH*kW taps, the patch matrix of image n is the `[K, P]`
- * im2col of x[n] (x[n] itself for a 1x1 stride-1 unpadded convolution). The GEMM reads W, W^T,
- * the patches and dy[n] (as dy[n]^T too) in place and writes its product in place:
- * - forward:      y[n]  [O, P] = act(W [O, K] @ patches + bias per row)
- * - input grad:   dx[n]        = col2im(W^T [K, O] @ dy[n] [O, P])
- * - filter grad:  dW^T  [K, O] = sum_n patches @ dy[n]^T [P, O]
+ * Convolution and its gradients: which algorithm runs each pass of each layer. Stride-1 3x3 and
+ * 5x5 convolutions of enough channels run by Winograd (`winograd.ts`), everything else by im2col
+ * and GEMM (`im2col.ts`).
+ *
+ * The rule, from single-thread timings of both on NiN's layers and smaller ones (the README's table):
+ * - Winograd applies to square stride-1 kernels: 3x3 by F(2x2, 3x3) or F(4x4, 3x3), 5x5 by
+ *   F(2x2, 5x5) for the forward pass and the input gradient, 3x3 by F(2x2, 3x3)'s twin F(3x3, 2x2)
+ *   for the filter gradient (alpha = 6 filter gradients are too inexact, see `wasm/winograd_wat.ts`).
+ * - Multiplications per output position: alpha^2 per tile, counting the partial tiles at the edges.
+ *   F(4x4, 3x3) replaces F(2x2, 3x3) only when it needs at most F4_SHARE of its multiplications (its
+ *   transforms cost more per tile: on 13x13 planes, 73%, it measured slower).
+ * - Winograd runs when it needs at most MAX_WORK_SHARE of im2col's multiplications and the channels
+ *   are enough to spread the transforms' cost (they scale with C + O, the products with C * O):
+ *   C*O/(C + O) >= MIN_CHANNELS for the forward pass and input gradient (8: 16x16 channels won, 8x8
+ *   tied), MIN_CHANNELS_FILTER_GRAD for the filter gradient (its im2col is the cheapest pass: 64 -> 128
+ *   channels, 43, won by 15%; 32 -> 64, 21, lost by 12%).
+ *
+ * `TAPEGRAD_CPU_CONV` overrides the rule (for tests and measurements): `im2col` never runs
+ * Winograd, `winograd` runs it wherever one applies, `auto` (or unset) follows the rule.
  */
 import type { Activation, Conv2dInfo } from '@tapegrad/core';
-import type { convKernels } from '../wasm/conv_wat.js';
-import { call } from '../wasm/kernel_module.js';
-import type { KernelArgs, KernelCall } from '../wasm/kernel_table.js';
-import { view, workspace } from '../wasm/runtime.js';
-import { runParallel } from '../wasm/threads.js';
-import { gemmCall, gemmScratch, rowMajor, storedTransposed, transposeCall } from './gemm_panels.js';
-import { MIN_PARALLEL_MACS, partsFor, splitRange } from './parallel.js';
+import { platform } from '#platform';
+import { alphaOf, WINOGRAD, type WinogradAlgorithm } from '../wasm/winograd_wat.js';
+import { conv2dBackpropFilterIm2col, conv2dBackpropInputIm2col, conv2dIm2col } from './im2col.js';
+import { conv2dBackpropFilterWinograd, conv2dBackpropInputWinograd, conv2dWinograd } from './winograd.js';
 
-/** True when the convolution is a plain matmul over `[C, H*W]` (1x1, stride 1, no padding). */
-function isPointwise(info: Conv2dInfo): boolean {
-  return info.kernelHeight === 1 && info.kernelWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.padTop === 0 && info.padLeft === 0;
+/** A convolution pass: the forward one or a gradient. */
+export type ConvPass = 'forward' | 'inputGrad' | 'filterGrad';
+
+/** Winograd runs when its multiplications are at most this share of im2col's (3x3 on 5x5 planes, 64%, won). */
+const MAX_WORK_SHARE = 0.7;
+/** F(4x4, 3x3) instead of F(2x2, 3x3) when it needs at most this share of the latter's multiplications. */
+const F4_SHARE = 0.6;
+/** Least C*O/(C + O) for Winograd's forward pass and input gradient. */
+const MIN_CHANNELS = 8;
+/** Least C*O/(C + O) for Winograd's filter gradient. */
+const MIN_CHANNELS_FILTER_GRAD = 40;
+
+const OVERRIDES = ['auto', 'im2col', 'winograd'] as const;
+
+/** `TAPEGRAD_CPU_CONV`: `auto` unless set. */
+function override(): (typeof OVERRIDES)[number] {
+  const text = platform.env('TAPEGRAD_CPU_CONV');
+  if (text === undefined || text === '') return 'auto';
+  const value = OVERRIDES.find((name) => name === text);
+  if (value === undefined) throw new Error(`TAPEGRAD_CPU_CONV must be ${OVERRIDES.join(', ')}, got '${text}'`);
+  return value;
 }
 
-interface Sizes {
-  /** Output positions per image. */
-  readonly positions: number;
-  /** Taps per output position (rows of the patch matrix). */
-  readonly taps: number;
-  /** Floats of one input image. */
-  readonly inImage: number;
-  /** Floats of one output image. */
-  readonly outImage: number;
+/** Multiplications per output position of one channel pair: alpha^2 per tile over the tiles covering `height x width`. */
+const perPosition = (alg: WinogradAlgorithm, height: number, width: number): number =>
+  (alphaOf(alg) ** 2 * Math.ceil(height / alg.m) * Math.ceil(width / alg.m)) / (height * width);
+
+/** The Winograd algorithm for a stride-1 `r x r` pass whose output plane is `height x width`, if any. */
+function winogradFor(r: number, pass: ConvPass, height: number, width: number): WinogradAlgorithm | null {
+  if (r === 5) return pass === 'filterGrad' ? null : WINOGRAD.F2x5;
+  if (r !== 3) return null;
+  const f4 = pass !== 'filterGrad' && perPosition(WINOGRAD.F4x3, height, width) <= F4_SHARE * perPosition(WINOGRAD.F2x3, height, width);
+  return f4 ? WINOGRAD.F4x3 : WINOGRAD.F2x3;
 }
 
-function sizesOf(info: Conv2dInfo): Sizes {
-  const positions = info.outHeight * info.outWidth;
-  const taps = info.inChannels * info.kernelHeight * info.kernelWidth;
-  return { positions, taps, inImage: info.inChannels * info.inHeight * info.inWidth, outImage: info.outChannels * positions };
+/**
+ * The algorithm for `pass` of the convolution `info`: a Winograd algorithm, or `'im2col'`.
+ * @throws when `TAPEGRAD_CPU_CONV` is not one of its values.
+ */
+export function convAlgorithm(info: Conv2dInfo, pass: ConvPass): WinogradAlgorithm | 'im2col' {
+  const mode = override();
+  const { kernelHeight: r, inChannels: c, outChannels: o } = info;
+  const square = r === info.kernelWidth && info.strideHeight === 1 && info.strideWidth === 1;
+  if (mode === 'im2col' || !square || info.batch * c * o * info.outHeight * info.outWidth === 0) return 'im2col';
+  // The input gradient is a convolution whose output is the input's plane.
+  const [height, width] = pass === 'inputGrad' ? [info.inHeight, info.inWidth] : [info.outHeight, info.outWidth];
+  const alg = winogradFor(r, pass, height, width);
+  if (alg === null) return 'im2col';
+  if (mode === 'winograd') return alg;
+  const channels = (c * o) / (c + o);
+  const enough = channels >= (pass === 'filterGrad' ? MIN_CHANNELS_FILTER_GRAD : MIN_CHANNELS) && perPosition(alg, height, width) <= MAX_WORK_SHARE * r * r;
+  return enough ? alg : 'im2col';
 }
 
-/** The geometry arguments shared by `im2col` and `col2im`. */
-type Geometry = Omit<KernelArgs<typeof convKernels.col2im>, 'dcols' | 'ld' | 'dx'>;
-
-function geometry(info: Conv2dInfo): Geometry {
-  return {
-    chans: info.inChannels, h: info.inHeight, w: info.inWidth, kh: info.kernelHeight, kw: info.kernelWidth,
-    sh: info.strideHeight, sw: info.strideWidth, pt: info.padTop, pl: info.padLeft, oh: info.outHeight, ow: info.outWidth,
-  };
-}
-
-/** Writes tap t at position j of the image at byte `image` to `dst[t*tapStride + j*posStride]`. */
-function im2colCall(info: Conv2dInfo, image: number, dst: number, tapStride: number, posStride: number): KernelCall {
-  return call.im2col({ x: image, ...geometry(info), dst, tapStride, posStride });
-}
-
-/** The images of the batch, split into one contiguous range per thread. */
-function batchParts(info: Conv2dInfo): [number, number][] {
-  const { positions, taps } = sizesOf(info);
-  return splitRange(info.batch, partsFor(info.batch * info.outChannels * positions * taps, MIN_PARALLEL_MACS, info.batch));
-}
-
-/** The output of a convolution with no taps (no input channels): act(bias) (at byte `biasAt`, or 0), or zeros. */
-function biasOnly(biasAt: number, yAt: number, info: Conv2dInfo, activation: Activation): void {
-  const { outImage, positions } = sizesOf(info);
-  const y = view(yAt, info.batch * outImage).fill(0);
-  const bias = view(biasAt, info.outChannels);
-  const act = activation === 'relu' ? (v: number) => Math.max(v, 0) : (v: number) => v;
-  // y[n, o, :] = act(bias[o]).
-  if (biasAt !== 0) for (let plane = 0; plane < info.batch * info.outChannels; plane++) y.fill(act(bias[plane % info.outChannels]), plane * positions, (plane + 1) * positions);
-}
-
-/** `y[n] = act(W @ patches(x[n]) + bias)`, W and the patches (x[n] itself when pointwise) read in place. */
+/** `y = act(conv2d(x, filter) + bias)` (bias at byte `biasAt`, 0: none). */
 export function conv2dKernel(xAt: number, filterAt: number, biasAt: number, yAt: number, info: Conv2dInfo, activation: Activation): void {
-  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
-  const o = info.outChannels;
-  if (info.batch * outImage === 0) return;
-  if (k === 0) {
-    biasOnly(biasAt, yAt, info, activation);
-    return;
-  }
-  const ws = workspace();
-  const pointwise = isPointwise(info);
-  runParallel(batchParts(info).map(([first, end]) => {
-    const patches = pointwise ? 0 : ws.alloc(k * p);
-    const scratch = gemmScratch(ws, o, p, k);
-    const calls: KernelCall[] = [];
-    for (let n = first; n < end; n++) {
-      const image = xAt + n * inImage * 4;
-      if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
-      calls.push(gemmCall({
-        a: filterAt, aLayout: rowMajor(k), b: pointwise ? image : patches, bLayout: rowMajor(p), c: yAt + n * outImage * 4, ldc: p,
-        m: o, n: p, k, bias: biasAt, relu: activation === 'relu',
-      }, scratch));
-    }
-    return calls;
-  }));
+  const alg = convAlgorithm(info, 'forward');
+  if (alg === 'im2col') conv2dIm2col(xAt, filterAt, biasAt, yAt, info, activation);
+  else conv2dWinograd(alg, xAt, filterAt, biasAt, yAt, info, activation);
 }
 
-/**
- * `dx[n] = col2im(W^T @ dy[n])`, dy[n] read in place (when pointwise the product is dx[n]). W is
- * transposed once up front: read in place, W^T's rows would stride across W's, thrashing L1.
- */
+/** `dx` of a convolution from `dy` and the filter. */
 export function conv2dBackpropInputKernel(dyAt: number, filterAt: number, dxAt: number, info: Conv2dInfo): void {
-  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
-  const o = info.outChannels;
-  if (info.batch * inImage === 0) return;
-  if (o === 0) {
-    view(dxAt, info.batch * inImage).fill(0);
-    return;
-  }
-  const ws = workspace();
-  const filterT = ws.alloc(k * o);
-  runParallel([[transposeCall(filterAt, o, k, k, filterT)]]);
-  const pointwise = isPointwise(info);
-  runParallel(batchParts(info).map(([first, end]) => {
-    const dcols = pointwise ? 0 : ws.alloc(k * p);
-    const scratch = gemmScratch(ws, k, p, o);
-    const calls: KernelCall[] = [];
-    for (let n = first; n < end; n++) {
-      const dxImage = dxAt + n * inImage * 4;
-      calls.push(gemmCall({
-        a: filterT, aLayout: rowMajor(o), b: dyAt + n * outImage * 4, bLayout: rowMajor(p), c: pointwise ? dxImage : dcols, ldc: p, m: k, n: p, k: o,
-      }, scratch));
-      if (!pointwise) calls.push(call.col2im({ dcols, ld: p, ...geometry(info), dx: dxImage }));
-    }
-    return calls;
-  }));
+  const alg = convAlgorithm(info, 'inputGrad');
+  if (alg === 'im2col') conv2dBackpropInputIm2col(dyAt, filterAt, dxAt, info);
+  else conv2dBackpropInputWinograd(alg, dyAt, filterAt, dxAt, info);
 }
 
-/**
- * `dW^T [K, O] = sum_n patches(x[n]) @ dy[n]^T`, the patches (x[n] itself when pointwise) and
- * dy[n] read in place: each thread sums its images, the partial sums add up, and the result is
- * transposed into dW `[O, K]`.
- */
+/** `dw` of a convolution from `x` and `dy`. */
 export function conv2dBackpropFilterKernel(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo): void {
-  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
-  const o = info.outChannels;
-  if (o * k === 0) return;
-  if (info.batch === 0) {
-    view(dwAt, o * k).fill(0);
-    return;
-  }
-  const ws = workspace();
-  const pointwise = isPointwise(info);
-  const partials: number[] = [];
-  runParallel(batchParts(info).map(([first, end]) => {
-    const patches = pointwise ? 0 : ws.alloc(k * p);
-    const scratch = gemmScratch(ws, k, o, p);
-    const c = ws.alloc(k * o);
-    partials.push(c);
-    const calls: KernelCall[] = [];
-    for (let n = first; n < end; n++) {
-      const image = xAt + n * inImage * 4;
-      if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
-      calls.push(gemmCall({
-        a: pointwise ? image : patches, aLayout: rowMajor(p), b: dyAt + n * outImage * 4, bLayout: storedTransposed(p), c, ldc: o,
-        m: k, n: o, k: p, accumulate: n > first,
-      }, scratch));
-    }
-    return calls;
-  }));
-  runParallel([[
-    ...partials.slice(1).map((partial) => call.addInto({ dst: partials[0], src: partial, count: k * o })),
-    transposeCall(partials[0], k, o, o, dwAt),
-  ]]);
+  const alg = convAlgorithm(info, 'filterGrad');
+  if (alg === 'im2col') conv2dBackpropFilterIm2col(xAt, dyAt, dwAt, info);
+  else conv2dBackpropFilterWinograd(xAt, dyAt, dwAt, info);
 }

@@ -6,7 +6,7 @@
  * Accepted: one `(module ...)` holding `(import "m" "n" (memory min max shared))` and
  * `(func $name (export "name") (param $p type)* (result type)? (local $l type)* instr*)`, with
  * instructions written flat (not folded): `local.get $p`, `block $label`, `br_if $label`, `end`,
- * loads and stores with `offset=` / `align=`, `v128.const i32x4 a b c d`, `i8x16.shuffle` with its 16
+ * loads and stores with `offset=` / `align=`, `v128.const i32x4 a b c d` (or `f32x4`), `i8x16.shuffle` with its 16
  * lane indices, and the numeric and SIMD opcodes listed below.
  * Comments are `;;` to end of line.
  */
@@ -202,15 +202,18 @@ function encodeBody(decl: FuncDecl, funcIndex: Map<string, number>): number[] {
       const bytes = new Uint8Array((op === 'f32.const' ? new Float32Array([value]) : new Float64Array([value])).buffer);
       code.push(op === 'f32.const' ? 0x43 : 0x44, ...bytes);
     } else if (op === 'v128.const') {
-      // Only the i32x4 form: four 32-bit lanes, little-endian.
-      if (body[++i] !== 'i32x4') throw new Error(`wat: v128.const supports i32x4 lanes only, in ${decl.name}`);
-      const lanes = new Int32Array(4).map(() => integer(atom(body[++i], 'an i32 lane')));
+      // The i32x4 and f32x4 forms: four 32-bit lanes, little-endian.
+      const shape = body[++i];
+      if (shape !== 'i32x4' && shape !== 'f32x4') throw new Error(`wat: v128.const supports i32x4 and f32x4 lanes only, in ${decl.name}`);
+      const lanes = shape === 'i32x4'
+        ? new Int32Array(4).map(() => integer(atom(body[++i], 'an i32 lane')))
+        : new Float32Array(4).map(() => Number(atom(body[++i], 'an f32 lane')));
       code.push(0xfd, 0x0c, ...new Uint8Array(lanes.buffer));
     } else if (op === 'i8x16.shuffle') {
       const lanes = Array.from({ length: 16 }, () => integer(atom(body[++i], 'a lane index')));
       code.push(0xfd, 0x0d, ...lanes);
-    } else if (op === 'f32x4.extract_lane') {
-      code.push(0xfd, 0x1f, integer(atom(body[++i], 'a lane')));
+    } else if (op === 'f32x4.extract_lane' || op === 'f32x4.replace_lane') {
+      code.push(0xfd, op === 'f32x4.extract_lane' ? 0x1f : 0x20, integer(atom(body[++i], 'a lane')));
     } else if (op in memoryOps) {
       const { code: opcode, align: natural } = memoryOps[op];
       let offset = 0;

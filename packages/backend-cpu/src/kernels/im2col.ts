@@ -1,0 +1,167 @@
+/**
+ * Convolution and both its gradients by im2col and GEMMs per image, the batch split across threads
+ * (any kernel, stride and padding; `conv.ts` chooses between this and Winograd). With
+ * P = oH*oW output positions and K = C*kH*kW taps, the patch matrix of image n is the `[K, P]`
+ * im2col of x[n] (x[n] itself for a 1x1 stride-1 unpadded convolution). The GEMM reads W, W^T,
+ * the patches and dy[n] (as dy[n]^T too) in place and writes its product in place:
+ * - forward:      y[n]  [O, P] = act(W [O, K] @ patches + bias per row)
+ * - input grad:   dx[n]        = col2im(W^T [K, O] @ dy[n] [O, P])
+ * - filter grad:  dW^T  [K, O] = sum_n patches @ dy[n]^T [P, O]
+ */
+import type { Activation, Conv2dInfo } from '@tapegrad/core';
+import type { convKernels } from '../wasm/conv_wat.js';
+import { call } from '../wasm/kernel_module.js';
+import type { KernelArgs, KernelCall } from '../wasm/kernel_table.js';
+import { view, workspace } from '../wasm/runtime.js';
+import { runParallel } from '../wasm/threads.js';
+import { gemmCall, gemmScratch, rowMajor, storedTransposed, transposeCall } from './gemm_panels.js';
+import { MIN_PARALLEL_MACS, partsFor, splitRange } from './parallel.js';
+
+/** True when the convolution is a plain matmul over `[C, H*W]` (1x1, stride 1, no padding). */
+function isPointwise(info: Conv2dInfo): boolean {
+  return info.kernelHeight === 1 && info.kernelWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.padTop === 0 && info.padLeft === 0;
+}
+
+interface Sizes {
+  /** Output positions per image. */
+  readonly positions: number;
+  /** Taps per output position (rows of the patch matrix). */
+  readonly taps: number;
+  /** Floats of one input image. */
+  readonly inImage: number;
+  /** Floats of one output image. */
+  readonly outImage: number;
+}
+
+function sizesOf(info: Conv2dInfo): Sizes {
+  const positions = info.outHeight * info.outWidth;
+  const taps = info.inChannels * info.kernelHeight * info.kernelWidth;
+  return { positions, taps, inImage: info.inChannels * info.inHeight * info.inWidth, outImage: info.outChannels * positions };
+}
+
+/** The geometry arguments shared by `im2col` and `col2im`. */
+type Geometry = Omit<KernelArgs<typeof convKernels.col2im>, 'dcols' | 'ld' | 'dx'>;
+
+function geometry(info: Conv2dInfo): Geometry {
+  return {
+    chans: info.inChannels, h: info.inHeight, w: info.inWidth, kh: info.kernelHeight, kw: info.kernelWidth,
+    sh: info.strideHeight, sw: info.strideWidth, pt: info.padTop, pl: info.padLeft, oh: info.outHeight, ow: info.outWidth,
+  };
+}
+
+/** Writes tap t at position j of the image at byte `image` to `dst[t*tapStride + j*posStride]`. */
+function im2colCall(info: Conv2dInfo, image: number, dst: number, tapStride: number, posStride: number): KernelCall {
+  return call.im2col({ x: image, ...geometry(info), dst, tapStride, posStride });
+}
+
+/** The images of the batch, split into one contiguous range per thread. */
+function batchParts(info: Conv2dInfo): [number, number][] {
+  const { positions, taps } = sizesOf(info);
+  return splitRange(info.batch, partsFor(info.batch * info.outChannels * positions * taps, MIN_PARALLEL_MACS, info.batch));
+}
+
+/** The output of a convolution with no taps (no input channels): act(bias) (at byte `biasAt`, or 0), or zeros. */
+function biasOnly(biasAt: number, yAt: number, info: Conv2dInfo, activation: Activation): void {
+  const { outImage, positions } = sizesOf(info);
+  const y = view(yAt, info.batch * outImage).fill(0);
+  const bias = view(biasAt, info.outChannels);
+  const act = activation === 'relu' ? (v: number) => Math.max(v, 0) : (v: number) => v;
+  // y[n, o, :] = act(bias[o]).
+  if (biasAt !== 0) for (let plane = 0; plane < info.batch * info.outChannels; plane++) y.fill(act(bias[plane % info.outChannels]), plane * positions, (plane + 1) * positions);
+}
+
+/** `y[n] = act(W @ patches(x[n]) + bias)`, W and the patches (x[n] itself when pointwise) read in place. */
+export function conv2dIm2col(xAt: number, filterAt: number, biasAt: number, yAt: number, info: Conv2dInfo, activation: Activation): void {
+  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
+  const o = info.outChannels;
+  if (info.batch * outImage === 0) return;
+  if (k === 0) {
+    biasOnly(biasAt, yAt, info, activation);
+    return;
+  }
+  const ws = workspace();
+  const pointwise = isPointwise(info);
+  runParallel(batchParts(info).map(([first, end]) => {
+    const patches = pointwise ? 0 : ws.alloc(k * p);
+    const scratch = gemmScratch(ws, o, p, k);
+    const calls: KernelCall[] = [];
+    for (let n = first; n < end; n++) {
+      const image = xAt + n * inImage * 4;
+      if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
+      calls.push(gemmCall({
+        a: filterAt, aLayout: rowMajor(k), b: pointwise ? image : patches, bLayout: rowMajor(p), c: yAt + n * outImage * 4, ldc: p,
+        m: o, n: p, k, bias: biasAt, relu: activation === 'relu',
+      }, scratch));
+    }
+    return calls;
+  }));
+}
+
+/**
+ * `dx[n] = col2im(W^T @ dy[n])`, dy[n] read in place (when pointwise the product is dx[n]). W is
+ * transposed once up front: read in place, W^T's rows would stride across W's, thrashing L1.
+ */
+export function conv2dBackpropInputIm2col(dyAt: number, filterAt: number, dxAt: number, info: Conv2dInfo): void {
+  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
+  const o = info.outChannels;
+  if (info.batch * inImage === 0) return;
+  if (o === 0) {
+    view(dxAt, info.batch * inImage).fill(0);
+    return;
+  }
+  const ws = workspace();
+  const filterT = ws.alloc(k * o);
+  runParallel([[transposeCall(filterAt, o, k, k, filterT)]]);
+  const pointwise = isPointwise(info);
+  runParallel(batchParts(info).map(([first, end]) => {
+    const dcols = pointwise ? 0 : ws.alloc(k * p);
+    const scratch = gemmScratch(ws, k, p, o);
+    const calls: KernelCall[] = [];
+    for (let n = first; n < end; n++) {
+      const dxImage = dxAt + n * inImage * 4;
+      calls.push(gemmCall({
+        a: filterT, aLayout: rowMajor(o), b: dyAt + n * outImage * 4, bLayout: rowMajor(p), c: pointwise ? dxImage : dcols, ldc: p, m: k, n: p, k: o,
+      }, scratch));
+      if (!pointwise) calls.push(call.col2im({ dcols, ld: p, ...geometry(info), dx: dxImage }));
+    }
+    return calls;
+  }));
+}
+
+/**
+ * `dW^T [K, O] = sum_n patches(x[n]) @ dy[n]^T`, the patches (x[n] itself when pointwise) and
+ * dy[n] read in place: each thread sums its images, the partial sums add up, and the result is
+ * transposed into dW `[O, K]`.
+ */
+export function conv2dBackpropFilterIm2col(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo): void {
+  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
+  const o = info.outChannels;
+  if (o * k === 0) return;
+  if (info.batch === 0) {
+    view(dwAt, o * k).fill(0);
+    return;
+  }
+  const ws = workspace();
+  const pointwise = isPointwise(info);
+  const partials: number[] = [];
+  runParallel(batchParts(info).map(([first, end]) => {
+    const patches = pointwise ? 0 : ws.alloc(k * p);
+    const scratch = gemmScratch(ws, k, o, p);
+    const c = ws.alloc(k * o);
+    partials.push(c);
+    const calls: KernelCall[] = [];
+    for (let n = first; n < end; n++) {
+      const image = xAt + n * inImage * 4;
+      if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
+      calls.push(gemmCall({
+        a: pointwise ? image : patches, aLayout: rowMajor(p), b: dyAt + n * outImage * 4, bLayout: storedTransposed(p), c, ldc: o,
+        m: k, n: o, k: p, accumulate: n > first,
+      }, scratch));
+    }
+    return calls;
+  }));
+  runParallel([[
+    ...partials.slice(1).map((partial) => call.addInto({ dst: partials[0], src: partial, count: k * o })),
+    transposeCall(partials[0], k, o, o, dwAt),
+  ]]);
+}

@@ -1,0 +1,205 @@
+/**
+ * Stride-1 convolutions by Winograd's minimal filtering F(m x m, r x r) (see `wasm/winograd_wat.ts`
+ * for the transforms): the output is cut into m x m tiles, each read from an alpha x alpha input
+ * tile (alpha = m + r - 1), and the alpha^2 elementwise products of transformed tiles and filters,
+ * summed over channels, are alpha^2 independent GEMMs. With T tiles in a chunk of images, C input
+ * and O output channels, plane k = (xi, nu):
+ * - forward:     U[k] [O, C] = (G w G^T)[k],  V[k] [C, T] = (B^T x B)[k],  M[k] [O, T] = U[k] @ V[k],
+ *                y = act(A^T M A + bias);
+ * - input grad:  the same with dy for x and the rotated, transposed filter (a stride-1 convolution
+ *                of dy padded by r - 1 - pad);
+ * - filter grad: F(3x3, 2x2) with the dy tiles as filters: D[k] [O, T] = (G_f dy G_f^T)[k],
+ *                S[k] [O, C] = sum over chunks of D[k] @ V[k]^T, dw = A_f^T S A_f (F(2x2, 3x3)'s
+ *                points; with alpha = 6 the filter gradients are too inexact, see `winograd_wat.ts`).
+ * Each phase (transforms, products, inverse transforms) splits across the threads; the images go
+ * through in chunks that bound the scratch.
+ */
+import type { Activation, Conv2dInfo } from '@tapegrad/core';
+import { call } from '../wasm/kernel_module.js';
+import type { KernelCall } from '../wasm/kernel_table.js';
+import { workspace, type Workspace } from '../wasm/runtime.js';
+import { runParallel } from '../wasm/threads.js';
+import { alphaOf, WINOGRAD, type WinogradAlgorithm } from '../wasm/winograd_wat.js';
+import { gemmCall, gemmScratch, rowMajor, storedTransposed } from './gemm_panels.js';
+import { MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_MACS, partsFor, splitRange } from './parallel.js';
+
+/** Most floats of transformed tiles and products (V and M) one chunk of images holds: 16 MiB. */
+const CHUNK_FLOATS = 1 << 24;
+
+/** A stride-1 convolution of `[batch, inChannels, inHeight, inWidth]` planes into `[batch, outChannels, outHeight, outWidth]`. */
+interface PlaneConv {
+  readonly batch: number;
+  readonly inChannels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly outChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+}
+
+/** How the tiles of one plane conv lie: per image `tilesY x tilesX`, padded planes of `hp x wp`. */
+interface Tiling {
+  readonly tilesY: number;
+  readonly tilesX: number;
+  readonly perImage: number;
+  readonly hp: number;
+  readonly wp: number;
+}
+
+function tilingOf(alg: WinogradAlgorithm, conv: PlaneConv): Tiling {
+  const tilesY = Math.ceil(conv.outHeight / alg.m);
+  const tilesX = Math.ceil(conv.outWidth / alg.m);
+  // Padded planes cover every tile's alpha rows, and the four-tile groups' wide loads (see the kernels).
+  return { tilesY, tilesX, perImage: tilesY * tilesX, hp: (tilesY - 1) * alg.m + alphaOf(alg), wp: Math.ceil(tilesX / 4) * 4 * alg.m + alphaOf(alg) + 8 };
+}
+
+/** The images of the batch in chunks of at most `perChunk`: [first, end) each. */
+function chunks(batch: number, perChunk: number): [number, number][] {
+  return Array.from({ length: Math.ceil(batch / perChunk) }, (_, i) => [i * perChunk, Math.min(batch, (i + 1) * perChunk)]);
+}
+
+/** Images per chunk so that `floatsPerImage` each stay within `chunkFloats` (at least one). */
+const imagesPerChunk = (batch: number, floatsPerImage: number, chunkFloats: number): number =>
+  Math.max(1, Math.min(batch, Math.floor(chunkFloats / floatsPerImage)));
+
+/**
+ * The planes (image n in [first, end), channel c < channels) split into `parts` contiguous ranges
+ * of the flattened index n*channels + c, each range cut at image boundaries: [n, c0, c1) runs.
+ */
+function planeRuns(first: number, end: number, channels: number, parts: number): [number, number, number][][] {
+  return splitRange((end - first) * channels, parts).map(([from, to]) => {
+    const runs: [number, number, number][] = [];
+    for (let at = from; at < to;) {
+      const n = first + Math.floor(at / channels);
+      const c0 = at % channels;
+      const c1 = Math.min(channels, c0 + to - at);
+      runs.push([n, c0, c1]);
+      at += c1 - c0;
+    }
+    return runs;
+  });
+}
+
+/** Parts for a transform over `planes` planes of `floats` each. */
+const transformParts = (planes: number, floats: number): number => partsFor(planes * floats, MIN_PARALLEL_ELEMENTS, planes);
+
+/**
+ * The tile transform calls (`winogradTiles` of x, or F2x3's `winogradGradTiles` of dy) of the `channels`
+ * planes of images [first, end) of the `[batch, channels, h, w]` tensor at `x` into `dst`
+ * (`[alpha^2, channels, T]`, T the chunk's tiles), a zero-padded plane per group from `ws`.
+ */
+function tileGroups(alg: WinogradAlgorithm, of: 'x' | 'dy', tiling: Tiling, x: number, channels: number, h: number, w: number, pt: number, pl: number,
+  first: number, end: number, dst: number, ws: Workspace): KernelCall[][] {
+  const t = (end - first) * tiling.perImage;
+  const tiles = of === 'dy' ? call.winogradGradTilesF2x3 : call[`winogradTiles${alg.name}`];
+  return planeRuns(first, end, channels, transformParts((end - first) * channels, tiling.hp * tiling.wp)).map((runs) => {
+    const pad = ws.alloc(tiling.hp * tiling.wp);
+    return runs.map(([n, c0, c1]) => tiles({
+      x: x + (n * channels + c0) * h * w * 4, planes: c1 - c0, h, w, pt, pl, tilesY: tiling.tilesY, tilesX: tiling.tilesX, hp: tiling.hp, wp: tiling.wp,
+      pad, dst: dst + (c0 * t + (n - first) * tiling.perImage) * 4, ld: t, plane: channels * t,
+    }));
+  });
+}
+
+/** The alpha^2 products `op(k)` split into ranges of planes k, one GEMM scratch per group. */
+function productGroups(alpha2: number, macs: number, scratchFloats: (ws: Workspace) => number, op: (k: number, scratch: number) => KernelCall, ws: Workspace): KernelCall[][] {
+  return splitRange(alpha2, partsFor(macs, MIN_PARALLEL_MACS, alpha2)).map(([from, to]) => {
+    const scratch = scratchFloats(ws);
+    return Array.from({ length: to - from }, (_, i) => op(from + i, scratch));
+  });
+}
+
+/** Where the transformed filters come from: `[rows, cols]` filters, filter (row, col) at `at + row*rowStride + col*colStride` floats. */
+interface FilterSource {
+  readonly at: number;
+  readonly rowStride: number;
+  readonly colStride: number;
+  /** Rotate each filter by 180 degrees (the transposed convolution's). */
+  readonly flip: boolean;
+}
+
+/**
+ * `y = act(conv(x, filters) + bias)` for a stride-1 plane conv: filters from `filter` (rows: output
+ * channels, cols: input channels), bias at byte `bias` (0: none), into `y`.
+ */
+function planeConv(alg: WinogradAlgorithm, conv: PlaneConv, x: number, filter: FilterSource, bias: number, relu: boolean, y: number, chunkFloats: number): void {
+  const { batch, inChannels: c, outChannels: o } = conv;
+  const alpha2 = alphaOf(alg) ** 2;
+  const tiling = tilingOf(alg, conv);
+  const perChunk = imagesPerChunk(batch, alpha2 * (c + o) * tiling.perImage, chunkFloats);
+  const ws = workspace();
+  const u = ws.alloc(alpha2 * o * c);
+  const v = ws.alloc(alpha2 * c * perChunk * tiling.perImage);
+  const m = ws.alloc(alpha2 * o * perChunk * tiling.perImage);
+  const filterGroups = splitRange(o, transformParts(o, c * alpha2)).map(([first, end]) => [call[`winogradFilter${alg.name}`]({
+    filter: filter.at + first * filter.rowStride * 4, rows: end - first, cols: c, rowStride: filter.rowStride, colStride: filter.colStride,
+    flip: filter.flip ? 1 : 0, dst: u + first * c * 4, plane: o * c,
+  })]);
+  chunks(batch, perChunk).forEach(([first, end], index) => {
+    const t = (end - first) * tiling.perImage;
+    const tiles = tileGroups(alg, 'x', tiling, x, c, conv.inHeight, conv.inWidth, conv.padTop, conv.padLeft, first, end, v, ws);
+    runParallel(index === 0 ? [...filterGroups, ...tiles] : tiles);
+    runParallel(productGroups(alpha2, alpha2 * o * c * t, (space) => gemmScratch(space, o, t, c), (k, scratch) => gemmCall({
+      a: u + k * o * c * 4, aLayout: rowMajor(c), b: v + k * c * t * 4, bLayout: rowMajor(t), c: m + k * o * t * 4, ldc: t, m: o, n: t, k: c,
+    }, scratch), ws));
+    const outPlane = conv.outHeight * conv.outWidth;
+    runParallel(planeRuns(first, end, o, transformParts((end - first) * o, alpha2 * tiling.perImage)).map((runs) => runs.map(([n, o0, o1]) => call[`winogradUntile${alg.name}`]({
+      src: m + (o0 * t + (n - first) * tiling.perImage) * 4, planes: o1 - o0, tilesY: tiling.tilesY, tilesX: tiling.tilesX, oh: conv.outHeight, ow: conv.outWidth,
+      ld: t, plane: o * t, y: y + (n * o + o0) * outPlane * 4, bias: bias === 0 ? 0 : bias + o0 * 4, relu: relu ? 1 : 0,
+    }))));
+  });
+}
+
+/**
+ * `y = act(conv2d(x, filter) + bias)` by Winograd (stride 1; bias at byte `biasAt`, 0: none), the
+ * images in chunks of at most `chunkFloats` transformed floats (tests pass a small one).
+ */
+export function conv2dWinograd(alg: WinogradAlgorithm, xAt: number, filterAt: number, biasAt: number, yAt: number, info: Conv2dInfo, activation: Activation,
+  chunkFloats = CHUNK_FLOATS): void {
+  const taps = info.kernelHeight * info.kernelWidth;
+  planeConv(alg, info, xAt, { at: filterAt, rowStride: info.inChannels * taps, colStride: taps, flip: false }, biasAt, activation === 'relu', yAt, chunkFloats);
+}
+
+/**
+ * `dx = conv2dBackpropInput(dy, filter)` by Winograd: the stride-1 convolution of dy, padded by
+ * r - 1 - pad, with the filters rotated and their channels swapped (chunks as `conv2dWinograd`'s).
+ */
+export function conv2dBackpropInputWinograd(alg: WinogradAlgorithm, dyAt: number, filterAt: number, dxAt: number, info: Conv2dInfo, chunkFloats = CHUNK_FLOATS): void {
+  const taps = info.kernelHeight * info.kernelWidth;
+  const conv: PlaneConv = {
+    batch: info.batch, inChannels: info.outChannels, inHeight: info.outHeight, inWidth: info.outWidth,
+    padTop: info.kernelHeight - 1 - info.padTop, padLeft: info.kernelWidth - 1 - info.padLeft,
+    outChannels: info.inChannels, outHeight: info.inHeight, outWidth: info.inWidth,
+  };
+  planeConv(alg, conv, dyAt, { at: filterAt, rowStride: taps, colStride: info.inChannels * taps, flip: true }, 0, false, dxAt, chunkFloats);
+}
+
+/** `dw = conv2dBackpropFilter(x, dy)` of a 3x3 stride-1 convolution by Winograd F(3x3, 2x2), the dy tiles as filters (chunks as `conv2dWinograd`'s). */
+export function conv2dBackpropFilterWinograd(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo, chunkFloats = CHUNK_FLOATS): void {
+  const alg = WINOGRAD.F2x3;
+  const { batch, inChannels: c, outChannels: o } = info;
+  const alpha2 = alphaOf(alg) ** 2;
+  const tiling = tilingOf(alg, info);
+  const perChunk = imagesPerChunk(batch, alpha2 * (c + o) * tiling.perImage, chunkFloats);
+  const ws = workspace();
+  const v = ws.alloc(alpha2 * c * perChunk * tiling.perImage);
+  const d = ws.alloc(alpha2 * o * perChunk * tiling.perImage);
+  const s = ws.alloc(alpha2 * o * c);
+  chunks(batch, perChunk).forEach(([first, end], index) => {
+    const t = (end - first) * tiling.perImage;
+    runParallel([
+      ...tileGroups(alg, 'x', tiling, xAt, c, info.inHeight, info.inWidth, info.padTop, info.padLeft, first, end, v, ws),
+      ...tileGroups(alg, 'dy', tiling, dyAt, o, info.outHeight, info.outWidth, 0, 0, first, end, d, ws),
+    ]);
+    runParallel(productGroups(alpha2, alpha2 * o * c * t, (space) => gemmScratch(space, o, c, t), (k, scratch) => gemmCall({
+      a: d + k * o * t * 4, aLayout: rowMajor(t), b: v + k * c * t * 4, bLayout: storedTransposed(t), c: s + k * o * c * 4, ldc: c, m: o, n: c, k: t,
+      accumulate: index > 0,
+    }, scratch), ws));
+  });
+  const taps = info.kernelHeight * info.kernelWidth;
+  runParallel(splitRange(o, transformParts(o, c * alpha2)).map(([first, end]) => [call.winogradFilterGradF2x3({
+    src: s + first * c * 4, rows: end - first, cols: c, plane: o * c, dw: dwAt + first * c * taps * 4,
+  })]));
+}
