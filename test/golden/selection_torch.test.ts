@@ -14,13 +14,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as R from '../reference/index.js';
 import { assertClose, nd, type NdArray } from '../reference/index.js';
-
-type Special = number | 'NaN' | 'Infinity' | '-Infinity';
-
-interface SpecialTensor {
-  shape: number[];
-  data: Special[];
-}
+import { value, values, type Special, type SpecialTensor } from './special_tensors.js';
 
 interface SelectionCase {
   name: string;
@@ -37,14 +31,6 @@ const EXACT = { atol: 0, rtol: 0 };
 const REFERENCE = { atol: 0, rtol: 1.2e-7 };
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/torch/selection_ops.json', import.meta.url), 'utf8')) as { cases: SelectionCase[] };
-
-function value(v: Special): number {
-  return v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v;
-}
-
-function values(t: SpecialTensor): Float32Array {
-  return Float32Array.from(t.data, value);
-}
 
 function bound(v: Special | null | undefined): number | undefined {
   return v === null || v === undefined ? undefined : value(v);
