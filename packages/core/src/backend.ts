@@ -87,14 +87,16 @@ export interface Backend {
   mul(a: DataId, b: DataId, info: BinaryInfo): DataId;
   div(a: DataId, b: DataId, info: BinaryInfo): DataId;
   pow(a: DataId, b: DataId, info: BinaryInfo): DataId;
+  /** The larger of `a` and `b`; NaN where either is NaN (`torch.maximum`). */
   maximum(a: DataId, b: DataId, info: BinaryInfo): DataId;
   /** `a > b ? 1 : 0`. */
   greater(a: DataId, b: DataId, info: BinaryInfo): DataId;
 
   // Reductions over the innermost axis of `[outSize, reduceSize]`.
   sum(x: DataId, info: ReduceInfo): DataId;
+  /** The maximum of each row; NaN when the row holds one (`torch.max`). */
   max(x: DataId, info: ReduceInfo): DataId;
-  /** Index of the first maximum, as float32. */
+  /** Index of each row's first NaN, else of its first maximum, as float32 (`torch.argmax`: NaN counts as the maximum). */
   argmax(x: DataId, info: ReduceInfo): DataId;
 
   // Layout and linear algebra.
@@ -105,15 +107,22 @@ export interface Backend {
   oneHot(indices: DataId, n: number, depth: number): DataId;
 
   // Convolution and pooling over NCHW, filters OIHW.
-  /** `activation(conv(x, filter) + bias)`: `[N, C, H, W]` to `[N, O, oH, oW]`. */
+  /**
+   * `activation(conv(x, filter) + bias)`: `[N, C, H, W]` to `[N, O, oH, oW]`. Padding is zeros that
+   * still multiply (an infinite or NaN weight on a padded tap gives NaN, as PyTorch); with no input
+   * channels the output is `activation(bias)`, or zeros.
+   */
   conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo, activation: Activation): DataId;
   /** Gradient of conv2d with respect to its input: `dy [N, O, oH, oW]` to `[N, C, H, W]`. */
   conv2dBackpropInput(dy: DataId, filter: DataId, info: Conv2dInfo): DataId;
-  /** Gradient of conv2d with respect to its filter: to `[O, C, kH, kW]`. */
+  /** Gradient of conv2d with respect to its filter: to `[O, C, kH, kW]` (padding multiplies `dy` by 0, as in the forward pass). */
   conv2dBackpropFilter(x: DataId, dy: DataId, info: Conv2dInfo): DataId;
-  /** Max pooling; padded positions count as -infinity. */
+  /**
+   * Max pooling; padded positions count as -infinity. Scanning a window in row-major order, a value
+   * replaces the best when greater or NaN (PyTorch's max_pool2d): the first maximum, or the last NaN.
+   */
   maxPool2d(x: DataId, info: Pool2dInfo): DataId;
-  /** Routes each window's gradient to its first maximum in row-major window order. */
+  /** Routes each window's gradient to the element `maxPool2d` picks (its first maximum, or its last NaN). */
   maxPool2dBackprop(dy: DataId, x: DataId, info: Pool2dInfo): DataId;
   /** Average pooling; divides by the full window (PyTorch's `count_include_pad=True`). */
   avgPool2d(x: DataId, info: Pool2dInfo): DataId;

@@ -13,7 +13,8 @@ import { max } from './reduce.js';
  * Gradient: each reduced group's `dy` goes to its *first* minimum in row-major order over the
  * reduced axes, the tie rule of `max` (and of `torch.min(x, dim)`, which routes to the index it
  * returns). `torch.min(x)` without `dim` and `torch.amin` split a tie evenly instead. Computed as
- * `-max(-x)`, so a NaN behaves as it does in `max` on each backend.
+ * `-max(-x)`, so a NaN behaves as in `max`: a group holding one gives NaN, its gradient to the
+ * first NaN.
  *
  * @example
  * min(x, 1);           // [N, K] -> [N]

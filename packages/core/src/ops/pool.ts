@@ -36,7 +36,9 @@ function poolInfo(op: string, x: Tensor, options: Pool2dOptions): Pool2dInfo {
 
 /**
  * Max pooling of `x [N, C, H, W]` to `[N, C, oH, oW]`, `oH = floor((H + 2 pH - kH) / sH) + 1`
- * (`ceil` with `ceilMode`); padding counts as -infinity; ties send the gradient to the first maximum.
+ * (`ceil` with `ceilMode`); padding counts as -infinity. As PyTorch's max_pool2d, scanning each window
+ * in row-major order a value replaces the best when it is greater or NaN: ties send the gradient to
+ * the first maximum, and a window holding NaN outputs NaN and sends its gradient to its last NaN.
  */
 export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   assertTensor('maxPool2d', 'x', x);

@@ -60,7 +60,13 @@ export function mean(x: Tensor, axis?: number | readonly number[], keepDims = fa
   });
 }
 
-/** Maximum over `axis`; the gradient goes to the first maximum of each reduced group. */
+/**
+ * Maximum over `axis` (a number, a list, or every axis when omitted); NaN for a group holding a NaN
+ * (NaN counts as the maximum, as `torch.max`). The gradient of each reduced group goes to the
+ * element `argmax` picks: its first NaN, else its first maximum, in row-major order over the
+ * reduced axes (`torch.max(x, dim)` routes to the index it returns; `torch.max(x)` without `dim`
+ * and `torch.amax` split ties instead).
+ */
 export function max(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return composite(() => {
     assertTensor('max', 'x', x);
@@ -79,7 +85,7 @@ export function max(x: Tensor, axis?: number | readonly number[], keepDims = fal
   });
 }
 
-/** Index of the first maximum along `axis` (over all elements, flattened, when omitted), as float32. */
+/** Index of the first maximum along `axis` (over all elements, flattened, when omitted), as float32; a NaN counts as the maximum, so the first NaN wins (`torch.argmax`). */
 export function argmax(x: Tensor, axis?: number): Tensor {
   return composite(() => {
     assertTensor('argmax', 'x', x);
