@@ -29,12 +29,13 @@ function resultRow(image: GrayImage, prediction: Prediction): HTMLTableRowElemen
   const picture = document.createElement('td');
   picture.append(grayCanvas(image, image.width <= 64 ? 2 : 64 / image.width));
   const name = document.createElement('td');
-  name.textContent = image.index > 0 || image.source.startsWith('t10k') ? `${image.source}[${image.index}]` : image.source;
+  const label = (image as Partial<LabelledImage>).label;
+  // A test image is one of many in its IDX file; a chosen PNG or JPEG is its file.
+  name.textContent = label === undefined ? image.source : `${image.source}[${image.index}]`;
   const top = document.createElement('td');
   top.dataset.testid = 'classify-top';
   top.textContent = topClasses(prediction).map(([i, p]) => `${className(i, classes)} ${p.toFixed(3)}`).join(', ');
   const truth = document.createElement('td');
-  const label = (image as Partial<LabelledImage>).label;
   truth.textContent = label === undefined ? '' : `true: ${className(label, classes)}${label === prediction.label ? ' ✓' : ' ✗'}`;
   row.append(picture, name, top, truth);
   return row;
