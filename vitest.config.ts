@@ -10,6 +10,7 @@ export default defineConfig({
       '@tapegrad/backend-cpu': pkg('backend-cpu'),
       '@tapegrad/backend-gpujs': pkg('backend-gpujs'),
       '@tapegrad/nn': pkg('nn'),
+      '@tapegrad/onnx': pkg('onnx'),
       '@tapegrad/nin': pkg('nin'),
       // backend-cpu's host services (package.json `imports`): the Node implementation, from src.
       '#platform': fileURLToPath(new URL('./packages/backend-cpu/src/platform/node.ts', import.meta.url)),
