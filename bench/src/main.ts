@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeData } from './data.js';
 import { networks, workOf, type NetworkSpec } from './networks.js';
-import { kernelTable, profileTraining, type KernelRow, type Profile } from './profile.js';
+import { kernelTable, machineTable, profileTraining, type KernelRow, type Profile } from './profile.js';
 import type { Runner } from './runner.js';
 import { formatTable, median } from './stats.js';
 import { TapegradNin } from './tapegrad_nin.js';
@@ -213,9 +213,9 @@ function printProfile(spec: NetworkSpec, profile: Profile): void {
   ])));
 }
 
-function printKernels(spec: NetworkSpec, rows: KernelRow[]): void {
+function printKernels(title: string, rows: KernelRow[]): void {
   const columns = Object.keys(rows[0]?.ms ?? {});
-  console.log(`\nsingle kernels, ${spec.title} (median ms; GFLOP/s in brackets, 2 x forward MACs each)`);
+  console.log(`\nsingle kernels, ${title} (median ms; GFLOP/s in brackets, 2 x forward MACs each)`);
   console.log(formatTable(['layer', 'shape', 'GMAC', ...columns], rows.map((r) => [
     r.layer, r.shape, r.gmac.toFixed(3),
     ...columns.map((c) => { const ms = r.ms[c]; return ms === null ? '-' : `${fmtMs(ms)} (${((2 * r.gmac) / ms * 1e3).toFixed(1)})`; }),
@@ -240,8 +240,10 @@ async function main(): Promise<void> {
     const tables: Record<string, KernelRow[]> = {};
     for (const spec of options.networks) {
       tables[spec.name] = await kernelTable(backend, spec, options.reps);
-      printKernels(spec, tables[spec.name]);
+      printKernels(spec.title, tables[spec.name]);
     }
+    tables.machine = await machineTable(backend, options.reps);
+    printKernels('the 128-bit FMA peak of one core and single GEMMs (TAPEGRAD_CPU_THREADS=1 for one core)', tables.machine);
     report.kernels = tables;
   } else if (options.mode === 'scaling') {
     report.scaling = await runScaling(options.networks, options.batches, options.threads, Math.max(1, options.reps));

@@ -99,9 +99,11 @@ describe('packed SIMD gemm', () => {
     ), { seed: 42, numRuns: 60 });
   });
 
-  it('splits one large product across threads by columns', () => {
+  it('splits one large product across threads by columns, or by rows when it has more rows', () => {
     checkGemm(130, 301, 257, false, false);
     checkGemm(67, 523, 129, true, true);
+    checkGemm(301, 130, 257, false, false);
+    checkGemm(523, 67, 129, true, true);
   });
 
   it('multiplies batches, broadcasting a batch-1 operand, on one thread and split across threads', () => {

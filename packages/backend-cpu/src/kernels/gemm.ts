@@ -1,10 +1,11 @@
 /**
  * Matrix multiply on the WebAssembly GEMM: each product reads A and B in place (row-major or
  * transposed, see `gemm_panels.ts`) and writes its result in place. A batch is split across
- * threads; a single large product, by column panels.
+ * threads; a single large product into parts along its longer side (each part packs all of the
+ * other operand, so that is the smaller one).
  */
 import type { MatmulInfo } from '@tapegrad/core';
-import { NR } from '../wasm/gemm_wat.js';
+import { MR, NR } from '../wasm/gemm_wat.js';
 import type { KernelCall } from '../wasm/kernel_table.js';
 import { free, malloc, view, workspace } from '../wasm/runtime.js';
 import { runParallel } from '../wasm/threads.js';
@@ -30,7 +31,8 @@ export interface GemmArgs {
 
 /**
  * `out[i] = op(A[i or 0]) @ op(B[i or 0])` for each batch entry: the batch is split across threads;
- * a single product is split by column panels instead.
+ * a single product by rows (whole MR panels) when it has more rows than columns, else by columns
+ * (whole NR panels).
  */
 export function matmulKernel(aAt: number, bAt: number, outAt: number, info: MatmulInfo): void {
   const { batch, m, n, k, transA, transB, aBatch, bBatch } = info;
@@ -42,11 +44,16 @@ export function matmulKernel(aAt: number, bAt: number, outAt: number, info: Matm
   const ws = workspace();
   const aLayout = transA ? storedTransposed(m) : rowMajor(k);
   const bLayout = transB ? storedTransposed(k) : rowMajor(n);
-  const nPanels = Math.ceil(n / NR);
-  const parts = partsFor(batch * m * n * k, MIN_PARALLEL_MACS, batch > 1 ? batch : nPanels);
+  const byRows = m > n;
+  const panels = byRows ? Math.ceil(m / MR) : Math.ceil(n / NR);
+  const parts = partsFor(batch * m * n * k, MIN_PARALLEL_MACS, batch > 1 ? batch : panels);
   if (batch === 1 && parts > 1) {
-    // One product over several threads: each computes the columns of whole NR panels in its range.
-    runParallel(splitRange(nPanels, parts).map(([first, end]) => {
+    runParallel(splitRange(panels, parts).map(([first, end]) => {
+      if (byRows) {
+        const i = first * MR;
+        const rows = Math.min(end * MR, m) - i;
+        return [gemmCall({ a: aAt + i * aLayout.row * 4, aLayout, b: bAt, bLayout, c: outAt + i * n * 4, ldc: n, m: rows, n, k }, gemmScratch(ws, rows, n, k))];
+      }
       const j = first * NR;
       const cols = Math.min(end * NR, n) - j;
       return [gemmCall({ a: aAt, aLayout, b: bAt + j * bLayout.col * 4, bLayout, c: outAt + j * 4, ldc: n, m, n: cols, k }, gemmScratch(ws, m, cols, k))];
