@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as R from '../reference/index.js';
 import { assertClose, ErrorLog, nd, Rng, type NdArray, type Tolerance } from '../reference/index.js';
 import { runStepMemory } from './memory.js';
+import { dataMovementCases } from './data_movement_cases.js';
 import { specialValueCases } from './special_value_cases.js';
 
 export interface ConformanceOptions {
@@ -769,6 +770,7 @@ export function describeConformance(backendName: string, options: ConformanceOpt
       ['matmul', matmulCases], ['conv2d', convCases], ['pooling', poolCases], ['softmax and cross-entropy', softmaxCases], ['dropout', dropoutCases],
       ['selection: abs, clamp, minimum, min, where', (s) => selectionCases(s, ieeeSpecials)],
       ['NaN and infinities: max, argmax, min, maximum, maxPool2d, conv2d padding', () => (ieeeSpecials ? specialValueCases() : [])],
+      ['data movement: slice, narrow, pad, concat, stack, gather, indexSelect', (s) => dataMovementCases(s, ieeeSpecials)],
     ];
     for (const [group, build] of groups) {
       describe(group, () => {

@@ -29,6 +29,9 @@ export const RUNS = {
   'ties minimum': 40, 'ties min': 60, 'ties clamp': 40,
   // adaptive_pool.test.ts
   'fd adaptiveAvgPool2d': 40,
+  // region.test.ts: slice, narrow, pad, concat, stack
+  'fd slice': 40, 'fd narrow': 30, 'fd pad': 40,
+  'adjoint slice pad': 50,
   // autograd.test.ts
   'broadcast gradients': 80, 'double backward': 30, 'noGrad': 30, 'grad helpers': 30,
 } as const;

@@ -11,3 +11,4 @@ export * from './rng.js';
 export * from './selection.js';
 export * from './adaptive_pool.js';
 export * from './one_hot.js';
+export * from './region.js';

@@ -2,14 +2,16 @@
  * The CPU backend: storage in the kernels' shared WebAssembly memory (so every kernel, on any
  * thread, works in place), kernels in WebAssembly SIMD and TypeScript.
  */
-import type { Activation, Backend, BinaryInfo, Conv2dInfo, DataId, MatmulInfo, Pool2dInfo, ReduceInfo, Shape } from '@tapegrad/core';
+import type { Activation, Backend, BinaryInfo, Conv2dInfo, DataId, GatherInfo, MatmulInfo, PadInfo, Pool2dInfo, ReduceInfo, Shape } from '@tapegrad/core';
 import { sizeOf, StorageLedger } from '@tapegrad/core';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
 import { binaryKernel, reluBackpropKernel, unaryKernel } from './kernels/elementwise.js';
 import { matmulKernel } from './kernels/gemm.js';
+import { gatherKernel, scatterAddKernel } from './kernels/indexing.js';
 import { oneHotKernel, transposeKernel } from './kernels/shape_ops.js';
 import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropKernel, maxPool2dKernel } from './kernels/pool.js';
 import { argmaxInner, maxInner, sumInner } from './kernels/reduce.js';
+import { padKernel } from './kernels/region.js';
 import type { ArenaStats } from './wasm/arena.js';
 import { arenaStats, free, fusedMultiplyAdd, malloc, memoryLimitMiB, resetArenaHighWater, view } from './wasm/runtime.js';
 import { threadCount, threadingNote } from './wasm/threads.js';
@@ -135,6 +137,16 @@ export class CpuBackend implements Backend {
   transpose(x: DataId, shape: Shape, perm: readonly number[]): DataId { return this.run(sizeOf(shape), (out) => transposeKernel(this.at(x), out, shape, perm)); }
   matmul(a: DataId, b: DataId, info: MatmulInfo): DataId { return this.run(info.batch * info.m * info.n, (out) => matmulKernel(this.at(a), this.at(b), out, info)); }
   oneHot(indices: DataId, n: number, depth: number): DataId { return this.run(n * depth, (out) => oneHotKernel(this.at(indices), out, n, depth)); }
+
+  pad(x: DataId, base: DataId | null, info: PadInfo): DataId {
+    return this.run(sizeOf(info.outShape), (out) => padKernel(this.at(x), base ? this.at(base) : 0, out, info));
+  }
+  gather(x: DataId, indices: DataId, info: GatherInfo): DataId {
+    return this.run(info.outer * info.count * info.inner, (out) => gatherKernel(this.at(x), this.at(indices), out, info));
+  }
+  scatterAdd(dy: DataId, indices: DataId, info: GatherInfo): DataId {
+    return this.run(info.outer * info.axisSize * info.inner, (out) => scatterAddKernel(this.at(dy), this.at(indices), out, info));
+  }
 
   conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo, activation: Activation): DataId {
     return this.run(sizeOf(info.outShape), (out) => conv2dKernel(this.at(x), this.at(filter), bias ? this.at(bias) : 0, out, info, activation));

@@ -14,11 +14,12 @@ import { call, kernelNames, kernelsWat, kernelTable } from '../src/wasm/kernel_m
 import type { KernelCall } from '../src/wasm/kernel_table.js';
 import { poolKernels } from '../src/wasm/pool_wat.js';
 import { reduceKernels } from '../src/wasm/reduce_wat.js';
+import { regionKernels } from '../src/wasm/region_wat.js';
 import { kernels } from '../src/wasm/runtime.js';
 import { transposeKernels } from '../src/wasm/transpose_wat.js';
 import { winogradKernels } from '../src/wasm/winograd_wat.js';
 
-const families = [gemmKernels, convKernels, poolKernels, reduceKernels, transposeKernels, elementwiseKernels, winogradKernels];
+const families = [gemmKernels, convKernels, poolKernels, reduceKernels, transposeKernels, elementwiseKernels, winogradKernels, regionKernels];
 
 describe('kernel tables', () => {
   it('name each kernel once across the families', () => {

@@ -9,8 +9,8 @@
  */
 import {
   checkKnownOptions, sizeOf, StorageLedger,
-  type Activation, type Backend, type BinaryInfo, type BinaryKernel, type Conv2dInfo, type DataId, type MatmulInfo, type Pool2dInfo,
-  type ReduceInfo, type Shape, type UnaryKernel,
+  type Activation, type Backend, type BinaryInfo, type BinaryKernel, type Conv2dInfo, type DataId, type GatherInfo, type MatmulInfo, type PadInfo,
+  type Pool2dInfo, type ReduceInfo, type Shape, type UnaryKernel,
 } from '@tapegrad/core';
 import {
   createGpu, downloadResult, glLimits, hasNavigatorGpu, hostMemoryBytes, isDeviceResult, isHostArray, kernelMode, messageOf, webGpuDeviceLimits, webGpuLikely,
@@ -22,11 +22,13 @@ import { checkInteger, outOfMemory, resolveLimits, type DeviceReport, type ModeL
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
 import type { KernelArg, KernelContext, PartData, Tensorish } from './kernels/context.js';
 import { binary, reluBackprop, unary } from './kernels/elementwise.js';
+import { gather, scatterAdd } from './kernels/indexing.js';
 import { fill } from './kernels/fill.js';
 import { oneHot, transpose } from './kernels/shape_ops.js';
 import { matmul } from './kernels/matmul.js';
 import { avgPool2d, avgPool2dBackprop, maxPool2d, maxPool2dBackprop } from './kernels/pool.js';
 import { argmax, max, sum } from './kernels/reduce.js';
+import { pad } from './kernels/region.js';
 import { isGpuMode, prepareWebGpu, requestedMode, unavailableReason, bestSyncMode, type GpuJsModeRequest } from './modes.js';
 
 /** Options of the gpu.js backend. */
@@ -508,6 +510,19 @@ export class GpuJsBackend implements Backend {
 
   oneHot(indices: DataId, n: number, depth: number): DataId {
     return this.op('oneHot', [indices], n * depth, ([id]) => oneHot(this.ctx, id, n, depth));
+  }
+
+  pad(x: DataId, base: DataId | null, info: PadInfo): DataId {
+    const inputs = base ? [x, base] : [x];
+    return this.op('pad', inputs, sizeOf(info.outShape), ([xd, bd]) => pad(this.ctx, xd, bd ?? null, info));
+  }
+
+  gather(x: DataId, indices: DataId, info: GatherInfo): DataId {
+    return this.op('gather', [x, indices], info.outer * info.count * info.inner, ([xd, id]) => gather(this.ctx, xd, id, info));
+  }
+
+  scatterAdd(dy: DataId, indices: DataId, info: GatherInfo): DataId {
+    return this.op('scatterAdd', [dy, indices], info.outer * info.axisSize * info.inner, ([dyd, id]) => scatterAdd(this.ctx, dyd, id, info));
   }
 
   conv2d(x: DataId, filter: DataId, bias: DataId | null, info: Conv2dInfo, activation: Activation): DataId {

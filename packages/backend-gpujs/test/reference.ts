@@ -3,7 +3,7 @@
  * definitions (independent of the CPU backend's optimised kernels). Implements just enough of
  * `Backend` for the parity tests.
  */
-import { StorageLedger, type BinaryInfo, type Conv2dInfo, type DataId, type MatmulInfo, type Pool2dInfo, type ReduceInfo, type Shape } from '@tapegrad/core';
+import { StorageLedger, type BinaryInfo, type Conv2dInfo, type DataId, type GatherInfo, type MatmulInfo, type PadInfo, type Pool2dInfo, type ReduceInfo, type Shape } from '@tapegrad/core';
 
 type Values = Float64Array;
 
@@ -144,6 +144,54 @@ export class ReferenceBackend {
   }
 
   fill(count: number, value: number): DataId { return this.put(new Float64Array(count).fill(value)); }
+
+  /** Each output element from its coordinates: x's element at `o - before` inside x's box, else the base's or the value. */
+  pad(x: DataId, base: DataId | null, info: PadInfo): DataId {
+    const [vx, vb] = [this.v(x), base ? this.v(base) : null];
+    const inStrides = strides(info.inShape);
+    const outStrides = strides(info.outShape);
+    const out = new Float64Array(size(info.outShape));
+    for (let o = 0; o < out.length; o++) {
+      let source = 0;
+      let inside = true;
+      info.outShape.forEach((extent, a) => {
+        const s = (Math.floor(o / outStrides[a]) % extent) - info.before[a];
+        inside &&= s >= 0 && s < info.inShape[a];
+        source += s * inStrides[a];
+      });
+      out[o] = inside ? vx[source] : vb ? vb[o] : info.value;
+    }
+    return this.put(out);
+  }
+
+  /** The index `gather` and `scatterAdd` use for `(o, j, i)`, or -1 where it selects nothing. */
+  private indexAt(indices: Values, { axisSize, count, inner, perElement }: GatherInfo, o: number, j: number, i: number): number {
+    const a = perElement ? indices[(o * count + j) * inner + i] : indices[j];
+    return Number.isInteger(a) && a >= 0 && a < axisSize ? a : -1;
+  }
+
+  gather(x: DataId, indices: DataId, info: GatherInfo): DataId {
+    const [vx, vi] = [this.v(x), this.v(indices)];
+    const { outer, axisSize, count, inner } = info;
+    const out = new Float64Array(outer * count * inner);
+    for (let o = 0; o < outer; o++) for (let j = 0; j < count; j++) for (let i = 0; i < inner; i++) {
+      const a = this.indexAt(vi, info, o, j, i);
+      out[(o * count + j) * inner + i] = a < 0 ? 0 : vx[(o * axisSize + a) * inner + i];
+    }
+    return this.put(out);
+  }
+
+  /** Scatter form (the opposite of the gpujs kernel): each dy element adds into the element its index selects. */
+  scatterAdd(dy: DataId, indices: DataId, info: GatherInfo): DataId {
+    const [vdy, vi] = [this.v(dy), this.v(indices)];
+    const { outer, axisSize, count, inner } = info;
+    const out = new Float64Array(outer * axisSize * inner);
+    for (let o = 0; o < outer; o++) for (let j = 0; j < count; j++) for (let i = 0; i < inner; i++) {
+      const a = this.indexAt(vi, info, o, j, i);
+      if (a >= 0) out[(o * axisSize + a) * inner + i] += vdy[(o * count + j) * inner + i];
+    }
+    return this.put(out);
+  }
 
   conv2d(x: DataId, w: DataId, bias: DataId | null, c: Conv2dInfo, activation: 'linear' | 'relu'): DataId {
     const [vx, vw, vb] = [this.v(x), this.v(w), bias ? this.v(bias) : null];

@@ -41,6 +41,38 @@ export interface MatmulInfo {
   readonly bBatch: number;
 }
 
+/**
+ * A box of `x` placed in an output of its own shape, the one kernel behind slice, narrow, pad,
+ * concat and stack: output coordinate `o` reads `x[o - before]` where `0 <= o[a] - before[a] <
+ * inShape[a]` on every axis, else `base[o]` (a base was given) or `value`. `before[a]` is signed: a
+ * negative one crops x (a slice at `begin = -before`), a positive one pads. Same rank throughout;
+ * core passes the fewest axes (an axis x fills whole is merged into the one before it).
+ */
+export interface PadInfo {
+  readonly inShape: Shape;
+  readonly outShape: Shape;
+  /** Per axis, the output coordinate of x's first element (negative where x is cropped). */
+  readonly before: readonly number[];
+  /** The output outside x's box where there is no base (any float, NaN and infinities included). */
+  readonly value: number;
+}
+
+/**
+ * An index along one axis: x is viewed as `[outer, axisSize, inner]` and the output as `[outer,
+ * count, inner]`. With `perElement` the indices hold one index per output element, `[outer, count,
+ * inner]` (`torch.gather`); without, `[count]`, shared by every `(outer, inner)` (`index_select`).
+ * Indices are float32 integers; core checks them on synchronous backends. A kernel reads an index
+ * outside `[0, axisSize)` (or not an integer) as selecting nothing: 0 in `gather`, no contribution
+ * in `scatterAdd`.
+ */
+export interface GatherInfo {
+  readonly outer: number;
+  readonly axisSize: number;
+  readonly count: number;
+  readonly inner: number;
+  readonly perElement: boolean;
+}
+
 /** An activation a kernel applies in its output pass: `'relu'` is `max(v, 0)` (NaN stays NaN). */
 export type Activation = 'linear' | 'relu';
 
@@ -105,6 +137,14 @@ export interface Backend {
   matmul(a: DataId, b: DataId, info: MatmulInfo): DataId;
   /** `[n]` class indices (float32 integers) to `[n, depth]` rows of 0/1. */
   oneHot(indices: DataId, n: number, depth: number): DataId;
+
+  // Data movement.
+  /** `out[o] = x[o - before]` inside x's box, else `base[o]` (base given, of `outShape`) or `value`: `[...inShape]` to `[...outShape]`. */
+  pad(x: DataId, base: DataId | null, info: PadInfo): DataId;
+  /** `out[o, j, i] = x[o, idx(o, j, i), i]`, `idx` from `indices` (see GatherInfo): `[outer, axisSize, inner]` to `[outer, count, inner]`. */
+  gather(x: DataId, indices: DataId, info: GatherInfo): DataId;
+  /** The adjoint of `gather`: `out[o, a, i] = sum_{j : idx(o, j, i) == a} dy[o, j, i]`, `[outer, count, inner]` to `[outer, axisSize, inner]`. */
+  scatterAdd(dy: DataId, indices: DataId, info: GatherInfo): DataId;
 
   // Convolution and pooling over NCHW, filters OIHW.
   /**

@@ -14,3 +14,5 @@ export * from './min.js';
 export * from './where.js';
 export * from './adaptive_pool.js';
 export * from './one_hot.js';
+export * from './slice.js';
+export * from './pad.js';

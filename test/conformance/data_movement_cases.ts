@@ -1,0 +1,83 @@
+/**
+ * Conformance cases for the data-movement ops (slice, narrow, pad), forward and backward against the float64 reference (`reference/region.ts`). Copies are exact.
+ */
+import { narrow, pad, slice } from '@tapegrad/core';
+import * as R from '../reference/index.js';
+import { rngFor, TOLERANCE, type Case, type ConformanceOptions } from './suite.js';
+
+type Scale = NonNullable<ConformanceOptions['scale']>;
+
+const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
+/** Copies match exactly, forward and backward (a function: suite.ts imports this module before defining TOLERANCE). */
+const exact = (): Pick<Case, 'tol' | 'gradTol'> => ({ tol: TOLERANCE.exact, gradTol: TOLERANCE.exact });
+
+function input(label: string, shape: readonly number[]): { shape: readonly number[]; values: Float32Array } {
+  return { shape, values: rngFor(`${label} ${fmt(shape)}`).floats(R.sizeOf(shape)) };
+}
+
+/** Resolves a slice's size (-1: to the end; missing trailing entries too) as the reference wants it. */
+function resolveSize(shape: readonly number[], begin: readonly number[], size: readonly number[]): number[] {
+  return shape.map((e, a) => (size[a] === undefined || size[a] === -1 ? e - (begin[a] ?? 0) : size[a]));
+}
+
+function sliceCases(scale: Scale): Case[] {
+  const specs: { shape: number[]; begin: number[]; size: number[] }[] = scale === 'full'
+    ? [
+        { shape: [2, 3, 4], begin: [0, 1, 1], size: [2, 2, -1] }, { shape: [5], begin: [1], size: [3] },
+        { shape: [2, 3, 4, 5], begin: [1, 0, 2, 1], size: [1, -1, 2, 3] }, { shape: [3, 4], begin: [1], size: [] },
+        { shape: [3, 4], begin: [0, 4], size: [3, 0] }, { shape: [2, 3], begin: [0, 0], size: [-1, -1] },
+        // Cropped on every axis: five axes stay after merging (the CPU kernel walks the outer two).
+        { shape: [3, 4, 5, 6, 7], begin: [1, 1, 1, 1, 1], size: [2, 2, 3, 4, 5] },
+      ]
+    : [{ shape: [2, 3], begin: [0, 1], size: [-1, 2] }, { shape: [2, 3, 2], begin: [1, 0, 0], size: [1, 2, -1] }];
+  const cases: Case[] = specs.map(({ shape, begin, size }) => {
+    const label = `slice ${fmt(shape)} begin ${fmt(begin)} size ${fmt(size)}`;
+    const starts = shape.map((_, a) => begin[a] ?? 0);
+    const extents = resolveSize(shape, starts, size);
+    return {
+      op: 'slice', label, ...exact(), inputs: [input(label, shape)],
+      forward: ([x]) => slice(x, begin, size), reference: ([x]) => R.slice(x, starts, extents),
+      gradients: ([x], dy) => [R.sliceGrad(x.shape, starts, dy)],
+    };
+  });
+  const narrows: [number[], number, number, number][] = scale === 'full' ? [[[2, 3, 4], 1, -2, 2], [[2, 3, 4], -1, 1, 2], [[4, 3], 0, 3, 1]] : [[[2, 3], 1, -2, 1]];
+  for (const [shape, axis, start, length] of narrows) {
+    const label = `narrow ${fmt(shape)} axis ${axis} start ${start} length ${length}`;
+    const a = axis < 0 ? axis + shape.length : axis;
+    const begin = shape.map((e, k) => (k === a ? (start < 0 ? start + e : start) : 0));
+    const extents = shape.map((e, k) => (k === a ? length : e));
+    cases.push({
+      op: 'narrow', label, ...exact(), inputs: [input(label, shape)],
+      forward: ([x]) => narrow(x, axis, start, length), reference: ([x]) => R.slice(x, begin, extents),
+      gradients: ([x], dy) => [R.sliceGrad(x.shape, begin, dy)],
+    });
+  }
+  return cases;
+}
+
+function padCases(scale: Scale, ieeeSpecials: boolean): Case[] {
+  type Pairs = [number, number][];
+  const specs: { shape: number[]; paddings: Pairs; value: number }[] = scale === 'full'
+    ? [
+        { shape: [2, 3], paddings: [[1, 0], [2, 1]], value: 0 }, { shape: [2, 3, 4], paddings: [[0, 0], [-1, 1], [1, -2]], value: 1.5 },
+        { shape: [2, 1, 4, 4], paddings: [[0, 0], [0, 0], [1, 1], [2, 2]], value: 0 }, { shape: [5], paddings: [[-5, 2]], value: -3 },
+        { shape: [3, 2], paddings: [[0, 0], [0, 0]], value: 7 },
+        // Over 2^18 elements: the CPU backend splits the copy across its threads.
+        { shape: [2, 16, 90, 90], paddings: [[0, 0], [0, 0], [1, 1], [1, 1]], value: 0 },
+      ]
+    : [{ shape: [2, 3], paddings: [[1, 0], [-1, 2]], value: 0.5 }, { shape: [1, 2, 2, 2], paddings: [[0, 0], [0, 0], [1, 1], [1, 1]], value: 0 }];
+  if (ieeeSpecials) specs.push({ shape: [2, 2], paddings: [[1, 0], [0, 1]], value: NaN }, { shape: [3], paddings: [[1, 1]], value: -Infinity });
+  return specs.map(({ shape, paddings, value }) => {
+    const label = `pad ${fmt(shape)} ${JSON.stringify(paddings)} value ${value}`;
+    return {
+      op: 'pad', label, ...exact(), inputs: [input(label, shape)],
+      forward: ([x]) => pad(x, paddings, value), reference: ([x]) => R.pad(x, paddings, value),
+      gradients: ([x], dy) => [R.padGrad(x.shape, paddings, dy)],
+    };
+  });
+}
+
+/** Every data-movement case at `scale`; NaN and infinite pad values only with `ieeeSpecials`. */
+export function dataMovementCases(scale: Scale, ieeeSpecials: boolean): Case[] {
+  return [...sliceCases(scale), ...padCases(scale, ieeeSpecials)];
+}
