@@ -23,6 +23,7 @@ import { assertClose, ErrorLog, nd, Rng, type NdArray, type Tolerance } from '..
 import { runStepMemory } from './memory.js';
 import { dataMovementCases } from './data_movement_cases.js';
 import { specialValueCases } from './special_value_cases.js';
+import { optimizerCases } from './optim_cases.js';
 
 export interface ConformanceOptions {
   /** `'small'` keeps every shape tiny, for backends that emulate a GPU on the CPU. Default `'full'`. */
@@ -771,6 +772,7 @@ export function describeConformance(backendName: string, options: ConformanceOpt
       ['selection: abs, clamp, minimum, min, where', (s) => selectionCases(s, ieeeSpecials)],
       ['NaN and infinities: max, argmax, min, maximum, maxPool2d, conv2d padding', () => (ieeeSpecials ? specialValueCases() : [])],
       ['data movement: slice, narrow, pad, concat, stack, gather, indexSelect', (s) => dataMovementCases(s, ieeeSpecials)],
+      ['optimizer updates: adamUpdate, sgdUpdate', (s) => optimizerCases(s, ieeeSpecials)],
     ];
     for (const [group, build] of groups) {
       describe(group, () => {

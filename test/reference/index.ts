@@ -12,3 +12,4 @@ export * from './selection.js';
 export * from './adaptive_pool.js';
 export * from './one_hot.js';
 export * from './region.js';
+export * from './optim.js';

@@ -15,6 +15,8 @@ import { padKernel } from './kernels/region.js';
 import type { ArenaStats } from './wasm/arena.js';
 import { arenaStats, free, fusedMultiplyAdd, malloc, memoryLimitMiB, resetArenaHighWater, view } from './wasm/runtime.js';
 import { threadCount, threadingNote } from './wasm/threads.js';
+import type { AdamMoments, AdamUpdated, AdamUpdateInfo, SgdUpdated, SgdUpdateInfo } from '@tapegrad/core';
+import { adamUpdateKernel, sgdUpdateKernel } from './kernels/optim.js';
 
 /** A block of the shared memory holding `length` float32 values. */
 interface Storage {
@@ -45,6 +47,19 @@ export class CpuBackend implements Backend {
       throw error;
     }
     return this.ledger.add({ at, length }, length * 4);
+  }
+
+  /** `run` for a kernel with `count` outputs of `length` floats each (given their addresses). */
+  private runOutputs(count: number, length: number, kernel: (outs: readonly number[]) => void): DataId[] {
+    const outs: number[] = [];
+    try {
+      while (outs.length < count) outs.push(malloc(length));
+      kernel(outs);
+    } catch (error) {
+      for (const at of outs) free(at, length);
+      throw error;
+    }
+    return outs.map((at) => this.ledger.add({ at, length }, length * 4));
   }
 
   private storage(id: DataId): Storage {
@@ -165,4 +180,17 @@ export class CpuBackend implements Backend {
   avgPool2dBackprop(dy: DataId, info: Pool2dInfo): DataId { return this.run(sizeOf(info.inShape), (out) => avgPool2dBackpropKernel(this.at(dy), out, info)); }
 
   fill(size: number, value: number): DataId { return this.run(size, (out) => view(out, size).fill(value)); }
+
+  adamUpdate(param: DataId, grad: DataId, state: AdamMoments<DataId>, info: AdamUpdateInfo): AdamUpdated<DataId> {
+    const { expAvg, expAvgSq, maxExpAvgSq } = state;
+    const [p, m, v, vmax = null] = this.runOutputs(maxExpAvgSq ? 4 : 3, info.size, ([pOut, mOut, vOut, vmaxOut = null]) => adamUpdateKernel(
+      this.at(param), this.at(grad), { expAvg: this.at(expAvg), expAvgSq: this.at(expAvgSq), maxExpAvgSq: maxExpAvgSq ? this.at(maxExpAvgSq) : null },
+      { param: pOut, expAvg: mOut, expAvgSq: vOut, maxExpAvgSq: vmaxOut }, info));
+    return { param: p, expAvg: m, expAvgSq: v, maxExpAvgSq: vmax };
+  }
+  sgdUpdate(param: DataId, grad: DataId, momentumBuffer: DataId | null, info: SgdUpdateInfo): SgdUpdated<DataId> {
+    const [p, buffer = null] = this.runOutputs(info.momentum !== 0 ? 2 : 1, info.size, ([pOut, bufferOut = null]) => sgdUpdateKernel(
+      this.at(param), this.at(grad), momentumBuffer ? this.at(momentumBuffer) : null, { param: pOut, momentumBuffer: bufferOut }, info));
+    return { param: p, momentumBuffer: buffer };
+  }
 }

@@ -30,6 +30,8 @@ import { avgPool2d, avgPool2dBackprop, maxPool2d, maxPool2dBackprop } from './ke
 import { argmax, max, sum } from './kernels/reduce.js';
 import { pad } from './kernels/region.js';
 import { isGpuMode, prepareWebGpu, requestedMode, unavailableReason, bestSyncMode, type GpuJsModeRequest } from './modes.js';
+import type { AdamMoments, AdamUpdated, AdamUpdateInfo, SgdUpdated, SgdUpdateInfo } from '@tapegrad/core';
+import { adamUpdate, sgdUpdate, type AdamOutput, type SgdOutput } from './kernels/optim.js';
 
 /** Options of the gpu.js backend. */
 export interface GpuJsBackendOptions {
@@ -552,6 +554,33 @@ export class GpuJsBackend implements Backend {
   }
 
   fill(size: number, value: number): DataId { return this.op('fill', [], size, () => fill(this.ctx, size, value)); }
+
+  /** `op` once per output of a kernel with several (freeing those made when one fails). */
+  private opOutputs<K extends string>(name: string, inputs: readonly DataId[], outputs: readonly K[], elements: number, compute: (output: K, data: Tensorish[]) => Tensorish): DataId[] {
+    const made: DataId[] = [];
+    try {
+      for (const output of outputs) made.push(this.op(name, inputs, elements, (data) => compute(output, data)));
+    } catch (error) {
+      for (const id of made) this.disposeData(id);
+      throw error;
+    }
+    return made;
+  }
+
+  adamUpdate(param: DataId, grad: DataId, state: AdamMoments<DataId>, info: AdamUpdateInfo): AdamUpdated<DataId> {
+    const { expAvg, expAvgSq, maxExpAvgSq } = state;
+    const outputs: AdamOutput[] = ['param', 'expAvg', 'expAvgSq', ...(maxExpAvgSq ? ['maxExpAvgSq' as const] : [])];
+    const inputs = [param, grad, expAvg, expAvgSq, ...(maxExpAvgSq ? [maxExpAvgSq] : [])];
+    const [p, m, v, vmax = null] = this.opOutputs('adamUpdate', inputs, outputs, info.size, (output, data) => adamUpdate(this.ctx, output, data, info));
+    return { param: p, expAvg: m, expAvgSq: v, maxExpAvgSq: vmax };
+  }
+
+  sgdUpdate(param: DataId, grad: DataId, momentumBuffer: DataId | null, info: SgdUpdateInfo): SgdUpdated<DataId> {
+    const outputs: SgdOutput[] = ['param', ...(info.momentum !== 0 ? ['momentumBuffer' as const] : [])];
+    const inputs = [param, grad, ...(momentumBuffer ? [momentumBuffer] : [])];
+    const [p, buffer = null] = this.opOutputs('sgdUpdate', inputs, outputs, info.size, (output, data) => sgdUpdate(this.ctx, output, data, info));
+    return { param: p, momentumBuffer: buffer };
+  }
 }
 
 function concat(arrays: readonly Float32Array[], size: number): Float32Array {

@@ -4,6 +4,7 @@
  * `Backend` for the parity tests.
  */
 import { StorageLedger, type BinaryInfo, type Conv2dInfo, type DataId, type GatherInfo, type MatmulInfo, type PadInfo, type Pool2dInfo, type ReduceInfo, type Shape } from '@tapegrad/core';
+import type { AdamMoments, AdamUpdated, AdamUpdateInfo, SgdUpdated, SgdUpdateInfo } from '@tapegrad/core';
 
 type Values = Float64Array;
 
@@ -283,5 +284,40 @@ export class ReferenceBackend {
     const out = new Float64Array(size(p.inShape));
     this.windows(p, (xi, yi) => { out[xi] += vdy[yi] / (p.kernelHeight * p.kernelWidth); });
     return this.put(out);
+  }
+
+  /** Adam's step in float64 on the float32 constants of `info` (`Backend.adamUpdate`'s formula, rounded nowhere). */
+  adamUpdate(param: DataId, grad: DataId, state: AdamMoments<DataId>, info: AdamUpdateInfo): AdamUpdated<DataId> {
+    const [vp, vg, vm, vv] = [this.v(param), this.v(grad), this.v(state.expAvg), this.v(state.expAvgSq)];
+    const vmax = state.maxExpAvgSq ? this.v(state.maxExpAvgSq) : null;
+    const out = { param: new Float64Array(vp.length), expAvg: new Float64Array(vp.length), expAvgSq: new Float64Array(vp.length), maxExpAvgSq: vmax ? new Float64Array(vp.length) : null };
+    vp.forEach((p, i) => {
+      const g = vg[i] + p * info.weightDecay;
+      const m = vm[i] * info.beta1 + g * info.oneMinusBeta1;
+      const v = vv[i] * info.beta2 + g * g * info.oneMinusBeta2;
+      const u = vmax ? (Number.isNaN(vmax[i]) || Number.isNaN(v) ? NaN : Math.max(vmax[i], v)) : v;
+      out.param[i] = p + (info.negStepSize * m) / (Math.sqrt(u) / info.biasCorrection2Sqrt + info.eps);
+      out.expAvg[i] = m;
+      out.expAvgSq[i] = v;
+      if (out.maxExpAvgSq) out.maxExpAvgSq[i] = u;
+    });
+    return { param: this.put(out.param), expAvg: this.put(out.expAvg), expAvgSq: this.put(out.expAvgSq), maxExpAvgSq: out.maxExpAvgSq ? this.put(out.maxExpAvgSq) : null };
+  }
+
+  /** SGD's step in float64 on the float32 constants of `info` (`Backend.sgdUpdate`'s formula). */
+  sgdUpdate(param: DataId, grad: DataId, momentumBuffer: DataId | null, info: SgdUpdateInfo): SgdUpdated<DataId> {
+    const [vp, vg] = [this.v(param), this.v(grad)];
+    const vb = momentumBuffer ? this.v(momentumBuffer) : null;
+    const out = new Float64Array(vp.length);
+    const buffer = info.momentum !== 0 ? new Float64Array(vp.length) : null;
+    vp.forEach((p, i) => {
+      let d = vg[i] + p * info.weightDecay;
+      if (buffer) {
+        buffer[i] = vb ? vb[i] * info.momentum + d * info.oneMinusDampening : d;
+        d = info.nesterov ? d + buffer[i] * info.momentum : buffer[i];
+      }
+      out[i] = p + d * info.negLr;
+    });
+    return { param: this.put(out), momentumBuffer: buffer ? this.put(buffer) : null };
   }
 }

@@ -73,6 +73,63 @@ export interface GatherInfo {
   readonly perElement: boolean;
 }
 
+/**
+ * Adam's state of one parameter as a fused update reads and writes it: the first and second moment
+ * averages, and the running maximum of the second (AMSGrad; null without). `T` is `DataId` in
+ * kernels, `Tensor` in core.
+ */
+export interface AdamMoments<T> {
+  readonly expAvg: T;
+  readonly expAvgSq: T;
+  readonly maxExpAvgSq: T | null;
+}
+
+/** What one fused Adam step writes: the new parameter and state, each a new storage. */
+export interface AdamUpdated<T> extends AdamMoments<T> {
+  readonly param: T;
+}
+
+/**
+ * The constants of one fused Adam step over `size` elements at step `t`, each a float32 value (core
+ * computes them in float64 and rounds them as a number operand of an op is rounded).
+ */
+export interface AdamUpdateInfo {
+  readonly size: number;
+  /** L2 penalty added to the gradient; 0 leaves the gradient as it is. */
+  readonly weightDecay: number;
+  readonly beta1: number;
+  /** `1 - beta1`. */
+  readonly oneMinusBeta1: number;
+  readonly beta2: number;
+  /** `1 - beta2`. */
+  readonly oneMinusBeta2: number;
+  /** `sqrt(1 - beta2^t)`. */
+  readonly biasCorrection2Sqrt: number;
+  readonly eps: number;
+  /** `-lr / (1 - beta1^t)`. */
+  readonly negStepSize: number;
+}
+
+/** What one fused SGD step writes: the new parameter and (with momentum) the new buffer, each a new storage. */
+export interface SgdUpdated<T> {
+  readonly param: T;
+  readonly momentumBuffer: T | null;
+}
+
+/** The constants of one fused SGD step over `size` elements, each a float32 value (as `AdamUpdateInfo`'s). */
+export interface SgdUpdateInfo {
+  readonly size: number;
+  /** L2 penalty added to the gradient; 0 leaves the gradient as it is. */
+  readonly weightDecay: number;
+  /** Momentum factor; 0 keeps no buffer. */
+  readonly momentum: number;
+  /** `1 - dampening`. */
+  readonly oneMinusDampening: number;
+  readonly nesterov: boolean;
+  /** `-lr`. */
+  readonly negLr: number;
+}
+
 /** An activation a kernel applies in its output pass: `'relu'` is `max(v, 0)` (NaN stays NaN). */
 export type Activation = 'linear' | 'relu';
 
@@ -167,6 +224,23 @@ export interface Backend {
   /** Average pooling; divides by the full window (PyTorch's `count_include_pad=True`). */
   avgPool2d(x: DataId, info: Pool2dInfo): DataId;
   avgPool2dBackprop(dy: DataId, info: Pool2dInfo): DataId;
+
+  // Optimizer updates: one kernel per parameter per step, every operation rounded to float32 in the
+  // order written, so that the result equals the same update written op by op (torch 1.13's order).
+  /**
+   * One Adam step, all of `[size]`: `g = grad + param * weightDecay` (`g = grad` when weightDecay
+   * is 0); `m = expAvg * beta1 + g * oneMinusBeta1`; `v = expAvgSq * beta2 + (g * oneMinusBeta2) * g`;
+   * with AMSGrad `vmax = maximum(maxExpAvgSq, v)` (NaN wins) replaces `v` in
+   * `denom = sqrt(v) / biasCorrection2Sqrt + eps`; `param + (m * negStepSize) / denom`.
+   */
+  adamUpdate(param: DataId, grad: DataId, state: AdamMoments<DataId>, info: AdamUpdateInfo): AdamUpdated<DataId>;
+  /**
+   * One SGD step, all of `[size]`: `d = grad + param * weightDecay` (`d = grad` when weightDecay is
+   * 0); with momentum, `buf = d` when `momentumBuffer` is null (the first step), else
+   * `buf = momentumBuffer * momentum + d * oneMinusDampening`, then `d = d + buf * momentum`
+   * (Nesterov) or `d = buf`; `param + d * negLr`.
+   */
+  sgdUpdate(param: DataId, grad: DataId, momentumBuffer: DataId | null, info: SgdUpdateInfo): SgdUpdated<DataId>;
 
   // Creation.
   fill(size: number, value: number): DataId;

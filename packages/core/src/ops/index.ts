@@ -16,3 +16,4 @@ export * from './adaptive_pool.js';
 export * from './one_hot.js';
 export * from './slice.js';
 export * from './pad.js';
+export * from './optim.js';

@@ -1,5 +1,5 @@
 /** `Adam`: adaptive moment estimation, with L2 weight decay and the AMSGrad variant. */
-import { add, booleanOption, checkKnownOptions, mul, type Tensor } from '@tapegrad/core';
+import { booleanOption, checkKnownOptions, type Tensor } from '@tapegrad/core';
 import { adamStep } from './adam_step.js';
 import { Optimizer, type ParamState, type StateNames } from './optimizer.js';
 import { nonNegative } from './options.js';
@@ -48,8 +48,7 @@ export class Adam extends Optimizer<AdamConfig> {
 
   protected update(param: Tensor, grad: Tensor, state: ParamState, options: AdamConfig): void {
     // L2 penalty on the gradient (AdamW instead decays the parameter itself).
-    const g = options.weightDecay !== 0 ? add(grad, mul(param, options.weightDecay)) : grad;
-    adamStep(param, g, state, options);
+    adamStep(param, grad, state, options, options.weightDecay);
   }
 }
 

@@ -1,5 +1,5 @@
 /** The moment update and step that Adam and AdamW share (torch 1.13's single-tensor path). */
-import { add, div, keep, maximum, mul, sqrt, zeros, type Tensor } from '@tapegrad/core';
+import { adamUpdate, keep, zeros, type Tensor } from '@tapegrad/core';
 import type { ParamState } from './optimizer.js';
 
 /** What the shared step needs of the hyper-parameters. */
@@ -21,30 +21,25 @@ export function stateTensor(state: ParamState, name: string, param: Tensor): Ten
 }
 
 /**
- * One Adam step of `param` from gradient `g` (weight decay already applied as the caller's variant
- * wants it), at the parameter's step count `t` (counted from 1):
+ * One Adam step of `param` from gradient `grad`, at the parameter's step count `t` (counted from
+ * 1), as one fused kernel (core's `adamUpdate`): `g = grad + l2WeightDecay * param`;
  * `m = b1 m + (1 - b1) g`; `v = b2 v + (1 - b2) g g`; with amsgrad `vmax = max(vmax, v)` replaces
- * `v`; `p += (-lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)`.
+ * `v`; `p += (-lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)`. `l2WeightDecay` is Adam's
+ * penalty on the gradient; AdamW decays the parameter itself before calling this, with 0 here.
  */
-export function adamStep(param: Tensor, g: Tensor, state: ParamState, config: AdamStepConfig): void {
-  const { lr, betas: [beta1, beta2], eps, amsgrad } = config;
+export function adamStep(param: Tensor, grad: Tensor, state: ParamState, config: AdamStepConfig, l2WeightDecay = 0): void {
+  const { lr, betas, eps, amsgrad } = config;
   const expAvg = stateTensor(state, 'exp_avg', param);
   const expAvgSq = stateTensor(state, 'exp_avg_sq', param);
+  const maxExpAvgSq = amsgrad ? stateTensor(state, 'max_exp_avg_sq', param) : null;
   const step = (state.scalars.get('step') ?? 0) + 1;
   state.scalars.set('step', step);
-  expAvg.assign(add(mul(expAvg, beta1), mul(g, 1 - beta1)));
-  expAvgSq.assign(add(mul(expAvgSq, beta2), mul(mul(g, 1 - beta2), g)));
-  // Bias corrections in float64, as PyTorch computes them on Python floats.
-  const biasCorrection1 = 1 - beta1 ** step;
-  const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
-  const stepSize = lr / biasCorrection1;
-  let second = expAvgSq;
-  if (amsgrad) {
-    const maxSq = stateTensor(state, 'max_exp_avg_sq', param);
-    maxSq.assign(maximum(maxSq, expAvgSq));
-    second = maxSq;
+  const next = adamUpdate(param, grad, { expAvg, expAvgSq, maxExpAvgSq }, { lr, betas, eps, weightDecay: l2WeightDecay, step });
+  // The new values replace the old in place (identity kept); their own handles go at once.
+  for (const [target, value] of [[param, next.param], [expAvg, next.expAvg], [expAvgSq, next.expAvgSq], [maxExpAvgSq, next.maxExpAvgSq]] as const) {
+    if (target && value) {
+      target.assign(value);
+      value.dispose();
+    }
   }
-  const denom = add(div(sqrt(second), biasCorrection2Sqrt), eps);
-  // addcdiv: p + (-stepSize * m) / denom.
-  param.assign(add(param, div(mul(expAvg, -stepSize), denom)));
 }

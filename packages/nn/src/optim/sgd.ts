@@ -1,5 +1,5 @@
 /** `SGD`: stochastic gradient descent with momentum, dampening, Nesterov and weight decay. */
-import { add, booleanOption, checkKnownOptions, keep, mul, type Tensor } from '@tapegrad/core';
+import { booleanOption, checkKnownOptions, keep, sgdUpdate, type Tensor } from '@tapegrad/core';
 import { Optimizer, type ParamState, type StateNames } from './optimizer.js';
 import { nonNegative } from './options.js';
 
@@ -44,19 +44,19 @@ export class SGD extends Optimizer<SGDConfig> {
   }
 
   protected update(param: Tensor, grad: Tensor, state: ParamState, options: SGDConfig): void {
-    const { lr, momentum, dampening, nesterov, weightDecay } = options;
-    let d = weightDecay !== 0 ? add(grad, mul(param, weightDecay)) : grad;
-    if (momentum !== 0) {
-      let buf = state.tensors.get('momentum_buffer');
-      if (buf === undefined) {
-        buf = keep(d.detach());
-        state.tensors.set('momentum_buffer', buf);
-      } else {
-        buf.assign(add(mul(buf, momentum), mul(d, 1 - dampening)));
-      }
-      d = nesterov ? add(d, mul(buf, momentum)) : buf;
+    // A buffer kept from a run with momentum is left alone while momentum is 0.
+    const buffer = options.momentum !== 0 ? state.tensors.get('momentum_buffer') ?? null : null;
+    // One fused kernel (core's sgdUpdate); the first step with momentum starts the buffer from the gradient.
+    const next = sgdUpdate(param, grad, buffer, options);
+    param.assign(next.param);
+    next.param.dispose();
+    if (next.momentumBuffer === null) return;
+    if (buffer === null) {
+      state.tensors.set('momentum_buffer', keep(next.momentumBuffer));
+    } else {
+      buffer.assign(next.momentumBuffer);
+      next.momentumBuffer.dispose();
     }
-    param.assign(add(param, mul(d, -lr)));
   }
 }
 
