@@ -1,7 +1,7 @@
 /**
- * Conformance cases for the data-movement ops (slice, narrow, pad), forward and backward against the float64 reference (`reference/region.ts`). Copies are exact.
+ * Conformance cases for the data-movement ops (slice, narrow, pad, concat, stack), forward and backward against the float64 reference (`reference/region.ts`). Copies are exact.
  */
-import { narrow, pad, slice } from '@tapegrad/core';
+import { concat, narrow, pad, slice, stack } from '@tapegrad/core';
 import * as R from '../reference/index.js';
 import { rngFor, TOLERANCE, type Case, type ConformanceOptions } from './suite.js';
 
@@ -77,7 +77,40 @@ function padCases(scale: Scale, ieeeSpecials: boolean): Case[] {
   });
 }
 
+function joinCases(scale: Scale): Case[] {
+  const concats: { shapes: number[][]; axis: number }[] = scale === 'full'
+    ? [
+        { shapes: [[2, 3], [1, 3], [3, 3]], axis: 0 }, { shapes: [[2, 3], [2, 1]], axis: 1 }, { shapes: [[2, 3, 2], [2, 3, 1], [2, 3, 3]], axis: -1 },
+        { shapes: [[2, 2, 3, 3], [2, 1, 3, 3]], axis: 1 }, { shapes: [[2, 0], [2, 3], [2, 1]], axis: 1 }, { shapes: [[0], [2, 3], [1, 3]], axis: 0 },
+        { shapes: [[4]], axis: 0 }, { shapes: [[2, 40, 60, 60], [2, 24, 60, 60]], axis: 1 },
+      ]
+    : [{ shapes: [[2, 3], [1, 3]], axis: 0 }, { shapes: [[2, 1, 2], [2, 2, 2], [2, 1, 2]], axis: 1 }];
+  const cases: Case[] = concats.map(({ shapes, axis }) => {
+    const label = `concat ${shapes.map(fmt).join(' ')} axis ${axis}`;
+    const rank = shapes.find((s) => s.length !== 1 || s[0] !== 0)?.length ?? 1;
+    const a = axis < 0 ? axis + rank : axis;
+    return {
+      op: 'concat', label, ...exact(), inputs: shapes.map((shape, i) => input(`${label} ${i}`, shape)),
+      forward: (xs) => concat(xs, axis), reference: (xs) => R.concat(xs, a),
+      gradients: (xs, dy) => R.concatGrad(xs.map((x) => x.shape), a, dy),
+    };
+  });
+  const stacks: { shape: number[]; count: number; axis: number }[] = scale === 'full'
+    ? [{ shape: [2, 3], count: 3, axis: 0 }, { shape: [2, 3], count: 2, axis: 1 }, { shape: [2, 3], count: 2, axis: -1 }, { shape: [], count: 2, axis: 0 }, { shape: [4], count: 1, axis: 1 }]
+    : [{ shape: [2, 3], count: 2, axis: -1 }, { shape: [3], count: 3, axis: 0 }];
+  for (const { shape, count, axis } of stacks) {
+    const label = `stack ${count} x ${fmt(shape)} axis ${axis}`;
+    const a = axis < 0 ? axis + shape.length + 1 : axis;
+    cases.push({
+      op: 'stack', label, ...exact(), inputs: Array.from({ length: count }, (_, i) => input(`${label} ${i}`, shape)),
+      forward: (xs) => stack(xs, axis), reference: (xs) => R.stack(xs, a),
+      gradients: (_xs, dy) => R.stackGrad(count, a, dy),
+    });
+  }
+  return cases;
+}
+
 /** Every data-movement case at `scale`; NaN and infinite pad values only with `ieeeSpecials`. */
 export function dataMovementCases(scale: Scale, ieeeSpecials: boolean): Case[] {
-  return [...sliceCases(scale), ...padCases(scale, ieeeSpecials)];
+  return [...sliceCases(scale), ...padCases(scale, ieeeSpecials), ...joinCases(scale)];
 }

@@ -1,12 +1,12 @@
 /**
- * slice, narrow and pad (negative amounts too) on random shapes: central finite
+ * slice, narrow, pad (negative amounts too), concat and stack on random shapes: central finite
  * differences of the float64 reference against tapegrad's gradients (CPU backend), and the adjoint
  * identities computed with tapegrad's forward ops alone: `<slice(x), y> = <x, pad(y)>`,
- * and `<pad(x, p), y> = <x, pad(y, -p)>`. These identities are why each op's gradient can be the
- * other op.
+ * `<pad(x, p), y> = <x, pad(y, -p)>`, `<concat(xs), y> = sum_i <x_i, narrow(y, ...)>` and the same
+ * for stack. These identities are why each op's gradient can be the other op.
  */
 import '@tapegrad/backend-cpu';
-import { narrow, pad, setBackend, slice, tensor, tidy, type PadPair, type Tensor } from '@tapegrad/core';
+import { concat, narrow, pad, reshape, setBackend, slice, stack, tensor, tidy, type PadPair, type Tensor } from '@tapegrad/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import * as R from '../reference/index.js';
@@ -48,6 +48,11 @@ function paddingsOf(shape: readonly number[], rng: Rng): [number, number][] {
     const after = rng.int(Math.max(-e, -(before + e)), 3);
     return [before, after];
   });
+}
+
+/** Extents that agree off `axis`; each tensor's extent on `axis` in [0, 3]. */
+function joinShapes(shape: readonly number[], count: number, axis: number, rng: Rng): number[][] {
+  return Array.from({ length: count }, () => shape.map((e, a) => (a === axis ? rng.int(0, 3) : e)));
 }
 
 /** Forward only, no recording: the values of `f` on tensors holding `inputs`. */
@@ -108,6 +113,32 @@ describe('analytic gradient = central differences', () => {
     }), params('fd pad'));
   });
 
+  it('concat (empty tensors included)', () => {
+    fc.assert(fc.property(shapeArb(1, 4, 3), fc.integer({ min: 1, max: 4 }), valueSeed, (shape, count, seed) => {
+      const rng = new Rng(seed);
+      const a = rng.int(0, shape.length - 1);
+      const shapes = joinShapes(shape, count, a, rng);
+      const axis = rng.next() < 0.5 ? a - shape.length : a;
+      checkGradients({
+        op: 'concat', label: `concat ${shapes.map(fmt).join(' ')} axis ${axis}`, log: errors, rng,
+        inputs: shapes.map((s) => ({ shape: s, values: rng.floats(sizeOf(s)) })),
+        forward: (xs) => concat(xs, axis), reference: (xs) => R.concat(xs, a),
+      });
+    }), params('fd concat'));
+  });
+
+  it('stack', () => {
+    fc.assert(fc.property(shapeArb(0, 3, 3), fc.integer({ min: 1, max: 4 }), valueSeed, (shape, count, seed) => {
+      const rng = new Rng(seed);
+      const a = rng.int(0, shape.length);
+      const axis = rng.next() < 0.5 ? a - shape.length - 1 : a;
+      checkGradients({
+        op: 'stack', label: `stack ${count} x ${fmt(shape)} axis ${axis}`, log: errors, rng,
+        inputs: Array.from({ length: count }, () => ({ shape, values: rng.floats(sizeOf(shape)) })),
+        forward: (xs) => stack(xs, axis), reference: (xs) => R.stack(xs, a),
+      });
+    }), params('fd stack'));
+  });
 });
 
 describe('adjoint identities (forward ops only)', () => {
@@ -130,5 +161,32 @@ describe('adjoint identities (forward ops only)', () => {
       const back = values([z], ([t]) => pad(t, paddings.map(([b, e]) => [-b, -e] as PadPair)));
       expectAdjoint(`pad ${fmt(shape)} ${JSON.stringify(paddings)}`, dot(forward, z.values), dot(x.values, back), absDot(forward, z.values));
     }), params('adjoint slice pad'));
+  });
+
+  it('<concat(xs, axis), y> = sum_i <x_i, narrow(y, axis, offset_i, extent_i)>, and stack alike', () => {
+    fc.assert(fc.property(shapeArb(1, 3, 3), fc.integer({ min: 1, max: 4 }), valueSeed, (shape, count, seed) => {
+      const rng = new Rng(seed);
+      const a = rng.int(0, shape.length - 1);
+      const xs = joinShapes(shape, count, a, rng).map((s) => ({ shape: s, values: rng.floats(sizeOf(s)) }));
+      const total = xs.reduce((n, x) => n + x.shape[a], 0);
+      const yShape = shape.map((e, k) => (k === a ? total : e));
+      const y = { shape: yShape, values: rng.floats(sizeOf(yShape)) };
+      const joined = values(xs, (ts) => concat(ts, a));
+      let offset = 0;
+      let rhs = 0;
+      for (const x of xs) {
+        const start = offset;
+        rhs += dot(x.values, values([y], ([t]) => narrow(t, a, start, x.shape[a])));
+        offset += x.shape[a];
+      }
+      expectAdjoint(`concat ${xs.map((x) => fmt(x.shape)).join(' ')} axis ${a}`, dot(joined, y.values), rhs, absDot(joined, y.values));
+
+      const parts = xs.map(() => ({ shape, values: rng.floats(sizeOf(shape)) }));
+      const sShape = [...shape.slice(0, a), count, ...shape.slice(a)];
+      const w = { shape: sShape, values: rng.floats(sizeOf(sShape)) };
+      const stacked = values(parts, (ts) => stack(ts, a));
+      const back = parts.reduce((acc, p, i) => acc + dot(p.values, values([w], ([t]) => reshape(narrow(t, a, i, 1), shape))), 0);
+      expectAdjoint(`stack ${count} x ${fmt(shape)} axis ${a}`, dot(stacked, w.values), back, absDot(stacked, w.values));
+    }), params('adjoint concat stack'));
   });
 });

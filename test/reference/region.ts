@@ -1,7 +1,8 @@
 /**
- * Float64 reference: slice and pad (negative amounts crop), forward as gathers over
+ * Float64 reference: slice, pad (negative amounts crop), concat and stack, forward as gathers over
  * the output and gradients as scatters (each `dy` element added into the input element it came
- * from), written from PyTorch's definitions (`x[b:b+s]`, `F.pad` constant mode), not from tapegrad's placement kernel.
+ * from), written from PyTorch's definitions (`x[b:b+s]`, `F.pad` constant mode, `torch.cat`,
+ * `torch.stack`), not from tapegrad's placement kernel.
  */
 import { nd, ravel, unravel, type NdArray } from './ndarray.js';
 
@@ -45,4 +46,57 @@ export function padGrad(xShape: readonly number[], paddings: readonly (readonly 
     if (source.every((c, a) => c >= 0 && c < xShape[a])) dx.data[ravel(source, xShape)] += dy.data[o];
   }
   return dx;
+}
+
+/** `torch.cat(xs, axis)`, skipping 1-D tensors with no elements (PyTorch's legacy rule). */
+export function concat(xs: readonly NdArray[], axis: number): NdArray {
+  const parts = xs.filter((x) => !(x.shape.length === 1 && x.data.length === 0));
+  if (parts.length === 0) return nd([0]);
+  const shape = parts[0].shape.map((e, a) => (a === axis ? parts.reduce((n, x) => n + x.shape[axis], 0) : e));
+  const out = nd(shape);
+  let offset = 0;
+  for (const x of parts) {
+    for (let i = 0; i < x.data.length; i++) {
+      const index = unravel(i, x.shape);
+      index[axis] += offset;
+      out.data[ravel(index, shape)] = x.data[i];
+    }
+    offset += x.shape[axis];
+  }
+  return out;
+}
+
+/** The gradient of `concat` for each input: its own stretch of `dy` along `axis`. */
+export function concatGrad(shapes: readonly (readonly number[])[], axis: number, dy: NdArray): NdArray[] {
+  let offset = 0;
+  return shapes.map((shape) => {
+    if (shape.length === 1 && shape[0] === 0) return nd(shape);
+    const begin = shape.map((_, a) => (a === axis ? offset : 0));
+    offset += shape[axis];
+    return slice(dy, begin, shape);
+  });
+}
+
+/** `torch.stack(xs, axis)`: `out[..., k, ...] = xs[k][...]` with k at `axis`. */
+export function stack(xs: readonly NdArray[], axis: number): NdArray {
+  const shape = [...xs[0].shape.slice(0, axis), xs.length, ...xs[0].shape.slice(axis)];
+  const out = nd(shape);
+  for (let o = 0; o < out.data.length; o++) {
+    const index = unravel(o, shape);
+    const [k] = index.splice(axis, 1);
+    out.data[o] = xs[k].data[ravel(index, xs[k].shape)];
+  }
+  return out;
+}
+
+/** The gradient of `stack`: input k gets `dy[..., k, ...]`. */
+export function stackGrad(count: number, axis: number, dy: NdArray): NdArray[] {
+  const shape = dy.shape.filter((_, a) => a !== axis);
+  const grads = Array.from({ length: count }, () => nd(shape));
+  for (let o = 0; o < dy.data.length; o++) {
+    const index = unravel(o, dy.shape);
+    const [k] = index.splice(axis, 1);
+    grads[k].data[ravel(index, shape)] += dy.data[o];
+  }
+  return grads;
 }

@@ -17,3 +17,4 @@ export * from './one_hot.js';
 export * from './slice.js';
 export * from './pad.js';
 export * from './optim.js';
+export * from './concat.js';

@@ -43,3 +43,12 @@ export function placeBox(op: string, x: Tensor, before: readonly number[], outSh
   const info = collapsed(x.shape, outShape, before, value);
   return runOp(op, [x], outShape, (backend) => backend.pad(x.dataId, null, info), (dy) => [placeBox(op, dy, before.map((b) => -b), x.shape, 0)]);
 }
+
+/**
+ * `x` written into a copy of `base` at `before` (`out[o] = x[o - before]` inside x's box, `base[o]`
+ * elsewhere; x's box lies inside base). Not recorded: `concat` records itself.
+ */
+export function placeOnto(x: Tensor, base: Tensor, before: readonly number[]): Tensor {
+  const info = collapsed(x.shape, base.shape, before, 0);
+  return runOp('concat', [x, base], base.shape, (backend) => backend.pad(x.dataId, base.dataId, info));
+}
