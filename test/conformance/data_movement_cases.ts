@@ -1,7 +1,10 @@
 /**
- * Conformance cases for the data-movement ops (slice, narrow, pad, concat, stack), forward and backward against the float64 reference (`reference/region.ts`). Copies are exact.
+ * Conformance cases for the data-movement ops (slice, narrow, pad, concat, stack, gather,
+ * indexSelect), forward and backward against the float64 reference (`reference/region.ts`,
+ * `reference/indexing.ts`). Copies are exact; gradients that sum repeated indices use the default
+ * tolerance.
  */
-import { concat, narrow, pad, slice, stack } from '@tapegrad/core';
+import { concat, gather, indexSelect, narrow, pad, slice, stack, tensor } from '@tapegrad/core';
 import * as R from '../reference/index.js';
 import { rngFor, TOLERANCE, type Case, type ConformanceOptions } from './suite.js';
 
@@ -110,7 +113,52 @@ function joinCases(scale: Scale): Case[] {
   return cases;
 }
 
+/** Integer indices in `[0, size)` as float32 values, repeats likely. */
+function indexValues(label: string, count: number, size: number): Float32Array {
+  const rng = rngFor(`${label} indices`);
+  return Float32Array.from({ length: count }, () => rng.int(0, size - 1));
+}
+
+function indexCases(scale: Scale): Case[] {
+  const gathers: { shape: number[]; axis: number; index: number[] }[] = scale === 'full'
+    ? [
+        { shape: [3, 4], axis: 1, index: [3, 2] }, { shape: [3, 4], axis: 0, index: [2, 4] }, { shape: [2, 3, 4], axis: 1, index: [2, 5, 3] },
+        { shape: [2, 3, 4], axis: -1, index: [1, 2, 6] }, { shape: [5], axis: 0, index: [8] }, { shape: [], axis: 0, index: [] },
+      ]
+    : [{ shape: [3, 4], axis: 1, index: [3, 2] }, { shape: [2, 3, 2], axis: 0, index: [3, 2, 2] }];
+  const cases: Case[] = gathers.map(({ shape, axis, index }) => {
+    const label = `gather ${fmt(shape)} axis ${axis} index ${fmt(index)}`;
+    const a = axis < 0 ? axis + shape.length : axis;
+    const indices = { shape: index, values: indexValues(label, R.sizeOf(index), shape[a] ?? 1), grad: false };
+    return {
+      op: 'gather', label, tol: TOLERANCE.exact, inputs: [input(label, shape), indices],
+      forward: ([x, i]) => gather(x, axis, i), reference: ([x, i]) => R.gather(x, a, i),
+      gradients: ([x, i], dy) => [R.gatherGrad(x.shape, a, i, dy), null],
+    };
+  });
+  const selects: { shape: number[]; axis: number; count: number; asTensor: boolean }[] = scale === 'full'
+    ? [
+        { shape: [3, 4], axis: 1, count: 6, asTensor: false }, { shape: [2, 3, 4], axis: 0, count: 3, asTensor: true },
+        { shape: [2, 3, 4], axis: -1, count: 2, asTensor: true }, { shape: [4, 5], axis: 0, count: 0, asTensor: false },
+        { shape: [3, 4, 40], axis: 1, count: 5, asTensor: true },
+      ]
+    : [{ shape: [3, 4], axis: 1, count: 5, asTensor: true }, { shape: [2, 3, 2], axis: 0, count: 3, asTensor: false }];
+  for (const { shape, axis, count, asTensor } of selects) {
+    const label = `indexSelect ${fmt(shape)} axis ${axis} ${count} indices${asTensor ? ' (tensor)' : ''}`;
+    const a = axis < 0 ? axis + shape.length : axis;
+    const list = Array.from(indexValues(label, count, shape[a]));
+    cases.push({
+      op: 'indexSelect', label, tol: TOLERANCE.exact, inputs: [input(label, shape)],
+      // A tensor of indices is made inside the case's tidy, so it is freed with the case.
+      forward: ([x]) => indexSelect(x, axis, asTensor ? tensor(list) : list),
+      reference: ([x]) => R.indexSelect(x, a, list),
+      gradients: ([x], dy) => [R.indexSelectGrad(x.shape, a, list, dy)],
+    });
+  }
+  return cases;
+}
+
 /** Every data-movement case at `scale`; NaN and infinite pad values only with `ieeeSpecials`. */
 export function dataMovementCases(scale: Scale, ieeeSpecials: boolean): Case[] {
-  return [...sliceCases(scale), ...padCases(scale, ieeeSpecials), ...joinCases(scale)];
+  return [...sliceCases(scale), ...padCases(scale, ieeeSpecials), ...joinCases(scale), ...indexCases(scale)];
 }

@@ -32,6 +32,8 @@ export const RUNS = {
   // region.test.ts: slice, narrow, pad, concat, stack
   'fd slice': 40, 'fd narrow': 30, 'fd pad': 40, 'fd concat': 40, 'fd stack': 30,
   'adjoint slice pad': 50, 'adjoint concat stack': 40,
+  // indexing.test.ts: gather, indexSelect
+  'fd gather': 40, 'fd indexSelect': 40, 'adjoint gather indexSelect': 40,
   // autograd.test.ts
   'broadcast gradients': 80, 'double backward': 30, 'noGrad': 30, 'grad helpers': 30,
 } as const;

@@ -13,3 +13,4 @@ export * from './adaptive_pool.js';
 export * from './one_hot.js';
 export * from './region.js';
 export * from './optim.js';
+export * from './indexing.js';

@@ -5,7 +5,7 @@
  * axes of 128 or more split in two, outputs cut so a call binds at most 10 parts).
  */
 import { CpuBackend } from '@tapegrad/backend-cpu';
-import type { Backend, DataId, GatherInfo, PadInfo } from '@tapegrad/core';
+import { gather, indexSelect, registerBackend, setBackend, tensor, tidy, type Backend, type DataId, type GatherInfo, type PadInfo } from '@tapegrad/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGpuJsBackend, releaseWebGpuDevice, type GpuJsBackend } from '../src/index.js';
 import { compareKernel, randomValues, rng } from './helpers.js';
@@ -101,6 +101,25 @@ describe('gpujs (webasm, indices below 128): a long axis no common divisor split
     const x = gpu.write(new Float32Array(257), [257]);
     expect(() => gpu.pad(x, null, { inShape: [257], outShape: [259], before: [1], value: 0 })).toThrow(/pad over shape \[259\]: axis 0 has 259 elements, more than the 128/);
     gpu.disposeData(x);
+    gpu.dispose();
+  });
+});
+
+describe('gpujs (webasm) under the async contract, through core', () => {
+  it('indices are not read to check them: one out of range selects 0 (documented), in range ones select as usual', async () => {
+    const gpu = await createGpuJsBackend({ mode: 'webasm', async: true });
+    registerBackend('gpujs-async-indexing', () => gpu, 0);
+    await setBackend('gpujs-async-indexing');
+    const [picked, selected] = tidy(() => {
+      const x = tensor([[1, 2, 3], [4, 5, 6]]);
+      return [gather(x, 1, tensor([[2, 7], [-1, 0]])), indexSelect(x, 1, tensor([1, 3]))];
+    });
+    expect(Array.from(await picked.data())).toEqual([3, 0, 0, 4]);
+    expect(Array.from(await selected.data())).toEqual([2, 0, 5, 0]);
+    picked.dispose();
+    selected.dispose();
+    await gpu.flush();
+    expect(gpu.numDataIds()).toBe(0);
     gpu.dispose();
   });
 });

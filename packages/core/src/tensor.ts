@@ -230,6 +230,8 @@ export class Tensor {
   argmax(axis?: number): Tensor { return ops.argmax(this, axis); }
   logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
   softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
+  gather(axis: number, index: Tensor): Tensor { return ops.gather(this, axis, index); }
+  indexSelect(axis: number, indices: ops.Indices): Tensor { return ops.indexSelect(this, axis, indices); }
   slice(begin: number | readonly number[], size?: number | readonly number[]): Tensor { return ops.slice(this, begin, size); }
   narrow(axis: number, start: number, length: number): Tensor { return ops.narrow(this, axis, start, length); }
   pad(paddings: readonly ops.PadPair[], value = 0): Tensor { return ops.pad(this, paddings, value); }

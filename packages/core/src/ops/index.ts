@@ -18,3 +18,4 @@ export * from './slice.js';
 export * from './pad.js';
 export * from './optim.js';
 export * from './concat.js';
+export * from './indexing.js';
