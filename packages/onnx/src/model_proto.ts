@@ -76,5 +76,7 @@ export async function encodeModel(graph: BuiltGraph): Promise<Uint8Array> {
       output: [valueInfo(graph.output, graph.dynamicBatch)],
     },
   });
-  return onnx.ModelProto.encode(model).finish();
+  const bytes = onnx.ModelProto.encode(model).finish();
+  // protobufjs hands out a Node Buffer (a view into its pool) where there is one: a plain copy.
+  return new Uint8Array(bytes);
 }
