@@ -82,7 +82,7 @@ function planeRuns(first: number, end: number, channels: number, parts: number):
   });
 }
 
-/** Parts for a transform over `planes` planes of `floats` each. */
+/** Parts for a transform over `planes` planes writing (or reading) `floats` transformed values each. */
 const transformParts = (planes: number, floats: number): number => partsFor(planes * floats, MIN_PARALLEL_ELEMENTS, planes);
 
 /**
@@ -94,7 +94,7 @@ function tileGroups(alg: WinogradAlgorithm, of: 'x' | 'dy', tiling: Tiling, x: n
   first: number, end: number, dst: number, ws: Workspace): KernelCall[][] {
   const t = (end - first) * tiling.perImage;
   const tiles = of === 'dy' ? call.winogradGradTilesF2x3 : call[`winogradTiles${alg.name}`];
-  return planeRuns(first, end, channels, transformParts((end - first) * channels, tiling.hp * tiling.wp)).map((runs) => {
+  return planeRuns(first, end, channels, transformParts((end - first) * channels, alphaOf(alg) ** 2 * tiling.perImage)).map((runs) => {
     const pad = ws.alloc(tiling.hp * tiling.wp);
     return runs.map(([n, c0, c1]) => tiles({
       x: x + (n * channels + c0) * h * w * 4, planes: c1 - c0, h, w, pt, pl, tilesY: tiling.tilesY, tilesX: tiling.tilesX, hp: tiling.hp, wp: tiling.wp,

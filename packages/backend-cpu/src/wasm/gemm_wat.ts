@@ -29,8 +29,9 @@ export function gemmScratchFloats(m: number, n: number, k: number): number {
 }
 
 const vectorsPerRow = NR / 4;
-const rows = Array.from({ length: MR }, (_, r) => r);
-const vectors = Array.from({ length: vectorsPerRow }, (_, v) => v);
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const rows = range(MR);
+const vectors = range(vectorsPerRow);
 const acc = (r: number, v: number): string => `$c${r}_${v}`;
 /** Sets `$row` to the byte address of row r of the C tile. */
 const rowAddress = (r: number): string => `local.get $c i32.const ${r} local.get $ldc i32.mul i32.add local.set $row`;
@@ -102,6 +103,36 @@ function microKernel({ fusedMultiplyAdd }: WatOptions): string {
 }
 
 /**
+ * Text of a loop that packs four steps at a time of `lines` lines (a multiple of 4), `stride` bytes
+ * apart and each contiguous along the steps from `$src`, into rows of `lines` floats from `dst`:
+ * `dst[p*lines + l] = line l at step p` while p + 4 <= `$kc` (p from `$p`), four lines at a time
+ * transposed as a 4x4 block; `$src`, `dst` and `$p` advance past what it packed. Its v128 locals
+ * are `blockLocals(lines)`.
+ */
+function stepBlocks(lines: number, stride: string, dst: string): string {
+  const groups = range(lines / 4);
+  const inputs = range(lines).map((l) => `$line${l}`);
+  const outputs = (g: number): string[] => rows.map((q) => `$step${q}_${g}`);
+  return `
+    block $blocksDone
+      loop $blocks
+        local.get $p i32.const 4 i32.add local.get $kc i32.gt_u br_if $blocksDone
+        ${inputs.map((name, l) => `local.get $src i32.const ${l} local.get ${stride} i32.mul i32.add v128.load align=4 local.set ${name}`).join('\n        ')}
+        ${groups.map((g) => transpose4x4(inputs.slice(4 * g, 4 * g + 4), outputs(g), ['$t0', '$t1', '$t2', '$t3'])).join('\n')}
+        ${rows.flatMap((q) => groups.map((g) => `local.get ${dst} local.get $step${q}_${g} v128.store offset=${16 * (q * groups.length + g)}`)).join('\n        ')}
+        local.get ${dst} i32.const ${16 * lines} i32.add local.set ${dst}
+        local.get $src i32.const 16 i32.add local.set $src
+        local.get $p i32.const 4 i32.add local.set $p
+        br $blocks
+      end
+    end`;
+}
+
+/** The v128 locals `stepBlocks(lines, ...)` uses. */
+const blockLocals = (lines: number): string =>
+  [...range(lines).map((l) => `$line${l}`), ...range(lines / 4).flatMap((g) => rows.map((q) => `$step${q}_${g}`)), '$t0', '$t1', '$t2', '$t3'].map((name) => `(local ${name} v128)`).join(' ');
+
+/**
  * `dst[q*kc*NR + p*NR + jj] = B[p, q*NR + min(jj, w_q - 1)]` for p < kc, jj < NR, panels q of
  * w_q = min(NR, nc - q*NR) columns, B[p, j] at b + p*bRow + j*bCol bytes: the block in NR-column
  * panels, a partial panel's last column repeated (its copies reach only the edge tile's unused columns).
@@ -109,6 +140,7 @@ function microKernel({ fusedMultiplyAdd }: WatOptions): string {
 const packB = `
   (func $packB (param $b i32) (param $bRow i32) (param $bCol i32) (param $kc i32) (param $nc i32) (param $dst i32)
     (local $q i32) (local $w i32) (local $p i32) (local $jj i32) (local $src i32)
+    ${blockLocals(NR)}
     loop $panels
       local.get $nc local.get $q i32.const ${NR} i32.mul i32.sub local.tee $w i32.const ${NR} i32.gt_u
       if i32.const ${NR} local.set $w end
@@ -124,17 +156,28 @@ const packB = `
           local.get $p i32.const 1 i32.add local.tee $p local.get $kc i32.lt_u br_if $fastRows
         end
       else
-        loop $gatherRows
-          i32.const 0 local.set $jj
-          loop $gatherCols
-            local.get $dst local.get $jj i32.const 2 i32.shl i32.add
-            local.get $src local.get $jj local.get $w i32.const 1 i32.sub local.get $jj local.get $w i32.lt_u select local.get $bCol i32.mul i32.add f32.load
-            f32.store
-            local.get $jj i32.const 1 i32.add local.tee $jj i32.const ${NR} i32.lt_u br_if $gatherCols
+        local.get $w i32.const ${NR} i32.eq local.get $bRow i32.const 4 i32.eq i32.and
+        if
+          ;; A whole panel of B stored transposed (its columns contiguous): four steps of the NR
+          ;; columns at a time, transposed as NR/4 blocks of 4x4.
+          ${stepBlocks(NR, '$bCol', '$dst')}
+        end
+        ;; The rest (partial panels, other strides) a float at a time.
+        block $gatherDone
+          loop $gatherRows
+            local.get $p local.get $kc i32.ge_u br_if $gatherDone
+            i32.const 0 local.set $jj
+            loop $gatherCols
+              local.get $dst local.get $jj i32.const 2 i32.shl i32.add
+              local.get $src local.get $jj local.get $w i32.const 1 i32.sub local.get $jj local.get $w i32.lt_u select local.get $bCol i32.mul i32.add f32.load
+              f32.store
+              local.get $jj i32.const 1 i32.add local.tee $jj i32.const ${NR} i32.lt_u br_if $gatherCols
+            end
+            local.get $dst i32.const ${4 * NR} i32.add local.set $dst
+            local.get $src local.get $bRow i32.add local.set $src
+            local.get $p i32.const 1 i32.add local.set $p
+            br $gatherRows
           end
-          local.get $dst i32.const ${4 * NR} i32.add local.set $dst
-          local.get $src local.get $bRow i32.add local.set $src
-          local.get $p i32.const 1 i32.add local.tee $p local.get $kc i32.lt_u br_if $gatherRows
         end
       end
       local.get $q i32.const 1 i32.add local.tee $q i32.const ${NR} i32.mul local.get $nc i32.lt_u br_if $panels
@@ -146,13 +189,10 @@ const packB = `
  * at a + i*aRow + p*aStep bytes: the m block's rows in MR-row panels, the last row repeated past m
  * (its copies reach only the edge tile's unused rows).
  */
-const rowVectors = rows.map((r) => `$row${r}`);
-const stepVectors = rows.map((r) => `$step${r}`);
-const tmpVectors = rows.map((r) => `$tmp${r}`);
 const packA = `
   (func $packA (param $a i32) (param $aRow i32) (param $aStep i32) (param $first i32) (param $m i32) (param $panels i32) (param $kc i32) (param $dst i32)
     (local $q i32) (local $r i32) (local $p i32) (local $step i32) (local $row i32) (local $src i32) (local $to i32) (local $whole i32) (local $panelBytes i32)
-    ${[...rowVectors, ...stepVectors, ...tmpVectors].map((name) => `(local ${name} v128)`).join(' ')}
+    ${blockLocals(MR)}
     local.get $kc i32.const ${4 * MR} i32.mul local.set $panelBytes
     ;; Whole panels: those whose MR rows are all below m.
     local.get $m local.get $first i32.sub i32.const ${MR} i32.div_u local.tee $whole local.get $panels local.get $whole local.get $panels i32.lt_u select local.set $whole
@@ -184,18 +224,7 @@ const packA = `
         if
           ;; Steps contiguous (A row-major): four steps of the MR rows, transposed as a 4x4 block.
           local.get $a local.get $row local.get $aRow i32.mul i32.add local.set $src
-          block $blocksDone
-            loop $blocks
-              local.get $p i32.const 4 i32.add local.get $kc i32.gt_u br_if $blocksDone
-              ${rows.map((r) => `local.get $src i32.const ${r} local.get $aRow i32.mul i32.add v128.load align=4 local.set ${rowVectors[r]}`).join('\n              ')}
-              ${transpose4x4(rowVectors, stepVectors, tmpVectors).split('\n').join('\n              ')}
-              ${rows.map((r) => `local.get $to local.get ${stepVectors[r]} v128.store offset=${16 * r}`).join('\n              ')}
-              local.get $to i32.const ${16 * MR} i32.add local.set $to
-              local.get $src i32.const 16 i32.add local.set $src
-              local.get $p i32.const 4 i32.add local.set $p
-              br $blocks
-            end
-          end
+          ${stepBlocks(MR, '$aRow', '$to')}
         end
       end
       ;; The rest of the panel (all of it when neither stride is one float, or its rows pass m) a float at a time.
