@@ -84,7 +84,7 @@ describe('nin bad input', () => {
   it('input too small for the network', async () => expectOneLineError(await nin('summary', '--input', '20'), /kernel .* larger than the padded input/));
   it('stray argument', async () => expectOneLineError(await nin('summary', 'extra'), /unexpected argument 'extra'/));
   it('help with a stray argument', async () => {
-    expectOneLineError(await nin('help', 'stray'), /^nin: help: unexpected argument 'stray' \(nin help COMMAND, COMMAND one of summary, train, eval, predict\)$/);
+    expectOneLineError(await nin('help', 'stray'), /^nin: help: unexpected argument 'stray' \(nin help COMMAND, COMMAND one of summary, train, eval, predict, export\)$/);
     expectOneLineError(await nin('help', 'train', 'extra'), /^nin: help: unexpected argument 'extra'/);
     expectOneLineError(await nin('--help', 'stray'), /^nin: --help: unexpected argument 'stray'/);
     const train = await nin('help', 'train');

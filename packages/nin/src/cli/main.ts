@@ -2,6 +2,7 @@
 import { NonFiniteLossError } from '../train/index.js';
 import type { Command } from './command.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
@@ -10,7 +11,7 @@ import { processIo, type CliIo } from './io.js';
 import { ninVersion } from './version.js';
 
 /** The subcommands, in the order `nin --help` lists them. */
-export const COMMANDS: readonly Command[] = [summaryCommand, trainCommand, evalCommand, predictCommand];
+export const COMMANDS: readonly Command[] = [summaryCommand, trainCommand, evalCommand, predictCommand, exportCommand];
 
 const USAGE = `Usage: nin <command> [options]    (nin <command> --help for its options)
 
