@@ -10,6 +10,7 @@ export default defineConfig({
       '@tapegrad/backend-cpu': pkg('backend-cpu'),
       '@tapegrad/backend-gpujs': pkg('backend-gpujs'),
       '@tapegrad/nn': pkg('nn'),
+      '@tapegrad/vision': pkg('vision'),
       '@tapegrad/onnx': pkg('onnx'),
       '@tapegrad/nin': pkg('nin'),
       // backend-cpu's host services (package.json `imports`): the Node implementation, from src.

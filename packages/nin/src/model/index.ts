@@ -1,18 +1,26 @@
-/** The NiN model: blocks, variants and the layer-shape summary. */
-export { ninBlock } from './nin_block.js';
-export { nin, type NinOptions } from './nin.js';
+/**
+ * The NiN model: blocks, variants and the layer-shape summary, which live in @tapegrad/vision with
+ * the chapter's other models and are re-exported here; and what training NiN adds to them.
+ */
 export {
+  formatLayerShapes,
+  inEvalMode,
   isNinVariant,
+  layerShapes,
+  layerTable,
+  nin,
   ninArchitecture,
+  ninBlock,
   ninWidths,
   NIN_VARIANTS,
+  type LayerRow,
+  type LayerShape,
   type NinArchitecture,
   type NinConvSpec,
   type NinInit,
+  type NinOptions,
   type NinVariant,
   type NinWidths,
-} from './variants.js';
+} from '@tapegrad/vision';
 export { initFromData } from './init_from_data.js';
 export { convMacs } from './macs.js';
-export { inEvalMode } from './eval_mode.js';
-export { formatLayerShapes, layerShapes, layerTable, type LayerRow, type LayerShape } from './summary.js';

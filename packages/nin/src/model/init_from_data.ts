@@ -7,7 +7,7 @@
  */
 import { add, div, mean, mul, noGrad, sqrt, sub, tidy, type Tensor } from '@tapegrad/core';
 import { Conv2d, type Sequential } from '@tapegrad/nn';
-import { inEvalMode } from './eval_mode.js';
+import { inEvalMode } from '@tapegrad/vision';
 import { leaves } from './leaves.js';
 
 

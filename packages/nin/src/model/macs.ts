@@ -1,7 +1,7 @@
 /** Multiply-accumulates of a network's forward pass, counted from its layers' geometry. */
 import { noGrad, tidy, zeros } from '@tapegrad/core';
 import { Conv2d, type Sequential } from '@tapegrad/nn';
-import { inEvalMode } from './eval_mode.js';
+import { inEvalMode } from '@tapegrad/vision';
 import { leaves } from './leaves.js';
 
 /**
