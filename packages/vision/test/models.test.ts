@@ -4,7 +4,7 @@ import { manualSeed, memory, noGrad, rand, sigmoid, tidy } from '@tapegrad/core'
 import { Linear, type Module, type Sequential } from '@tapegrad/nn';
 import { describe, expect, it } from 'vitest';
 import {
-  alexnet, buildVisionModel, formatLayerShapes, layerShapes, lenet, Residual, resnet18, Sigmoid,
+  alexnet, buildVisionModel, DenseBlock, densenet, formatLayerShapes, googlenet, Inception, layerShapes, lenet, Residual, resnet18, Sigmoid,
   vgg, vggBlock, VISION_MODEL_NAMES, type VisionModelName, type VisionModelOptions,
 } from '../src/index.js';
 
@@ -44,10 +44,19 @@ describe('widthDivisor', () => {
     expect(firstLinear(vgg({ widthDivisor: 16 })).inFeatures).toBe((512 / 16) * 7 * 7);
   });
 
-  it("gives ResNet-18 the chapter's shapes at 96, channels divided", () => {
+  it("gives ResNet-18, GoogLeNet and DenseNet the chapter's shapes at 96, channels divided", () => {
     expect(shapes(resnet18({ widthDivisor: 16 }), 96)).toEqual([
       '0 output shape: [1, 4, 24, 24]', '1 output shape: [1, 4, 24, 24]', '2 output shape: [1, 8, 12, 12]', '3 output shape: [1, 16, 6, 6]',
       '4 output shape: [1, 32, 3, 3]', '5 output shape: [1, 32, 1, 1]', '6 output shape: [1, 32]', '7 output shape: [1, 10]',
+    ]);
+    expect(shapes(googlenet({ widthDivisor: 16 }), 96)).toEqual([
+      '0 output shape: [1, 4, 24, 24]', '1 output shape: [1, 12, 12, 12]', '2 output shape: [1, 30, 6, 6]', '3 output shape: [1, 52, 3, 3]',
+      '4 output shape: [1, 64]', '5 output shape: [1, 10]',
+    ]);
+    // 64 / 8 = 8 channels, growth 4: 8 + 16 = 24, halved to 12, 28 -> 14, 30 -> 15, 31.
+    expect(shapes(densenet({ widthDivisor: 8 }), 96).map((line) => line.replace(/^\d+ output shape: /, ''))).toEqual([
+      '[1, 8, 24, 24]', '[1, 24, 24, 24]', '[1, 12, 12, 12]', '[1, 28, 12, 12]', '[1, 14, 6, 6]', '[1, 30, 6, 6]', '[1, 15, 3, 3]',
+      '[1, 31, 3, 3]', '[1, 31, 3, 3]', '[1, 31, 3, 3]', '[1, 31, 1, 1]', '[1, 31]', '[1, 10]',
     ]);
   });
 });
@@ -70,6 +79,19 @@ describe('the blocks', () => {
     expect(new Residual(4, 4).conv3).toBeNull();
   });
 
+  it('Inception and DenseBlock join their paths along the channels', () => {
+    const inception = new Inception(5, 2, [3, 4], [1, 2], 3);
+    expect(inception.outChannels).toBe(11);
+    expect(inception.namedChildren().map(([name]) => name)).toEqual(['p1_1', 'p2_1', 'p2_2', 'p3_1', 'p3_2', 'p4_1', 'p4_2']);
+    expect(noGrad(() => inception.forward(rand([2, 5, 6, 6]))).shape).toEqual([2, 11, 6, 6]);
+    const dense = new DenseBlock(2, 3, 10);
+    const x = rand([4, 3, 8, 8]);
+    const y = noGrad(() => dense.forward(x));
+    expect(y.shape).toEqual([4, 23, 8, 8]);
+    // The block's input comes through unchanged as its first channels.
+    expect(Array.from(y.dataSync().slice(0, 3 * 64))).toEqual(Array.from(x.dataSync().slice(0, 3 * 64)));
+  });
+
   it('Sigmoid is the logistic function', () => {
     const x = rand([3, 4]);
     expect(new Sigmoid().forward(x).dataSync()).toEqual(sigmoid(x).dataSync());
@@ -82,7 +104,9 @@ const SMALL: { readonly [K in VisionModelName]: readonly [VisionModelOptions[K],
   alexnet: [{ widthDivisor: 32, inputSize: 67 }, 67],
   vgg: [{ widthDivisor: 32, inputSize: 32 }, 32],
   nin: [{ widths: [4, 8, 8] }, 67],
+  googlenet: [{ widthDivisor: 16 }, 32],
   resnet18: [{ widthDivisor: 32 }, 32],
+  densenet: [{ widthDivisor: 16 }, 32],
 };
 
 const buildSmall = <K extends VisionModelName>(name: K): Sequential => buildVisionModel(name, SMALL[name][0]);
@@ -112,7 +136,7 @@ describe('bad options', () => {
     expect(() => lenet({ activation: 'tanh' as never })).toThrow(`lenet: activation must be 'sigmoid' or 'relu', got "tanh"`);
     expect(() => vgg({ dropout: 1.5 })).toThrow('vgg: dropout must be a probability in [0, 1], got the number 1.5');
     expect(() => vgg({ arch: [[1, 0]] })).toThrow('vgg: arch must be a non-empty list of [numConvs, outChannels] pairs of positive integers, got [[1,0]]');
-    expect(() => resnet18({ inputSize: 96 } as never)).toThrow("resnet18: unknown option 'inputSize' (known: widthDivisor, numClasses)");
+    expect(() => googlenet({ inputSize: 96 } as never)).toThrow("googlenet: unknown option 'inputSize' (known: widthDivisor, numClasses)");
   });
 
   it('an input too small for the layers is an error naming inputSize', () => {
@@ -126,6 +150,6 @@ describe('bad options', () => {
   });
 
   it('an unknown model name is an error listing the models', () => {
-    expect(() => buildVisionModel('resnet50' as never)).toThrow('buildVisionModel: unknown model a string "resnet50" (known: lenet, alexnet, vgg, nin, resnet18)');
+    expect(() => buildVisionModel('resnet50' as never)).toThrow('buildVisionModel: unknown model a string "resnet50" (known: lenet, alexnet, vgg, nin, googlenet, resnet18, densenet)');
   });
 });

@@ -40,3 +40,10 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   }
   return scale === 0 ? diff : diff / scale;
 }
+
+/** The largest magnitude in any of `tensors`. */
+export function largestMagnitude(tensors: Iterable<ArrayLike<number>>): number {
+  let largest = 0;
+  for (const values of tensors) for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i]));
+  return largest;
+}

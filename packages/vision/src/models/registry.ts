@@ -2,6 +2,8 @@
 import { describeValue } from '@tapegrad/core';
 import type { Sequential } from '@tapegrad/nn';
 import { alexnet, type AlexNetOptions } from './alexnet.js';
+import { densenet, type DenseNetOptions } from './densenet.js';
+import { googlenet, type GoogLeNetOptions } from './googlenet.js';
 import { lenet, type LeNetOptions } from './lenet.js';
 import { nin, type NinOptions } from './nin/nin.js';
 import { resnet18, type ResNetOptions } from './resnet.js';
@@ -13,13 +15,15 @@ export interface VisionModelOptions {
   alexnet: AlexNetOptions;
   vgg: VggOptions;
   nin: NinOptions;
+  googlenet: GoogLeNetOptions;
   resnet18: ResNetOptions;
+  densenet: DenseNetOptions;
 }
 
 /** A model's name. */
 export type VisionModelName = keyof VisionModelOptions;
 
-const BUILDERS: { readonly [K in VisionModelName]: (options: VisionModelOptions[K]) => Sequential } = { lenet, alexnet, vgg, nin, resnet18 };
+const BUILDERS: { readonly [K in VisionModelName]: (options: VisionModelOptions[K]) => Sequential } = { lenet, alexnet, vgg, nin, googlenet, resnet18, densenet };
 
 /** Every model's name, in the chapters' order. */
 export const VISION_MODEL_NAMES: readonly VisionModelName[] = Object.freeze(Object.keys(BUILDERS) as VisionModelName[]);
