@@ -78,17 +78,18 @@ export class OnnxGraph {
   }
 
   /**
-   * Exports `child`, a direct child of the module being exported (registered with
-   * `registerModule`), applied to `input`, and returns its output: a layer the exporter knows, a
-   * `Sequential`, or a module with its own `toOnnx`.
+   * Exports `child`, a module registered under the module being exported (a child, or a child's
+   * child such as `net.0`), applied to `input`, and returns its output: a layer the exporter
+   * knows, a `Sequential`, or a module with its own `toOnnx`. Its path in the model is the
+   * exporting module's path joined with the name it is registered under.
    * @throws OnnxExportError naming the module and its path when it cannot be exported
    */
   module(child: Module, input: OnnxValue): OnnxValue {
     const parent = this.#scope.at(-1);
     if (parent === undefined) throw new OnnxExportError('OnnxGraph.module: no module is being exported');
-    const name = parent.module.namedChildren().find(([, m]) => m === child)?.[0];
+    const name = parent.module.namedModules().find(([n, m]) => m === child && n !== '')?.[0];
     if (name === undefined) {
-      throw new OnnxExportError(`toOnnx exported a ${child?.constructor?.name ?? String(child)} that is not one of its children (register it with registerModule)`);
+      throw new OnnxExportError(`toOnnx exported a ${child?.constructor?.name ?? String(child)} that is not registered under it (register it with registerModule)`);
     }
     return this.#visit(join(parent.path, name), child, input);
   }

@@ -64,6 +64,26 @@ class Inception extends Module implements OnnxExportable {
   }
 }
 
+/** DenseNet's block: each stage of `net` sees everything before it, `x = concat([x, stage(x)], 1)`. */
+class Dense extends Module implements OnnxExportable {
+  readonly net: Sequential;
+
+  constructor(inChannels: number, growth: number, stages: number) {
+    super();
+    this.net = this.registerModule('net', new Sequential(...Array.from({ length: stages }, (_, i) =>
+      new Sequential(new ReLU(), new Conv2d(inChannels + i * growth, growth, 3, { padding: 1 })))));
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.net.children().reduce((out, stage) => concat([out, stage.forward(out)], 1), x);
+  }
+
+  /** The stages are the children of `net`, exported one by one (not `net` as a chain). */
+  toOnnx(graph: OnnxGraph, x: OnnxValue): OnnxValue {
+    return this.net.children().reduce((out, stage) => graph.concat([out, graph.module(stage, out)], 1), x);
+  }
+}
+
 describe('blocks that describe themselves (toOnnx)', () => {
   it('residual blocks, with and without a 1x1 shortcut, in a small ResNet', async () => {
     manualSeed(3);
@@ -89,6 +109,16 @@ describe('blocks that describe themselves (toOnnx)', () => {
     expect(agreement(onnx, ours).relative).toBeLessThanOrEqual(1e-5);
   });
 
+  it('a dense block exporting the stages of its Sequential (modules registered below its children)', async () => {
+    manualSeed(5);
+    const net = new Sequential(new Conv2d(1, 3, 3, { padding: 1 }), new Dense(3, 2, 3), new GlobalAvgPool2d(), new Flatten());
+    const bytes = await exportOnnxToBytes(net, [1, 1, 6, 6]);
+    const x = uniformValues([2, 1, 6, 6], 12, 0, 1);
+    const [onnx, ours] = [await runOnnx(bytes, x), await runTapegrad(net, x)];
+    expect(onnx.shape).toEqual([2, 9]);
+    expect(agreement(onnx, ours).relative).toBeLessThanOrEqual(1e-5);
+  });
+
   it('a block exporting a module that is not its child is refused, naming the block and its path', async () => {
     const stray = new ReLU();
     class Leaky extends Module implements OnnxExportable {
@@ -102,7 +132,7 @@ describe('blocks that describe themselves (toOnnx)', () => {
     }
     const net = new Sequential(new Conv2d(1, 1, 1), new Sequential(new Leaky()));
     await expect(exportOnnxToBytes(net, [1, 1, 4, 4])).rejects.toThrow(
-      new OnnxExportError("cannot export Leaky at '1.0': toOnnx exported a ReLU that is not one of its children (register it with registerModule)"),
+      new OnnxExportError("cannot export Leaky at '1.0': toOnnx exported a ReLU that is not registered under it (register it with registerModule)"),
     );
   });
 
