@@ -18,7 +18,11 @@ export interface RandomGenerator {
   shuffle<L extends { length: number; [index: number]: unknown }>(items: L): L;
 }
 
-/** xoshiro128** over 32-bit state: fast, small, and good enough for initialisation and dropout. */
+/**
+ * xoshiro128** over 32-bit state: fast, small, and good enough for initialisation and dropout. The
+ * state words are held as int32 (`| 0`): the same bits as unsigned words, but values V8 keeps
+ * unboxed, so drawing a million numbers allocates nothing.
+ */
 class Xoshiro128 implements RandomGenerator {
   private s0: number;
   private s1: number;
@@ -35,21 +39,22 @@ class Xoshiro128 implements RandomGenerator {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next() || 1;
+    this.s0 = next() | 0;
+    this.s1 = next() | 0;
+    this.s2 = next() | 0;
+    this.s3 = next() | 0 || 1;
   }
 
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 = (this.s2 ^ t) >>> 0;
-    this.s3 = rotl(this.s3, 11);
+    const s1 = this.s1;
+    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    const s2 = this.s2 ^ this.s0;
+    const s3 = this.s3 ^ s1;
+    this.s1 = s1 ^ s2;
+    this.s0 ^= s3;
+    this.s2 = s2 ^ t;
+    this.s3 = rotl(s3, 11);
     return result;
   }
 
@@ -80,8 +85,9 @@ class Xoshiro128 implements RandomGenerator {
   }
 }
 
+/** `x` rotated left by `k` bits, as int32. */
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
 
 function checkSeed(caller: string, seed: number): void {

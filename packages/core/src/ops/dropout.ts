@@ -16,10 +16,10 @@ export function dropout(x: Tensor, p: number, training: boolean): Tensor {
     x.assertLive('dropout');
     if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p}`);
     if (!training || p === 0) return x;
-    const uniform = fillUniform(new Float32Array(x.size));
+    const mask = fillUniform(new Float32Array(x.size));
     const scale = p === 1 ? 0 : 1 / (1 - p);
-    // Keep where the uniform sample is at least p.
-    const mask = uniform.map((u) => (u >= p ? scale : 0));
+    // Keep where the uniform sample is at least p (in place: one array of x's size, not two).
+    for (let i = 0; i < mask.length; i++) mask[i] = mask[i] >= p ? scale : 0;
     return mul(x, valuesOn(mask, x.shape, x.backend));
   });
 }
