@@ -1,6 +1,7 @@
 /** `convBlock`, `DenseBlock`, `transitionBlock` and `densenet`: DenseNet as the chapter builds it. */
 import { concat, type Tensor } from '@tapegrad/core';
 import { AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential } from '@tapegrad/nn';
+import type { OnnxExportable, OnnxGraph, OnnxValue } from '@tapegrad/onnx';
 import { positiveInteger, resolveScale, scaleWidth, type ModelScale } from './options.js';
 
 /**
@@ -20,7 +21,7 @@ export function convBlock(inChannels: number, numChannels: number): Sequential {
  * @example
  * const block = new DenseBlock(2, 3, 10);   // [4, 3, 8, 8] -> [4, 23, 8, 8]
  */
-export class DenseBlock extends Module {
+export class DenseBlock extends Module implements OnnxExportable {
   readonly net: Sequential;
   /** `inChannels + numConvs * numChannels`, the channels of the output. */
   readonly outChannels: number;
@@ -43,6 +44,11 @@ export class DenseBlock extends Module {
       out = joined;
     }
     return out;
+  }
+
+  /** The same graph in ONNX (for `exportOnnx` of @tapegrad/onnx): each `convBlock` of `net`, then `Concat` on the channels. */
+  toOnnx(graph: OnnxGraph, x: OnnxValue): OnnxValue {
+    return this.net.children().reduce((out, block) => graph.concat([out, graph.module(block, out)], 1), x);
   }
 }
 

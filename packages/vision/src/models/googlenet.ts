@@ -1,6 +1,7 @@
 /** `Inception` and `googlenet`: GoogLeNet as the chapter builds it. */
 import { concat, type Tensor } from '@tapegrad/core';
 import { AdaptiveAvgPool2d, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential } from '@tapegrad/nn';
+import type { OnnxExportable, OnnxGraph, OnnxValue } from '@tapegrad/onnx';
 import { resolveScale, scaleWidth, type ModelScale } from './options.js';
 import { pipe } from './pipe.js';
 
@@ -17,7 +18,7 @@ export type InceptionSpec = readonly [c1: number, c2: readonly [number, number],
  * @example
  * const block = new Inception(192, 64, [96, 128], [16, 32], 32);   // [N, 192, 12, 12] -> [N, 256, 12, 12]
  */
-export class Inception extends Module {
+export class Inception extends Module implements OnnxExportable {
   readonly p1_1: Conv2d;
   readonly p2_1: Conv2d;
   readonly p2_2: Conv2d;
@@ -51,6 +52,17 @@ export class Inception extends Module {
     const out = concat(paths, 1);
     for (const path of paths) path.release();
     return out;
+  }
+
+  /** The same graph in ONNX (for `exportOnnx` of @tapegrad/onnx): the four paths, `Concat` on the channels. */
+  toOnnx(graph: OnnxGraph, x: OnnxValue): OnnxValue {
+    const convRelu = (conv: Conv2d, input: OnnxValue): OnnxValue => graph.relu(graph.module(conv, input));
+    return graph.concat([
+      convRelu(this.p1_1, x),
+      convRelu(this.p2_2, convRelu(this.p2_1, x)),
+      convRelu(this.p3_2, convRelu(this.p3_1, x)),
+      convRelu(this.p4_2, graph.module(this.p4_1, x)),
+    ], 1);
   }
 }
 

@@ -1,6 +1,7 @@
 /** `Residual`, `resnetBlock` and `resnet18`: ResNet as the chapter builds it. */
 import { add, booleanOption, checkKnownOptions, relu, type Tensor } from '@tapegrad/core';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential } from '@tapegrad/nn';
+import type { OnnxExportable, OnnxGraph, OnnxValue } from '@tapegrad/onnx';
 import { positiveInteger, resolveScale, scaleWidth, type ModelScale } from './options.js';
 import { pipe } from './pipe.js';
 
@@ -25,7 +26,7 @@ const RESIDUAL_OPTIONS = ['use1x1conv', 'strides'] as const satisfies readonly (
  * @example
  * const down = new Residual(64, 128, { use1x1conv: true, strides: 2 });   // [N, 64, 8, 8] -> [N, 128, 4, 4]
  */
-export class Residual extends Module {
+export class Residual extends Module implements OnnxExportable {
   readonly conv1: Conv2d;
   readonly conv2: Conv2d;
   /** The 1x1 shortcut convolution, or null when the shortcut is `x` itself. */
@@ -58,6 +59,12 @@ export class Residual extends Module {
     const out = relu(sum);
     sum.release();
     return out;
+  }
+
+  /** The same graph in ONNX (for `exportOnnx` of @tapegrad/onnx): the body, `Add` with the shortcut, `Relu`. */
+  toOnnx(graph: OnnxGraph, x: OnnxValue): OnnxValue {
+    const y = graph.module(this.bn2, graph.module(this.conv2, graph.relu(graph.module(this.bn1, graph.module(this.conv1, x)))));
+    return graph.relu(graph.add(y, this.conv3 ? graph.module(this.conv3, x) : x));
   }
 }
 
