@@ -5,6 +5,7 @@
  *
  *   npx vite-node packages/web/bench/bench.ts [--images 64] [--steps 8] [--batch 64] [--gpu-steps 3]
  *
+ * BENCH_ONLY=cpu,gpujs-webgl2,gpujs-webgpu,gpujs-webasm limits the backends.
  * Classification: `--images` test images in one batch, the best of 3 runs after a warm-up run
  * (which compiles the GPU kernels). Training: the median step after the first two.
  */
@@ -42,7 +43,7 @@ registerBackend('gpujs-webasm', () => createGpuJsBackend({ mode: 'webasm' }), 0)
 const idx = await readIdxImagesFile(located.files[FASHION_MNIST_FILES.testImages], { limit: IMAGES });
 const images = Array.from({ length: IMAGES }, (_, i) => ({ source: 't10k', index: i, width: 28, height: 28, pixels: idx.data.slice(i * 784, (i + 1) * 784) }));
 const trainData = await loadFashionMnistBytes({ split: 'train', dir: located.dir, limit: 2000 });
-for (const backend of ['cpu', 'gpujs-webasm']) {
+for (const backend of ['cpu', 'gpujs-webasm'].filter((b) => process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY.split(',').includes(b))) {
   await setBackend(backend);
   const { model, info } = loadModelFromBytes(reference.checkpoint, 'reference');
   const times: number[] = [];
@@ -86,8 +87,11 @@ async function pageNumbers(page: Page, steps: number): Promise<[number, number, 
   await page.fill('[data-testid="test-images-count"]', String(IMAGES));
   const times: number[] = [];
   for (let run = 0; run < 4; run++) {
+    // The click shows the busy mark at once; it hides when the results (or an error) are in.
     await page.click('[data-testid="test-images-button"]');
-    await page.waitForFunction((before) => document.querySelector('[data-testid="classify-timing"]')?.getAttribute('data-ms-per-image') !== before && document.querySelector('[data-testid="classify-busy"]')?.hasAttribute('hidden'), await page.getAttribute('[data-testid="classify-timing"]', 'data-ms-per-image'), { timeout: 600_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="classify-busy"]')?.hasAttribute('hidden'), undefined, { timeout: 600_000 });
+    const error = await page.textContent('[data-testid="classify-error"]');
+    if (error) throw new Error(`classify: ${error}`);
     times.push(Number(await page.getAttribute('[data-testid="classify-timing"]', 'data-ms-per-image')));
   }
   await page.fill('[data-testid="train-steps"]', String(steps + 2));
@@ -100,9 +104,10 @@ async function pageNumbers(page: Page, steps: number): Promise<[number, number, 
   return [Math.min(...times.slice(1)), median(stepMs.slice(2)), stepMs.length - 2, status.replace(/^running: /, '')];
 }
 
-const runs: [string, typeof gl, typeof isolated, number][] = [
+const only = process.env.BENCH_ONLY?.split(',');
+const runs = ([
   ['cpu', gl, isolated, STEPS], ['cpu', gl, plain, STEPS], ['gpujs-webgl2', gl, isolated, GPU_STEPS], ['gpujs-webgpu', gpu, isolated, GPU_STEPS],
-];
+] as [string, typeof gl, typeof isolated, number][]).filter(([backend]) => only === undefined || only.includes(backend));
 for (const [backend, browser, served, steps] of runs) {
   const { page, errors } = await openPage(browser, `${served.url}?backend=${backend}`);
   try {

@@ -18,6 +18,12 @@ import { makeReference, pngOf, topClasses, type Reference } from './reference.js
 const chromiumPath = findChromium();
 const skipped = chromiumPath === null && process.env[SKIP_ENV] === '1';
 const FIRST = 8;
+/** What the status line says on each backend the tests run. */
+const RUNNING: Record<string, RegExp> = {
+  'gpujs-webgl2': /^running: gpujs webgl2$/,
+  'gpujs-webgpu': /^running: gpujs webgpu \(asynchronous\)$/,
+  cpu: /^running: cpu \(WebAssembly SIMD/,
+};
 
 interface Served { url: string; close(): Promise<void> }
 
@@ -26,6 +32,8 @@ describe.skipIf(skipped)('@tapegrad/web in headless Chromium', () => {
   let isolated: Served;
   let plain: Served;
   let browser: Browser;
+  /** Chromium with WebGPU on SwiftShader (Vulkan on the CPU). */
+  let webgpuBrowser: Browser;
   let reference: Reference;
   const scratch = mkdtempSync(join(tmpdir(), 'tapegrad-web-files-'));
   let opened: { page: Page; errors: string[] }[] = [];
@@ -35,11 +43,12 @@ describe.skipIf(skipped)('@tapegrad/web in headless Chromium', () => {
     [pageDir, reference] = await Promise.all([buildPage(), makeReference(FIRST)]);
     isolated = await servePage(pageDir, true);
     plain = await servePage(pageDir, false);
-    browser = await launchChromium(chromiumPath);
+    [browser, webgpuBrowser] = await Promise.all([launchChromium(chromiumPath), launchChromium(chromiumPath, true)]);
   }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
+    await webgpuBrowser?.close();
     await isolated?.close();
     await plain?.close();
     if (pageDir) rmSync(pageDir, { recursive: true, force: true });
@@ -54,8 +63,8 @@ describe.skipIf(skipped)('@tapegrad/web in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  async function open(backend: string, served: Served = isolated): Promise<Page> {
-    const o = await openPage(browser, `${served.url}?backend=${backend}`);
+  async function open(backend: string, served: Served = isolated, on: Browser = browser): Promise<Page> {
+    const o = await openPage(on, `${served.url}?backend=${backend}`);
     opened.push(o);
     return o.page;
   }
@@ -96,8 +105,9 @@ describe.skipIf(skipped)('@tapegrad/web in headless Chromium', () => {
     expect(await text(cpu, 'backend-status')).toMatch(/^running: cpu \(WebAssembly SIMD.*; \d+ threads?: Web Workers on shared memory \(the page is cross-origin isolated\)/);
   });
 
-  it.each(['gpujs-webgl2', 'cpu'])(`a checkpoint from nin train --save gives, on %s, the top classes nin predict gives in Node for the first ${FIRST} test images, probabilities within 1e-4`, async (backend) => {
-    const page = await open(backend);
+  it.each(['gpujs-webgl2', 'cpu', 'gpujs-webgpu'])(`a checkpoint from nin train --save gives, on %s, the top classes nin predict gives in Node for the first ${FIRST} test images, probabilities within 1e-4`, async (backend) => {
+    const page = await open(backend, isolated, backend === 'gpujs-webgpu' ? webgpuBrowser : browser);
+    expect(await text(page, 'backend-status')).toMatch(RUNNING[backend]);
     await loadCheckpoint(page, 'nin-small.safetensors', reference.checkpoint);
     await page.waitForFunction(() => document.querySelector('[data-testid="model-status"]')?.textContent?.startsWith('nin-small.safetensors'));
     expect(await text(page, 'model-status')).toContain('small NiN');
