@@ -124,10 +124,10 @@ export class OnnxGraph {
   constant(values: readonly number[] | Float32Array, shape: readonly number[], dtype: 'float32' | 'int64' = 'float32'): OnnxValue {
     const size = shape.reduce((a, b) => a * b, 1);
     if (values.length !== size) throw new OnnxExportError(`OnnxGraph.constant: ${values.length} values do not fill shape ${formatShape(shape)}`);
+    const stray = dtype === 'int64' ? [...values].find((v) => !Number.isSafeInteger(v)) : undefined;
+    if (stray !== undefined) throw new OnnxExportError(`OnnxGraph.constant: int64 value ${stray} is not an integer`);
     const name = this.#fresh(`${this.path === '' ? 'model' : this.path}/constant`);
-    const data: InitializerData = dtype === 'int64'
-      ? { kind: 'int64', values: [...values].map((v) => { if (!Number.isSafeInteger(v)) throw new OnnxExportError(`OnnxGraph.constant: int64 value ${v} is not an integer`); return v; }) }
-      : { kind: 'float32', values: Float32Array.from(values) };
+    const data: InitializerData = dtype === 'int64' ? { kind: 'int64', values: [...values] } : { kind: 'float32', values: Float32Array.from(values) };
     this.#initializers.push({ name, dims: [...shape], data });
     return { name, shape: [...shape] };
   }

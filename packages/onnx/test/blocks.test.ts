@@ -4,9 +4,9 @@
  * joined by Concat on the channel axis), nested in `Sequential`s, against tapegrad in ONNX Runtime.
  */
 import '@tapegrad/backend-cpu';
-import { add, concat, manualSeed, relu, type Tensor } from '@tapegrad/core';
+import { add, concat, manualSeed, mul, relu, softmax, tensor, type Tensor } from '@tapegrad/core';
 import { BatchNorm2d, Conv2d, Flatten, GlobalAvgPool2d, Linear, MaxPool2d, Module, ReLU, Sequential, uniform_ } from '@tapegrad/nn';
-import { exportOnnxToBytes, OnnxExportError, type OnnxExportable, type OnnxGraph, type OnnxValue } from '@tapegrad/onnx';
+import { attr, exportOnnxToBytes, OnnxExportError, type OnnxExportable, type OnnxGraph, type OnnxValue } from '@tapegrad/onnx';
 import { describe, expect, it } from 'vitest';
 import { agreement, runOnnx, runTapegrad, uniformValues } from './onnx_runtime.js';
 
@@ -84,6 +84,22 @@ class Dense extends Module implements OnnxExportable {
   }
 }
 
+/** Probabilities per class, each scaled by a fixed weight: any ONNX op through `graph.op`, a constant through `graph.constant`. */
+class WeightedSoftmax extends Module implements OnnxExportable {
+  constructor(readonly weights: readonly number[]) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return mul(softmax(x, 1), tensor(Float32Array.from(this.weights), [this.weights.length]));
+  }
+
+  toOnnx(graph: OnnxGraph, x: OnnxValue): OnnxValue {
+    const probabilities = graph.op('Softmax', [x], x.shape, { axis: attr.int(1) });
+    return graph.mul(probabilities, graph.constant(this.weights, [this.weights.length]));
+  }
+}
+
 describe('blocks that describe themselves (toOnnx)', () => {
   it('residual blocks, with and without a 1x1 shortcut, in a small ResNet', async () => {
     manualSeed(3);
@@ -117,6 +133,36 @@ describe('blocks that describe themselves (toOnnx)', () => {
     const [onnx, ours] = [await runOnnx(bytes, x), await runTapegrad(net, x)];
     expect(onnx.shape).toEqual([2, 9]);
     expect(agreement(onnx, ours).relative).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('any ONNX operator through graph.op, with attributes, and constants', async () => {
+    manualSeed(6);
+    const net = new Sequential(new Linear(5, 4), new WeightedSoftmax([1, 0.5, 2, -1]));
+    const bytes = await exportOnnxToBytes(net, [1, 5]);
+    const x = uniformValues([3, 5], 13);
+    const [onnx, ours] = [await runOnnx(bytes, x), await runTapegrad(net, x)];
+    expect(onnx.shape).toEqual([3, 4]);
+    expect(agreement(onnx, ours).relative).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('a constant that does not fill its shape, or an int64 one that is not whole, is refused naming the block', async () => {
+    class BadConstant extends Module implements OnnxExportable {
+      constructor(readonly values: number[], readonly dtype: 'float32' | 'int64') {
+        super();
+      }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+      toOnnx(graph: OnnxGraph, x: OnnxValue): OnnxValue {
+        return graph.op('Reshape', [x, graph.constant(this.values, [2], this.dtype)], x.shape);
+      }
+    }
+    await expect(exportOnnxToBytes(new Sequential(new BadConstant([1, 2, 3], 'float32')), [1, 4])).rejects.toThrow(
+      new OnnxExportError("cannot export BadConstant at '0': OnnxGraph.constant: 3 values do not fill shape [2]"),
+    );
+    await expect(exportOnnxToBytes(new Sequential(new BadConstant([1, 2.5], 'int64')), [1, 4])).rejects.toThrow(
+      new OnnxExportError("cannot export BadConstant at '0': OnnxGraph.constant: int64 value 2.5 is not an integer"),
+    );
   });
 
   it('a block exporting a module that is not its child is refused, naming the block and its path', async () => {
