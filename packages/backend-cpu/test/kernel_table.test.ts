@@ -12,6 +12,7 @@ import { elementwiseKernels } from '../src/wasm/elementwise_wat.js';
 import { gemmKernels } from '../src/wasm/gemm_wat.js';
 import { call, kernelNames, kernelsWat, kernelTable } from '../src/wasm/kernel_module.js';
 import type { KernelCall } from '../src/wasm/kernel_table.js';
+import { optimKernels } from '../src/wasm/optim_wat.js';
 import { poolKernels } from '../src/wasm/pool_wat.js';
 import { reduceKernels } from '../src/wasm/reduce_wat.js';
 import { regionKernels } from '../src/wasm/region_wat.js';
@@ -19,7 +20,7 @@ import { kernels } from '../src/wasm/runtime.js';
 import { transposeKernels } from '../src/wasm/transpose_wat.js';
 import { winogradKernels } from '../src/wasm/winograd_wat.js';
 
-const families = [gemmKernels, convKernels, poolKernels, reduceKernels, transposeKernels, elementwiseKernels, winogradKernels, regionKernels];
+const families = [gemmKernels, convKernels, poolKernels, reduceKernels, transposeKernels, elementwiseKernels, winogradKernels, regionKernels, optimKernels];
 
 describe('kernel tables', () => {
   it('name each kernel once across the families', () => {

@@ -1,44 +1,34 @@
 /**
- * Fused optimizer updates (Adam, SGD): one pass over a parameter writes its new value and state.
- * TypeScript loops on views with `Math.fround` after every operation, so each intermediate is the
- * float32 value the op-by-op update (WebAssembly SIMD, IEEE float32) would hold: the results are
- * bit for bit the same. Optimizer steps are memory-bound and small beside a training step's
- * convolutions, so they stay on the calling thread.
+ * Fused optimizer updates (Adam, SGD): one WebAssembly SIMD pass over a parameter writes its new
+ * value and state (`wasm/optim_wat.ts`), bit for bit the update written op by op. The constants go
+ * to a scratch block the kernel splats from. A step is memory-bound and small beside a training
+ * step's convolutions, so it runs on the calling thread.
  */
 import type { AdamMoments, AdamUpdated, AdamUpdateInfo, SgdUpdated, SgdUpdateInfo } from '@tapegrad/core';
-import { view } from '../wasm/runtime.js';
+import { call } from '../wasm/kernel_module.js';
+import { ADAM_CONSTS, SGD_CONSTS } from '../wasm/optim_wat.js';
+import { view, workspace } from '../wasm/runtime.js';
+import { runParallel } from '../wasm/threads.js';
 
-const f = Math.fround;
+/** A scratch block holding `values`, for a kernel to read; returns its byte address. */
+function constants(values: readonly number[]): number {
+  const at = workspace().alloc(values.length);
+  view(at, values.length).set(values);
+  return at;
+}
 
 /**
  * One Adam step over `info.size` floats; every argument is a byte address (`maxExpAvgSq` null, in
  * and out, without AMSGrad). See `Backend.adamUpdate` for the formula and its order.
  */
 export function adamUpdateKernel(param: number, grad: number, state: AdamMoments<number>, out: AdamUpdated<number>, info: AdamUpdateInfo): void {
-  const n = info.size;
-  const [p, g, m, v] = [view(param, n), view(grad, n), view(state.expAvg, n), view(state.expAvgSq, n)];
-  const [pOut, mOut, vOut] = [view(out.param, n), view(out.expAvg, n), view(out.expAvgSq, n)];
-  const vmax = state.maxExpAvgSq === null ? null : view(state.maxExpAvgSq, n);
-  const vmaxOut = out.maxExpAvgSq === null ? null : view(out.maxExpAvgSq, n);
-  const { weightDecay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, biasCorrection2Sqrt, eps, negStepSize } = info;
-  for (let i = 0; i < n; i++) {
-    // gi = g[i] + p[i] wd; m'[i] = m[i] b1 + gi (1 - b1); v'[i] = v[i] b2 + (gi (1 - b2)) gi, each product and sum rounded
-    const gi = weightDecay !== 0 ? f(g[i] + f(p[i] * weightDecay)) : g[i];
-    const mi = f(f(m[i] * beta1) + f(gi * oneMinusBeta1));
-    const vi = f(f(v[i] * beta2) + f(f(gi * oneMinusBeta2) * gi));
-    let second = vi;
-    if (vmax !== null && vmaxOut !== null) {
-      // vmax'[i] = maximum(vmax[i], v'[i]), NaN when either is (the maximum kernel's rule)
-      const previous = vmax[i];
-      second = Number.isNaN(previous) || Number.isNaN(vi) ? NaN : previous > vi ? previous : vi;
-      vmaxOut[i] = second;
-    }
-    // p'[i] = p[i] + (m'[i] s) / (sqrt(second) / c2 + eps)
-    const denom = f(f(f(Math.sqrt(second)) / biasCorrection2Sqrt) + eps);
-    pOut[i] = f(p[i] + f(f(mi * negStepSize) / denom));
-    mOut[i] = mi;
-    vOut[i] = vi;
-  }
+  if (info.size === 0) return;
+  runParallel([[call.adamUpdate({
+    p: param, g: grad, m: state.expAvg, v: state.expAvgSq, vmax: state.maxExpAvgSq ?? 0,
+    pOut: out.param, mOut: out.expAvg, vOut: out.expAvgSq, vmaxOut: out.maxExpAvgSq ?? 0,
+    consts: constants(ADAM_CONSTS.map((name) => info[name])), n: info.size,
+    decay: info.weightDecay !== 0 ? 1 : 0, amsgrad: state.maxExpAvgSq !== null ? 1 : 0,
+  })]]);
 }
 
 /**
@@ -47,21 +37,10 @@ export function adamUpdateKernel(param: number, grad: number, state: AdamMoments
  * `Backend.sgdUpdate` for the formula and its order.
  */
 export function sgdUpdateKernel(param: number, grad: number, momentumBuffer: number | null, out: SgdUpdated<number>, info: SgdUpdateInfo): void {
-  const n = info.size;
-  const [p, g, pOut] = [view(param, n), view(grad, n), view(out.param, n)];
-  const buffer = momentumBuffer === null ? null : view(momentumBuffer, n);
-  const bufferOut = out.momentumBuffer === null ? null : view(out.momentumBuffer, n);
-  const { weightDecay, momentum, oneMinusDampening, nesterov, negLr } = info;
-  for (let i = 0; i < n; i++) {
-    // di = g[i] + p[i] wd; buf'[i] = buf[i] mu + di (1 - dampening), or di on the first step
-    let di = weightDecay !== 0 ? f(g[i] + f(p[i] * weightDecay)) : g[i];
-    if (bufferOut !== null) {
-      const bi = buffer === null ? di : f(f(buffer[i] * momentum) + f(di * oneMinusDampening));
-      bufferOut[i] = bi;
-      // di = di + buf'[i] mu (Nesterov), else buf'[i]
-      di = nesterov ? f(di + f(bi * momentum)) : bi;
-    }
-    // p'[i] = p[i] + di (-lr)
-    pOut[i] = f(p[i] + f(di * negLr));
-  }
+  if (info.size === 0) return;
+  runParallel([[call.sgdUpdate({
+    p: param, g: grad, b: momentumBuffer ?? 0, pOut: out.param, bOut: out.momentumBuffer ?? 0,
+    consts: constants(SGD_CONSTS.map((name) => info[name])), n: info.size,
+    decay: info.weightDecay !== 0 ? 1 : 0, withMomentum: out.momentumBuffer !== null ? 1 : 0, first: momentumBuffer === null ? 1 : 0, nesterov: info.nesterov ? 1 : 0,
+  })]]);
 }

@@ -10,6 +10,7 @@ import { convKernels } from './conv_wat.js';
 import { elementwiseKernels } from './elementwise_wat.js';
 import { gemmKernels } from './gemm_wat.js';
 import { callBuilders, kernelNamesOf, moduleWat, type KernelFunctions, type WatOptions } from './kernel_table.js';
+import { optimKernels } from './optim_wat.js';
 import { poolKernels } from './pool_wat.js';
 import { reduceKernels } from './reduce_wat.js';
 import { regionKernels } from './region_wat.js';
@@ -17,7 +18,7 @@ import { transposeKernels } from './transpose_wat.js';
 import { winogradKernels } from './winograd_wat.js';
 
 /** Every family's kernels: the module's exports (names are unique across families, as a test checks). */
-export const kernelTable = { ...gemmKernels, ...convKernels, ...poolKernels, ...reduceKernels, ...transposeKernels, ...elementwiseKernels, ...winogradKernels, ...regionKernels };
+export const kernelTable = { ...gemmKernels, ...convKernels, ...poolKernels, ...reduceKernels, ...transposeKernels, ...elementwiseKernels, ...winogradKernels, ...regionKernels, ...optimKernels };
 
 /** The module's exports; pointers are byte addresses, everything else counts elements. */
 export type KernelExports = KernelFunctions<typeof kernelTable>;
