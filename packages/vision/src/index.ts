@@ -18,3 +18,4 @@ export { Residual, resnet18, resnetBlock, type ResidualOptions, type ResNetOptio
 export { convBlock, DenseBlock, densenet, transitionBlock, type DenseNetOptions } from './models/densenet.js';
 export * from './summary/index.js';
 export { buildVisionModel, isVisionModelName, VISION_MODEL_NAMES, type VisionModelName, type VisionModelOptions } from './models/registry.js';
+export { decodeVisionModelInfo, encodeVisionModelInfo, VISION_METADATA_KEYS, type VisionModelInfo } from './models/metadata.js';
