@@ -22,6 +22,11 @@ const KC = 256;
 const MC_PANELS = 64;
 /** Columns of B packed at a time (a multiple of NR): the packed `KC x NC` block stays in L2/L3. */
 const NC = 1024;
+/**
+ * A's block is packed when B's block has at least this many NR-column panels to reuse it over;
+ * below, A is read in place (128 x 36 x 128, 5 panels: 43 GFLOP/s in place, 33 packed).
+ */
+const PACK_A_PANELS = 8;
 
 /** Floats of scratch one `gemm` call of an `[m, n]` product of depth k needs: B's and A's packed blocks and one edge tile. */
 export function gemmScratchFloats(m: number, n: number, k: number): number {
@@ -39,7 +44,8 @@ const rowAddress = (r: number): string => `local.get $c i32.const ${r} local.get
 /**
  * `C[MR x NR] = act((add ? C : 0) + sum over kc of A[p][0..MR) (outer) B[p][0..NR) + bias)`: the
  * tile lives in MR * NR/4 f32x4 registers; per step, NR/4 loads of the packed B panel (NR floats a
- * row) and MR broadcasts from the packed A panel (MR floats a step). With
+ * row) and MR broadcasts of A, row r from `$a{r}` stepping `aStep` bytes (the packed A panel's MR
+ * floats a step, or A's rows in place). With
  * `epi`, bias[r] (from `$bias`, 0: none) is added and act is max(., 0) when `relu`, else max(., -inf)
  * (the identity, NaN kept). With `fusedMultiplyAdd` each update is one `f32x4.relaxed_madd` (an FMA
  * where the CPU has one), else a multiply and an add.
@@ -47,16 +53,16 @@ const rowAddress = (r: number): string => `local.get $c i32.const ${r} local.get
 function microKernel({ fusedMultiplyAdd }: WatOptions): string {
   const locals = rows.flatMap((r) => vectors.map((v) => `(local ${acc(r, v)} v128)`)).join(' ');
   const bLocals = vectors.map((v) => `(local $b${v} v128)`).join(' ');
-  // One k step: acc[r][v] += splat(A[p][r]) * B[p][4v..4v+3], then the A and B panels advance one step.
+  // One k step: acc[r][v] += splat(A[r][p]) * B[p][4v..4v+3], then every A row and the B panel advance one step.
   const step = [
     ...vectors.map((v) => `local.get $b v128.load offset=${16 * v} local.set $b${v}`),
     ...rows.flatMap((r) => [
-      `local.get $a v128.load32_splat offset=${4 * r} local.set $av`,
+      `local.get $a${r} v128.load32_splat local.set $av`,
       ...vectors.map((v) => (fusedMultiplyAdd
         ? `local.get $av local.get $b${v} local.get ${acc(r, v)} f32x4.relaxed_madd local.set ${acc(r, v)}`
         : `local.get ${acc(r, v)} local.get $av local.get $b${v} f32x4.mul f32x4.add local.set ${acc(r, v)}`)),
+      `local.get $a${r} local.get $aStep i32.add local.set $a${r}`,
     ]),
-    `local.get $a i32.const ${4 * MR} i32.add local.set $a`,
     `local.get $b i32.const ${4 * NR} i32.add local.tee $b`,
   ];
   // The tile's rows into C: each vector plus C's (add), then plus bias[r] and max with the floor (epi).
@@ -72,7 +78,7 @@ function microKernel({ fusedMultiplyAdd }: WatOptions): string {
     ].join(' ')),
   ].join('\n        ')).join('\n        ');
   return `
-  (func $micro (param $a i32) (param $b i32) (param $kc i32) (param $c i32) (param $ldc i32)
+  (func $micro ${rows.map((r) => `(param $a${r} i32)`).join(' ')} (param $aStep i32) (param $b i32) (param $kc i32) (param $c i32) (param $ldc i32)
     (param $add i32) (param $epi i32) (param $bias i32) (param $relu i32)
     (local $end i32) (local $row i32) (local $av v128) (local $floor v128) (local $bv v128) ${bLocals} ${locals}
     local.get $b local.get $kc i32.const ${4 * NR} i32.mul i32.add local.set $end
@@ -277,6 +283,25 @@ const edgeStore = `
     end
   )`;
 
+/**
+ * Sets `$row{r}` and `$tileStep` for the micro-kernel's A rows of tile row $ip at depth $pc: from
+ * the packed block (row r at aPacked + (ip - ic)*kc*MR*4 + 4r, MR floats a step) when `$packed`,
+ * else in place (A row min(ip*MR + r, m - 1) at a + row*aRow + pc*aStep: the last panel repeats
+ * row m-1 instead of reading past A, those rows reaching only the edge tile).
+ */
+function aRowPointers(): string {
+  return `
+              local.get $packed
+              if
+                local.get $aPacked local.get $ip local.get $ic i32.sub local.get $kc i32.mul i32.const ${4 * MR} i32.mul i32.add local.set $aTile
+                ${rows.map((r) => `local.get $aTile i32.const ${4 * r} i32.add local.set $row${r}`).join('\n                ')}
+                i32.const ${4 * MR} local.set $tileStep
+              else
+                ${rows.map((r) => `local.get $ip i32.const ${MR} i32.mul i32.const ${r} i32.add local.tee $row${r} local.get $m i32.const 1 i32.sub local.get $row${r} local.get $m i32.lt_u select local.get $aRowBytes i32.mul local.get $a i32.add local.get $pc local.get $aStepBytes i32.mul i32.add local.set $row${r}`).join('\n                ')}
+                local.get $aStepBytes local.set $tileStep
+              end`;
+}
+
 /** The GEMM family's exports. */
 export const gemmKernels = {
   /**
@@ -295,7 +320,7 @@ export const gemmKernels = {
     (local $mp i32) (local $aPacked i32) (local $aTile i32) (local $jc i32) (local $nc i32) (local $np i32)
     (local $pc i32) (local $kc i32) (local $add i32) (local $epi i32) (local $ic i32) (local $icEnd i32) (local $ip i32) (local $jp i32)
     (local $aRowBytes i32) (local $aStepBytes i32) (local $ldcBytes i32) (local $bTile i32) (local $cTile i32) (local $tileBias i32)
-    (local $h i32) (local $w i32) (local $edge i32)
+    (local $h i32) (local $w i32) (local $edge i32) (local $packed i32) (local $tileStep i32) ${rows.map((r) => `(local $row${r} i32)`).join(' ')}
     local.get $m i32.const ${MR - 1} i32.add i32.const ${MR} i32.div_u local.set $mp
     local.get $aRow i32.const 4 i32.mul local.set $aRowBytes
     local.get $aStep i32.const 4 i32.mul local.set $aStepBytes
@@ -307,7 +332,7 @@ export const gemmKernels = {
     loop $nBlocks
       local.get $n local.get $jc i32.sub local.tee $nc i32.const ${NC} i32.gt_u
       if i32.const ${NC} local.set $nc end
-      local.get $nc i32.const ${NR - 1} i32.add i32.const ${NR} i32.div_u local.set $np
+      local.get $nc i32.const ${NR - 1} i32.add i32.const ${NR} i32.div_u local.tee $np i32.const ${PACK_A_PANELS} i32.ge_u local.set $packed
       i32.const 0 local.set $pc
       loop $kBlocks
         local.get $k local.get $pc i32.sub local.tee $kc i32.const ${KC} i32.gt_u
@@ -321,9 +346,12 @@ export const gemmKernels = {
         loop $mBlocks
           local.get $ic i32.const ${MC_PANELS} i32.add local.tee $icEnd local.get $mp i32.gt_u
           if local.get $mp local.set $icEnd end
-          local.get $a local.get $pc local.get $aStepBytes i32.mul i32.add local.get $aRowBytes local.get $aStepBytes
-          local.get $ic i32.const ${MR} i32.mul local.get $m local.get $icEnd local.get $ic i32.sub local.get $kc local.get $aPacked
-          call $packA
+          local.get $packed
+          if
+            local.get $a local.get $pc local.get $aStepBytes i32.mul i32.add local.get $aRowBytes local.get $aStepBytes
+            local.get $ic i32.const ${MR} i32.mul local.get $m local.get $icEnd local.get $ic i32.sub local.get $kc local.get $aPacked
+            call $packA
+          end
           i32.const 0 local.set $jp
           loop $cols
             local.get $scratch local.get $jp local.get $kc i32.mul i32.const ${4 * NR} i32.mul i32.add local.set $bTile
@@ -336,14 +364,14 @@ export const gemmKernels = {
               local.get $c local.get $ip i32.const ${MR} i32.mul local.get $ldcBytes i32.mul i32.add
               local.get $jc local.get $jp i32.const ${NR} i32.mul i32.add i32.const 4 i32.mul i32.add local.set $cTile
               local.get $bias local.get $ip i32.const ${4 * MR} i32.mul i32.add i32.const 0 local.get $bias select local.set $tileBias
+              ${aRowPointers()}
               local.get $h i32.const ${MR} i32.eq local.get $w i32.const ${NR} i32.eq i32.and
-              local.get $aPacked local.get $ip local.get $ic i32.sub local.get $kc i32.mul i32.const ${4 * MR} i32.mul i32.add local.set $aTile
               if
-                local.get $aTile local.get $bTile local.get $kc local.get $cTile local.get $ldcBytes
+                ${rows.map((r) => `local.get $row${r}`).join(' ')} local.get $tileStep local.get $bTile local.get $kc local.get $cTile local.get $ldcBytes
                 local.get $add local.get $epi local.get $tileBias local.get $relu
                 call $micro
               else
-                local.get $aTile local.get $bTile local.get $kc local.get $edge i32.const ${4 * NR}
+                ${rows.map((r) => `local.get $row${r}`).join(' ')} local.get $tileStep local.get $bTile local.get $kc local.get $edge i32.const ${4 * NR}
                 i32.const 0 i32.const 0 i32.const 0 i32.const 0
                 call $micro
                 local.get $edge local.get $cTile local.get $ldcBytes local.get $h local.get $w
