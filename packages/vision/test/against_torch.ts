@@ -20,7 +20,7 @@ import { buildVisionModel, formatLayerShapes, layerShapes, type VisionModelName 
 import { largestMagnitude, modelFixture, relativeError } from './torch_fixtures.js';
 
 /** The bound every comparison meets: `max |a - e| / max |e|`. */
-export const TOLERANCE = 1e-4;
+const TOLERANCE = 1e-4;
 
 /** PyTorch's float32 rounding, as a share of a gradient's largest magnitude, above which the gradient is (near) zero in exact arithmetic. */
 const ILL_CONDITIONED = 1e-5;
