@@ -69,7 +69,8 @@ for (const { mode, limit, async } of configs) {
 
     for (const [label, info, first] of [
       ['momentum, dampening', SGD, false], ['momentum, first step', SGD, true],
-      ['nesterov, weight decay', { ...SGD, oneMinusDampening: 1, nesterov: true, weightDecay: f(1e-3) }, false], ['no momentum', { ...SGD, momentum: 0 }, true],
+      ['nesterov, weight decay', { ...SGD, oneMinusDampening: 1, nesterov: true, weightDecay: f(1e-3) }, false],
+      ['nesterov, first step', { ...SGD, oneMinusDampening: 1, nesterov: true }, true], ['no momentum', { ...SGD, momentum: 0 }, true],
     ] as const) {
       it(`sgdUpdate (${label})`, async () => {
         const values = inputs(['p', 'g', ...(first ? [] : ['b'])]);

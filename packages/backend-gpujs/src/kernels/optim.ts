@@ -1,8 +1,8 @@
 /**
  * Fused optimizer updates (Adam, SGD) as elementwise kernels, one kernel per output (the new
- * parameter, each new state tensor), part by part: every kernel reads the same inputs and computes
- * what its output needs, in float32 on a GPU. The hyper-parameters are kernel arguments, so one
- * compiled kernel serves every step and learning rate.
+ * parameter, each new state tensor), part by part: each kernel computes what its output needs, in
+ * float32 on a GPU, and binds only the inputs it reads. The hyper-parameters are kernel arguments,
+ * so one compiled kernel serves every step and learning rate.
  */
 import type { AdamUpdated, AdamUpdateInfo, SgdUpdated, SgdUpdateInfo } from '@tapegrad/core';
 import { partCount, partLengthAt } from '../parts.js';
@@ -28,19 +28,22 @@ function commonLayout(ctx: KernelContext, inputs: readonly Tensorish[]): { input
 }
 
 /**
- * `out[i] = body(inputs[0][i], ...)` part by part: `names` name the inputs in the source, `scalars`
- * the trailing number arguments; `body` is statements ending in a return.
+ * `out[i] = body(...)` part by part: `body` is statements ending in a return, reading input `x`'s
+ * element as `xi` and scalar `s` as `s`. Only the inputs and scalars the body names are bound (a
+ * kernel binds nothing it does not read, which WebGPU's derived layouts require).
  */
-function elementwise(ctx: KernelContext, op: string, key: string, inputs: readonly Tensorish[], names: readonly string[], scalars: Readonly<Record<string, number>>, body: string): Tensorish {
-  const { inputs: aligned, temps } = commonLayout(ctx, inputs);
+function elementwise(ctx: KernelContext, op: string, key: string, inputs: Readonly<Record<string, Tensorish>>, scalars: Readonly<Record<string, number>>, body: string): Tensorish {
+  const uses = (name: string): boolean => new RegExp(`\\b${name}\\b`).test(body);
+  const names = Object.keys(inputs).filter((name) => uses(`${name}i`));
+  const scalarNames = Object.keys(scalars).filter(uses);
+  const { inputs: aligned, temps } = commonLayout(ctx, names.map((name) => inputs[name]));
   const layout = aligned[0].layout;
-  const scalarNames = Object.keys(scalars);
   const reads = names.map((name) => `const ${name}i = ${name}[t];`).join('\n');
   const source = (): string => `function(${[...names, ...scalarNames].join(', ')}) {\nconst t = this.thread.x;\n${reads}\n${body}\n}`;
   const parts: PartData[] = [];
   for (let i = 0; i < partCount(layout); i++) {
     const length = partLengthAt(layout, i);
-    const args: KernelArg[] = [...aligned.map((x) => x.parts[i]), ...Object.values(scalars)];
+    const args: KernelArg[] = [...aligned.map((x) => x.parts[i]), ...scalarNames.map((name) => scalars[name])];
     parts.push(ctx.run(op, `${key}|len=${length}`, source, length, args));
   }
   if (temps.length > 0) ctx.release(temps, parts);
@@ -54,21 +57,25 @@ function elementwise(ctx: KernelContext, op: string, key: string, inputs: readon
 export function adamUpdate(ctx: KernelContext, output: AdamOutput, inputs: readonly Tensorish[], info: AdamUpdateInfo): Tensorish {
   const amsgrad = inputs.length === 5;
   const decay = info.weightDecay !== 0;
-  const names = ['p', 'g', 'm', 'v', ...(amsgrad ? ['w'] : [])];
+  const [p, g, m, v, w] = inputs;
+  // Only the statements the output needs (expAvg reads no v, expAvgSq no m).
+  const needsM = output === 'param' || output === 'expAvg';
+  const needsV = output !== 'expAvg';
+  const needsMax = output === 'param' || output === 'maxExpAvgSq';
   const result: Record<AdamOutput, string> = { param: 'pi + (mn * s) / (Math.sqrt(vs) / c2 + eps)', expAvg: 'mn', expAvgSq: 'vn', maxExpAvgSq: 'vs' };
   const body = [
     // gd = g + p wd; mn = m b1 + gd (1 - b1); vn = v b2 + (gd (1 - b2)) gd
     `const gd = ${decay ? 'gi + pi * wd' : 'gi'};`,
-    'const mn = mi * b1 + gd * d1;',
-    'const vn = vi * b2 + (gd * d2) * gd;',
+    ...(needsM ? ['const mn = mi * b1 + gd * d1;'] : []),
+    ...(needsV ? ['const vn = vi * b2 + (gd * d2) * gd;'] : []),
     // vs = maximum(w, vn), NaN when either is (both comparisons fail, and the sum is NaN)
-    `const vs = ${amsgrad ? 'wi >= vn ? wi : (wi < vn ? vn : wi + vn)' : 'vn'};`,
+    ...(needsMax ? [`const vs = ${amsgrad ? 'wi >= vn ? wi : (wi < vn ? vn : wi + vn)' : 'vn'};`] : []),
     `return ${result[output]};`,
   ].join('\n');
   const scalars = {
     wd: info.weightDecay, b1: info.beta1, d1: info.oneMinusBeta1, b2: info.beta2, d2: info.oneMinusBeta2, c2: info.biasCorrection2Sqrt, eps: info.eps, s: info.negStepSize,
   };
-  return elementwise(ctx, 'adamUpdate', `adamUpdate|${output}|decay=${decay}|amsgrad=${amsgrad}`, inputs, names, scalars, body);
+  return elementwise(ctx, 'adamUpdate', `adamUpdate|${output}|decay=${decay}|amsgrad=${amsgrad}`, { p, g, m, v, ...(amsgrad ? { w } : {}) }, scalars, body);
 }
 
 /**
@@ -79,7 +86,7 @@ export function sgdUpdate(ctx: KernelContext, output: SgdOutput, inputs: readonl
   const first = inputs.length === 2;
   const decay = info.weightDecay !== 0;
   const withMomentum = info.momentum !== 0;
-  const names = ['p', 'g', ...(first ? [] : ['b'])];
+  const [p, g, b] = inputs;
   const body = [
     // d = g + p wd; bn = b mu + d (1 - dampening), or d on the first step
     `${withMomentum && info.nesterov ? 'let' : 'const'} d = ${decay ? 'gi + pi * wd' : 'gi'};`,
@@ -90,5 +97,5 @@ export function sgdUpdate(ctx: KernelContext, output: SgdOutput, inputs: readonl
   ].join('\n');
   const scalars = { wd: info.weightDecay, mu: info.momentum, dm: info.oneMinusDampening, lr: info.negLr };
   const key = `sgdUpdate|${output}|decay=${decay}|momentum=${withMomentum}|nesterov=${info.nesterov}|first=${first}`;
-  return elementwise(ctx, 'sgdUpdate', key, inputs, names, scalars, body);
+  return elementwise(ctx, 'sgdUpdate', key, { p, g, ...(first ? {} : { b }) }, scalars, body);
 }
