@@ -9,6 +9,7 @@
  * every index is then split as `lead` (which unit) and the offset within the unit, so no float ever
  * holds an index at or past the exact limit.
  */
+import { sizeOf, stridesOf } from '@tapegrad/core';
 
 /** The largest integer below which float32 holds every integer exactly (indices must stay below it). */
 export const EXACT_INDEX_LIMIT = 1 << 24;
@@ -31,22 +32,6 @@ export function singlePart(size: number): Layout {
   return { size, partLength: Math.max(size, 1) };
 }
 
-export function sizeOfDims(dims: readonly number[]): number {
-  let size = 1;
-  for (const d of dims) size *= d;
-  return size;
-}
-
-function stridesOfDims(dims: readonly number[]): number[] {
-  const strides = new Array<number>(dims.length);
-  let stride = 1;
-  for (let axis = dims.length - 1; axis >= 0; axis--) {
-    strides[axis] = stride;
-    stride *= dims[axis];
-  }
-  return strides;
-}
-
 /** How a kernel sees a storage of logical `dims`: where its index splits into (lead, offset). */
 export interface Split {
   /** Last axis of the lead; -1 when the storage is one part and indices are used whole. */
@@ -67,9 +52,9 @@ const WHOLE: Split = { axis: -1, unit: 1, unitsPerPart: 1 };
  * describe more than `size` elements when the leading axis is padded (see shapes.ts): parts then
  * end at `size`.
  */
-export function* layoutCandidates(dims: readonly number[], limit: number, exact: number, size = sizeOfDims(dims)): Generator<{ layout: Layout; split: Split }> {
+export function* layoutCandidates(dims: readonly number[], limit: number, exact: number, size = sizeOf(dims)): Generator<{ layout: Layout; split: Split }> {
   if (size <= limit) yield { layout: singlePart(size), split: WHOLE };
-  let unit = sizeOfDims(dims);
+  let unit = sizeOf(dims);
   let leads = 1;
   for (let axis = 0; axis < dims.length; axis++) {
     unit /= dims[axis];
@@ -90,7 +75,7 @@ export function* layoutCandidates(dims: readonly number[], limit: number, exact:
  */
 export function splitFor(layout: Layout, dims: readonly number[], exact: number, offset = 0): Split | null {
   if (partCount(layout) <= 1) return WHOLE;
-  let unit = sizeOfDims(dims);
+  let unit = sizeOf(dims);
   let leads = 1;
   for (let axis = 0; axis < dims.length; axis++) {
     unit /= dims[axis];
@@ -137,7 +122,7 @@ export function floorDiv(name: string, a: string, b: number): string {
  */
 export function decode(prefix: string, source: string, dims: readonly number[]): string {
   if (dims.length === 0) return '';
-  const strides = stridesOfDims(dims);
+  const strides = stridesOf(dims);
   const lines: string[] = [];
   const rest = `${prefix}_r`;
   lines.push(`let ${rest} = ${source};`);

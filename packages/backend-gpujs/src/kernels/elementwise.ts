@@ -1,6 +1,7 @@
 /** Unary maps and broadcasting binary ops (gather form: each output element reads its operands). */
+import { sizeOf } from '@tapegrad/core';
 import type { BinaryInfo, BinaryKernel, UnaryKernel } from '@tapegrad/core';
-import { partCount, partLengthAt, sizeOfDims } from '../parts.js';
+import { partCount, partLengthAt } from '../parts.js';
 import type { KernelContext, PartData, Tensorish } from './context.js';
 import { affineReads, gather, sameLayout } from './gather.js';
 import { collapseBroadcast, splitWideBroadcast, wideAxisError } from './shapes.js';
@@ -76,7 +77,7 @@ function binaryBody(op: BinaryKernel, x: string, y: string): string {
 /** `out = a op b` with NumPy broadcasting over `info.outShape`. */
 export function binary(ctx: KernelContext, op: BinaryKernel, a: Tensorish, b: Tensorish, info: BinaryInfo): Tensorish {
   const outShape = info.outShape.length === 0 ? [1] : [...info.outShape];
-  const size = sizeOfDims(outShape);
+  const size = sizeOf(outShape);
   if (a.layout.size === size && b.layout.size === size) return zipParts(ctx, op, a, b, (x, y) => binaryBody(op, x, y));
   const rank = outShape.length;
   const padded = (shape: readonly number[]): number[] => [...new Array<number>(rank - shape.length).fill(1), ...shape];
@@ -85,7 +86,7 @@ export function binary(ctx: KernelContext, op: BinaryKernel, a: Tensorish, b: Te
   if ('failedAxis' in wide) throw wideAxisError(ctx.mode, op, collapsed.out, wide.failedAxis, ctx.exact);
   const { out: outDims, operands: [aDims, bDims] } = wide;
   // operand flat index = sum_i o_i * stride_i, stride 0 where it broadcasts: an output part reads its hull
-  const reads = (dims: readonly number[]) => affineReads(outDims, dims.map((d, axis) => (d === 1 ? 0 : sizeOfDims(dims.slice(axis + 1)))));
+  const reads = (dims: readonly number[]) => affineReads(outDims, dims.map((d, axis) => (d === 1 ? 0 : sizeOf(dims.slice(axis + 1)))));
   // operand coordinate on axis i = o_i where the operand has the axis, 0 where it broadcasts
   const coordsFor = (dims: readonly number[], o: readonly string[]): string[] => dims.map((d, axis) => (d === 1 ? '0.0' : o[axis]));
   return gather(ctx, {

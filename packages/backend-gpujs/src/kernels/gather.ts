@@ -6,10 +6,8 @@
  * aligned with the output on leading axes passes only the parts those axes cover), runs one call
  * per output part, and frees temporaries afterwards.
  */
-import {
-  decodeOutput, layoutCandidates, layoutKey, lit, partCount, partLengthAt, readAt, sizeOfDims, splitFor,
-  type InputView, type Layout, type Split,
-} from '../parts.js';
+import { sizeOf, stridesOf } from '@tapegrad/core';
+import { decodeOutput, layoutCandidates, layoutKey, lit, partCount, partLengthAt, readAt, splitFor, type InputView, type Layout, type Split } from '../parts.js';
 import type { KernelArg, KernelContext, PartData, Tensorish } from './context.js';
 import { wideAxisError } from './shapes.js';
 
@@ -75,7 +73,7 @@ export class BindingLimitError extends Error {}
 
 /** Runs a gather kernel over every part of its output. */
 export function gather(ctx: KernelContext, spec: GatherSpec): Tensorish {
-  const outSize = spec.outSize ?? sizeOfDims(spec.outDims);
+  const outSize = spec.outSize ?? sizeOf(spec.outDims);
   if (outSize === 0) return { layout: { size: 0, partLength: 1 }, parts: [] };
   // Coordinates are floats: an axis this long must have been split (shapes.ts), never read inexactly.
   for (const dims of [spec.outDims, ...spec.inputs.map((input) => input.dims)]) {
@@ -142,7 +140,7 @@ export function gather(ctx: KernelContext, spec: GatherSpec): Tensorish {
 /** Reads `input` by a split of its dims, repartitioning it (a temporary copy) when its parts do not fit them. */
 function prepare(ctx: KernelContext, input: GatherInput, temps: PartData[]): Prepared {
   const offset = input.offset ?? 0;
-  const size = Math.min(sizeOfDims(input.dims), input.data.layout.size - offset);
+  const size = Math.min(sizeOf(input.dims), input.data.layout.size - offset);
   const { aligned = 0, reads } = input;
   const split = splitFor(input.data.layout, input.dims, ctx.exact, offset);
   if (split) return { data: input.data, dims: input.dims, offset, size, split, aligned, reads };
@@ -172,8 +170,8 @@ function windowOf(input: Prepared, outDims: readonly number[], start: number, en
     to = input.offset + Math.min(past, input.size);
   } else if (input.aligned > 0) {
     // Output prefix p (its first `aligned` coordinates) reads input elements [p * inner, (p + 1) * inner).
-    const outInner = sizeOfDims(outDims.slice(input.aligned));
-    const inInner = sizeOfDims(input.dims.slice(input.aligned));
+    const outInner = sizeOf(outDims.slice(input.aligned));
+    const inInner = sizeOf(input.dims.slice(input.aligned));
     from = input.offset + Math.floor(start / outInner) * inInner;
     to = Math.min(to, input.offset + (Math.floor((end - 1) / outInner) + 1) * inInner);
   }
@@ -232,7 +230,7 @@ function consolidate(ctx: KernelContext, input: Prepared): Prepared {
  * the hull spanned by the axes on which their coordinates differ.
  */
 export function affineReads(outDims: readonly number[], strides: readonly number[], extent = 1): (start: number, end: number) => readonly [number, number] {
-  const outStrides = outDims.map((_, axis) => sizeOfDims(outDims.slice(axis + 1)));
+  const outStrides = stridesOf(outDims);
   const coord = (flat: number, axis: number): number => Math.floor(flat / outStrides[axis]) % outDims[axis];
   return (start, end) => {
     let axis = 0;

@@ -1,6 +1,7 @@
 /** The region kernel behind slice, narrow, pad, concat and stack: a box of x placed in a new shape (gather form). */
+import { sizeOf, stridesOf } from '@tapegrad/core';
 import type { PadInfo } from '@tapegrad/core';
-import { lit, sizeOfDims } from '../parts.js';
+import { lit } from '../parts.js';
 import type { KernelContext, Tensorish } from './context.js';
 import { gather, type GatherInput } from './gather.js';
 import { fill } from './fill.js';
@@ -30,7 +31,7 @@ function splitWide(ctx: KernelContext, info: PadInfo): Placement {
       p.before.push(before);
       return;
     }
-    const rest = Math.max(sizeOfDims(info.outShape.slice(a + 1)), sizeOfDims(info.inShape.slice(a + 1)));
+    const rest = Math.max(sizeOf(info.outShape.slice(a + 1)), sizeOf(info.inShape.slice(a + 1)));
     const common = gcd(gcd(out, inExtent), before);
     const split = splitAxis(common, { exact: ctx.exact, maxLo: Math.floor(ctx.limit / rest), padOk: false });
     if (!split || Math.max(out, inExtent) / split.lo >= ctx.exact) throw wideAxisError(ctx.mode, 'pad', [...info.outShape], a, ctx.exact);
@@ -49,8 +50,8 @@ function splitWide(ctx: KernelContext, info: PadInfo): Placement {
  */
 function boxReads(p: Placement): (start: number, end: number) => readonly [number, number] {
   const rank = p.outDims.length;
-  const outStrides = p.outDims.map((_, a) => sizeOfDims(p.outDims.slice(a + 1)));
-  const inStrides = p.inDims.map((_, a) => sizeOfDims(p.inDims.slice(a + 1)));
+  const outStrides = stridesOf(p.outDims);
+  const inStrides = stridesOf(p.inDims);
   const coord = (flat: number, a: number): number => Math.floor(flat / outStrides[a]) % p.outDims[a];
   const source = (o: number, a: number): number => Math.min(Math.max(o - p.before[a], 0), p.inDims[a] - 1) * inStrides[a];
   return (start, end) => {
@@ -73,7 +74,7 @@ function boxReads(p: Placement): (start: number, end: number) => readonly [numbe
  * cannot be baked into a kernel: it comes from a filled base instead.
  */
 export function pad(ctx: KernelContext, x: Tensorish, base: Tensorish | null, info: PadInfo): Tensorish {
-  const outSize = sizeOfDims(info.outShape);
+  const outSize = sizeOf(info.outShape);
   if (!base && !Number.isFinite(info.value) && outSize > 0) {
     const filled = fill(ctx, outSize, info.value);
     const out = pad(ctx, x, filled, info);

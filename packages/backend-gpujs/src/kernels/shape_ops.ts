@@ -1,5 +1,5 @@
 /** The kernels of core's shape ops (`ops/shape_ops.ts`): transpose and one-hot. */
-import { sizeOfDims } from '../parts.js';
+import { sizeOf } from '@tapegrad/core';
 import type { KernelContext, Tensorish } from './context.js';
 import { affineReads, gather } from './gather.js';
 import { collapseTranspose, splitAxis, splitWideTranspose, wideAxisError } from './shapes.js';
@@ -15,12 +15,12 @@ export function transpose(ctx: KernelContext, x: Tensorish, shape: readonly numb
   const { dims: inDims, perm: order } = wide;
   const outDims = order.map((axis) => inDims[axis]);
   // input flat index = sum_i o_i * inStride[perm[i]]
-  const reads = affineReads(outDims, order.map((axis) => sizeOfDims(inDims.slice(axis + 1))));
+  const reads = affineReads(outDims, order.map((axis) => sizeOf(inDims.slice(axis + 1))));
   return gather(ctx, {
     op: 'transpose',
     key: `transpose|${inDims.join('x')}|${order.join(',')}`,
     outDims,
-    outSize: sizeOfDims(shape),
+    outSize: sizeOf(shape),
     inputs: [{ data: x, dims: inDims, reads }],
     body: (g) => {
       // input coordinate on axis perm[i] = output coordinate i

@@ -5,7 +5,7 @@
  * instead: the padded coordinates lie past the tensor's end, where no thread runs and no read goes.
  * Neighbouring axes that a kernel treats alike are merged first, so fewer axes need splitting.
  */
-import { sizeOfDims } from '../parts.js';
+import { sizeOf } from '@tapegrad/core';
 
 /** An axis as two: `hi * lo >= extent` (equal unless `padded`). */
 export interface AxisSplit {
@@ -104,7 +104,7 @@ export function splitWideBroadcast(
       collapsed.operands.forEach((dims, i) => operands[i].push(dims[axis]));
       continue;
     }
-    const rest = sizeOfDims(collapsed.out.slice(axis + 1));
+    const rest = sizeOf(collapsed.out.slice(axis + 1));
     const split = splitAxis(extent, { exact, maxLo: Math.floor(limit / rest), padOk: axis === 0 });
     if (!split) return { failedAxis: axis };
     out.push(split.hi, split.lo);
@@ -159,8 +159,8 @@ export function splitWideTranspose(
       newDims.push(dims[axis]);
       continue;
     }
-    const restIn = sizeOfDims(dims.slice(axis + 1));
-    const restOut = sizeOfDims(outDims.slice(perm.indexOf(axis) + 1));
+    const restIn = sizeOf(dims.slice(axis + 1));
+    const restOut = sizeOf(outDims.slice(perm.indexOf(axis) + 1));
     const split = splitAxis(dims[axis], { exact, maxLo: Math.floor(limit / Math.max(restIn, restOut)), padOk: axis === 0 && perm[0] === 0 });
     if (!split) return { failedAxis: axis };
     newIndex.push([newDims.length, newDims.length + 1]);
