@@ -5,23 +5,16 @@
  * larger than the input, and null extents.
  */
 import '@tapegrad/backend-cpu';
-import { adaptiveAvgPool2d, setBackend } from '@tapegrad/core';
+import { adaptiveAvgPool2d } from '@tapegrad/core';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import * as R from '../reference/index.js';
-import { ErrorLog, Rng, sizeOf } from '../reference/index.js';
+import { Rng, sizeOf } from '../reference/index.js';
 import { params, valueSeed } from './config.js';
+import { cpuErrorLog } from './cpu_error_log.js';
 import { checkGradients } from './gradcheck.js';
 
-const errors = new ErrorLog();
-
-beforeAll(async () => {
-  await setBackend('cpu');
-});
-
-afterAll(() => {
-  console.log(errors.table('largest error, tapegrad float32 (cpu) vs float64 reference forward / central differences; ratio = |a-e| / (atol + rtol*|e|)'));
-});
+const errors = cpuErrorLog();
 
 describe('adaptiveAvgPool2d: analytic gradient = central differences', () => {
   it('random input sizes 1-9 and output sizes 1-9 (or null)', () => {

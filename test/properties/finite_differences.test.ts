@@ -6,29 +6,17 @@
  * or changes a maximum.
  */
 import '@tapegrad/backend-cpu';
-import {
-  add, avgPool2d, conv2d, crossEntropy, div, dropout, exp, flatten, globalAvgPool2d, log, logSoftmax, manualSeed,
-  matmul, max, maximum, maxPool2d, mean, mul, neg, pow, randomUniform, relu, reshape, setBackend, sigmoid, softmax,
-  sqrt, sub, sum, tanh, transpose, type Tensor,
-} from '@tapegrad/core';
+import { add, avgPool2d, conv2d, crossEntropy, div, dropout, exp, flatten, globalAvgPool2d, log, logSoftmax, manualSeed, matmul, max, maximum, maxPool2d, mean, mul, neg, pow, randomUniform, relu, reshape, sigmoid, softmax, sqrt, sub, sum, tanh, transpose, type Tensor } from '@tapegrad/core';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import * as R from '../reference/index.js';
-import { ErrorLog, map, nd, Rng, sizeOf, type NdArray } from '../reference/index.js';
+import { map, nd, Rng, sizeOf, type NdArray } from '../reference/index.js';
 import { params, shapeArb, valueSeed, type PropertyName } from './config.js';
+import { cpuErrorLog, fmt } from './cpu_error_log.js';
 import { checkGradients } from './gradcheck.js';
 
-const errors = new ErrorLog();
+const errors = cpuErrorLog();
 
-beforeAll(async () => {
-  await setBackend('cpu');
-});
-
-afterAll(() => {
-  console.log(errors.table("largest error, tapegrad float32 (cpu) vs float64 reference forward / central differences; ratio = |a-e| / (atol + rtol*|e|)"));
-});
-
-const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
 describe('unary ops: analytic gradient = central differences', () => {
   const ops: { name: Exclude<R.UnaryName, 'step'>; fn: (x: Tensor) => Tensor; values: (rng: Rng, n: number) => Float32Array }[] = [

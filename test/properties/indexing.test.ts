@@ -5,25 +5,17 @@
  * of the forward gather, and equals the reference's scatter.
  */
 import '@tapegrad/backend-cpu';
-import { gather, indexSelect, setBackend, tensor, tidy, type Tensor } from '@tapegrad/core';
+import { gather, indexSelect, tensor, tidy, type Tensor } from '@tapegrad/core';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import * as R from '../reference/index.js';
-import { absDot, assertClose, dot, ErrorLog, nd, Rng, sizeOf } from '../reference/index.js';
+import { absDot, assertClose, dot, nd, Rng, sizeOf } from '../reference/index.js';
 import { params, shapeArb, valueSeed } from './config.js';
+import { cpuErrorLog, fmt } from './cpu_error_log.js';
 import { checkGradients, FD_TOLERANCE } from './gradcheck.js';
 
-const errors = new ErrorLog();
+const errors = cpuErrorLog();
 
-beforeAll(async () => {
-  await setBackend('cpu');
-});
-
-afterAll(() => {
-  console.log(errors.table('largest error, tapegrad float32 (cpu) vs float64 reference forward / central differences; ratio = |a-e| / (atol + rtol*|e|)'));
-});
-
-const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
 /** An axis of x, drawn as given or negative, and an index shape: x's rank, no longer than x off the axis, 0 to 5 on it. */
 function gatherCase(shape: readonly number[], rng: Rng): { a: number; axis: number; indexShape: number[]; index: Float32Array } {

@@ -6,25 +6,17 @@
  * for stack. These identities are why each op's gradient can be the other op.
  */
 import '@tapegrad/backend-cpu';
-import { concat, narrow, pad, reshape, setBackend, slice, stack, tensor, tidy, type PadPair, type Tensor } from '@tapegrad/core';
+import { concat, narrow, pad, reshape, slice, stack, tensor, tidy, type PadPair, type Tensor } from '@tapegrad/core';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import * as R from '../reference/index.js';
-import { absDot, dot, ErrorLog, Rng, sizeOf } from '../reference/index.js';
+import { absDot, dot, Rng, sizeOf } from '../reference/index.js';
 import { params, shapeArb, valueSeed } from './config.js';
+import { cpuErrorLog, fmt } from './cpu_error_log.js';
 import { checkGradients } from './gradcheck.js';
 
-const errors = new ErrorLog();
+const errors = cpuErrorLog();
 
-beforeAll(async () => {
-  await setBackend('cpu');
-});
-
-afterAll(() => {
-  console.log(errors.table('largest error, tapegrad float32 (cpu) vs float64 reference forward / central differences; ratio = |a-e| / (atol + rtol*|e|)'));
-});
-
-const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
 /** A box of `shape`: begin in [0, extent], size in [0, extent - begin], or -1 (to the end); lists possibly shorter than the rank. */
 function boxOf(shape: readonly number[], rng: Rng): { begin: number[]; size: number[]; starts: number[]; extents: number[] } {

@@ -7,25 +7,17 @@
  * would give another gradient, so the check tells the rules apart.
  */
 import '@tapegrad/backend-cpu';
-import { abs, clamp, min, minimum, setBackend, tensor, tidy, where, type Tensor } from '@tapegrad/core';
+import { abs, clamp, min, minimum, tensor, tidy, where, type Tensor } from '@tapegrad/core';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as R from '../reference/index.js';
-import { assertClose, ErrorLog, isClose, map, nd, Rng, sizeOf } from '../reference/index.js';
+import { assertClose, isClose, map, nd, Rng, sizeOf } from '../reference/index.js';
 import { params, RUNS, shapeArb, valueSeed } from './config.js';
+import { cpuErrorLog, fmt } from './cpu_error_log.js';
 import { checkGradients } from './gradcheck.js';
 
-const errors = new ErrorLog();
+const errors = cpuErrorLog();
 
-beforeAll(async () => {
-  await setBackend('cpu');
-});
-
-afterAll(() => {
-  console.log(errors.table('largest error, tapegrad float32 (cpu) vs float64 reference forward / central differences; ratio = |a-e| / (atol + rtol*|e|)'));
-});
-
-const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
 /** Shapes that broadcast together: suffixes of one shape of rank >= `minRank`, with some extents set to 1. */
 function broadcastShapes(count: number, minRank = 0): fc.Arbitrary<number[][]> {
