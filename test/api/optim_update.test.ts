@@ -119,7 +119,10 @@ describe('the fused updates as ops', () => {
     expect(memory().numTensors - count).toBe(3);
     expect([next.param, next.expAvg, next.expAvgSq].map((t) => t.requiresGrad || t.node !== null)).toEqual([false, false, false]);
     expect([param, grad, state.expAvg, state.expAvgSq].map(bits)).toEqual(before);
-    const sgd = noGrad(() => tidy(() => sgdUpdate(param, grad, null, { lr: 0.1, momentum: 0.9 })));
+    const sgd = noGrad(() => tidy(() => {
+      const updated = sgdUpdate(param, grad, null, { lr: 0.1, momentum: 0.9 });
+      return { param: updated.param, momentumBuffer: updated.momentumBuffer };
+    }));
     expect(sgd.momentumBuffer?.toArray()).toEqual(grad.toArray());
     for (const t of [param, grad, state.expAvg, state.expAvgSq, next.param, next.expAvg, next.expAvgSq, sgd.param, sgd.momentumBuffer]) t?.dispose();
   });

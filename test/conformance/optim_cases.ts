@@ -4,7 +4,7 @@
  * momentum, first step and later, dampening, Nesterov) against the float64 reference
  * (`reference/optim.ts`), which uses the hyper-parameters unrounded.
  */
-import { adamUpdate, sgdUpdate, type Tensor } from '@tapegrad/core';
+import { adamUpdate, sgdUpdate, type AdamUpdated, type Tensor } from '@tapegrad/core';
 import * as R from '../reference/index.js';
 import type { NdArray } from '../reference/index.js';
 import { rngFor, type Case, type ConformanceOptions } from './suite.js';
@@ -48,7 +48,7 @@ function adamCases(shapes: readonly (readonly number[])[], specials: boolean): C
     for (const step of [1, 10]) {
       for (const shape of shapes) {
         const names = ['param', 'grad', 'expAvg', 'expAvgSq', ...(amsgrad ? ['maxExpAvgSq'] : [])];
-        const outputs = ['param', 'expAvg', 'expAvgSq', ...(amsgrad ? ['maxExpAvgSq'] : [])] as const;
+        const outputs: readonly (keyof AdamUpdated<Tensor> & keyof R.AdamStepResult)[] = ['param', 'expAvg', 'expAvgSq', ...(amsgrad ? ['maxExpAvgSq' as const] : [])];
         const base = `adamUpdate ${name}, step ${step}${specials ? ', gradients 0, -0, tiny, NaN' : ''} ${fmt(shape)}`;
         const inputs = inputsFor(base, shape, names, specials);
         const run = ([p, g, m, v, vmax]: Tensor[]) => adamUpdate(p, g, { expAvg: m, expAvgSq: v, maxExpAvgSq: vmax ?? null }, { ...hyper, step });
