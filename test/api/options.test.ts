@@ -1,7 +1,7 @@
 /**
- * Options objects: every op and layer that takes one refuses an unknown key by name, refuses the
- * convolution options not implemented yet (dilation, groups other than 1) as "not supported yet",
- * and implements pooling's `ceilMode` and cross-entropy's `reduction` as PyTorch does.
+ * Options objects: every op and layer that takes one refuses an unknown key by name, refuses
+ * invalid convolution dilations and group counts naming the option and the shapes, and implements
+ * pooling's `ceilMode` and cross-entropy's `reduction` as PyTorch does.
  */
 import '@tapegrad/backend-cpu';
 import {
@@ -55,16 +55,24 @@ describe('unknown options are refused by name', () => {
   });
 });
 
-describe('dilation and groups: 1 is accepted, anything else is not supported yet', () => {
-  it('conv2d refuses dilation 2 and groups 2, naming the option', () => {
+describe('dilation and groups: invalid values are refused naming the option and the shapes', () => {
+  it('conv2d refuses a group count that is not a positive integer dividing both channel counts, and a dilation below 1', () => {
     tidy(() => {
-      const x = zeros([1, 2, 5, 5]);
-      const w = zeros([2, 2, 3, 3]);
-      expect(() => conv2d(x, w, null, { dilation: 2 })).toThrow(/^conv2d: dilation 2 is not supported yet \(only 1\)$/);
-      expect(() => conv2d(x, w, null, { dilation: [1, 2] })).toThrow(/^conv2d: dilation \[1, 2\] is not supported yet \(only 1\)$/);
-      expect(() => conv2d(x, w, null, { groups: 2 })).toThrow(/^conv2d: groups 2 is not supported yet \(only 1\)$/);
-      expect(() => conv2d(x, w, null, { groups: 0 })).toThrow(/^conv2d: groups must be a positive integer, got 0$/);
-      expect(() => conv2d(x, w, null, { dilation: 0 })).toThrow(/^conv2d: dilation must be a positive integer, got 0$/);
+      const x = zeros([1, 4, 5, 5]);
+      const w = zeros([6, 2, 3, 3]);
+      const shapes = String.raw`\(input \[1, 4, 5, 5\], weight \[6, 2, 3, 3\]\)`;
+      expect(() => conv2d(x, w, null, { groups: 0 })).toThrow(new RegExp(`^conv2d: groups must be a positive integer, got 0 ${shapes}$`));
+      expect(() => conv2d(x, w, null, { groups: 1.5 })).toThrow(new RegExp(`^conv2d: groups must be a positive integer, got 1.5 ${shapes}$`));
+      expect(() => conv2d(x, zeros([6, 1, 3, 3]), null, { groups: 3 }))
+        .toThrow(/^conv2d: groups 3 must divide both the input channels \(4\) and the output channels \(6\) \(input \[1, 4, 5, 5\], weight \[6, 1, 3, 3\]\)$/);
+      expect(() => conv2d(x, zeros([3, 2, 3, 3]), null, { groups: 2 })).toThrow(/^conv2d: groups 2 must divide both the input channels \(4\) and the output channels \(3\)/);
+      expect(() => conv2d(x, zeros([6, 4, 3, 3]), null, { groups: 2 }))
+        .toThrow(/^conv2d: input has 4 channels, 2 per group of 2, but weight expects 4 per group \(\[6, 4, 3, 3\]\)$/);
+      expect(() => conv2d(x, w, null, { groups: 4 })).toThrow(/^conv2d: groups 4 must divide both the input channels \(4\) and the output channels \(6\)/);
+      expect(() => conv2d(x, w, null, { groups: 2, dilation: 0 })).toThrow(new RegExp(`^conv2d: dilation must be a positive integer, got 0 ${shapes}$`));
+      expect(() => conv2d(x, w, null, { groups: 2, dilation: [2, -1] })).toThrow(new RegExp(`^conv2d: dilation must be a positive integer, got \\[2, -1\\] ${shapes}$`));
+      expect(() => conv2d(x, w, null, { groups: 2, dilation: 3 }))
+        .toThrow(/^conv2d: dilated kernel height 7 \(kernel 3, dilation 3\) is larger than the padded input height 5 \(input \[1, 4, 5, 5\], padding 0\)$/);
     });
   });
 
@@ -77,12 +85,27 @@ describe('dilation and groups: 1 is accepted, anything else is not supported yet
     });
   });
 
-  it('the Conv2d layer refuses dilation 2 and groups 2 when built, and accepts 1', () => {
-    expect(() => new Conv2d(2, 4, 3, { dilation: 2 })).toThrow(/^Conv2d: dilation 2 is not supported yet \(only 1\)$/);
-    expect(() => new Conv2d(2, 4, 3, { dilation: 2, groups: 2 })).toThrow(/^Conv2d: dilation 2 is not supported yet/);
-    expect(() => new Conv2d(2, 4, 3, { groups: 2 })).toThrow(/^Conv2d: groups 2 is not supported yet \(only 1\)$/);
-    const layer = new Conv2d(2, 4, 3, { dilation: 1, groups: 1, padding: 1 });
-    expect(layer.weight.shape).toEqual([4, 2, 3, 3]);
+  it('conv2d sizes its output as PyTorch: floor((H + 2p - d(k - 1) - 1) / s) + 1', () => {
+    tidy(() => {
+      expect(conv2d(zeros([2, 4, 11, 10]), zeros([6, 2, 3, 2]), null, { stride: [2, 1], padding: [1, 2], dilation: [2, 3], groups: 2 }).shape).toEqual([2, 6, 5, 11]);
+      expect(conv2d(zeros([1, 3, 7, 7]), zeros([6, 1, 3, 3]), null, { dilation: 3, groups: 3 }).shape).toEqual([1, 6, 1, 1]);
+    });
+  });
+
+  it('the Conv2d layer checks groups and dilation when built, and holds PyTorch\'s weight shape [out, in / groups, kH, kW]', () => {
+    expect(() => new Conv2d(4, 6, 3, { groups: 3 })).toThrow(/^Conv2d: groups 3 must divide both the input channels \(4\) and the output channels \(6\)$/);
+    expect(() => new Conv2d(4, 6, 3, { groups: 0 })).toThrow(/^Conv2d: groups must be a positive integer, got 0$/);
+    expect(() => new Conv2d(4, 6, 3, { dilation: 0 })).toThrow(/^Conv2d: dilation must be a positive integer, got 0$/);
+    const grouped = new Conv2d(4, 6, 3, { groups: 2, dilation: [2, 1], padding: 1 });
+    expect(grouped.weight.shape).toEqual([6, 2, 3, 3]);
+    expect(grouped.dilation).toEqual([2, 1]);
+    expect(grouped.groups).toBe(2);
+    expect(String(grouped)).toContain('dilation=[2, 1], groups=2');
+    const depthwise = new Conv2d(4, 8, [3, 5], { groups: 4, bias: false });
+    expect(Object.fromEntries([...depthwise.stateDict()].map(([k, t]) => [k, t.shape]))).toEqual({ weight: [8, 1, 3, 5] });
+    const plain = new Conv2d(2, 4, 3, { dilation: 1, groups: 1, padding: 1 });
+    expect(plain.weight.shape).toEqual([4, 2, 3, 3]);
+    expect(String(plain)).not.toContain('dilation');
   });
 });
 

@@ -14,47 +14,59 @@ export function pair(v: PairLike): [number, number] {
 export interface ConvParams {
   readonly stride?: PairLike;
   readonly padding?: PairLike;
+  readonly dilation?: PairLike;
+  readonly groups?: number;
 }
 
-/** Floor-mode output extent. */
-export function outSize(inExtent: number, kernel: number, stride: number, pad: number): number {
-  return Math.floor((inExtent + 2 * pad - kernel) / stride) + 1;
+/** Floor-mode output extent of a window of `kernel` taps `dilation` apart. */
+export function outSize(inExtent: number, kernel: number, stride: number, pad: number, dilation = 1): number {
+  return Math.floor((inExtent + 2 * pad - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
 interface ConvGeometry {
   readonly N: number; readonly C: number; readonly H: number; readonly W: number;
   readonly O: number; readonly KH: number; readonly KW: number;
   readonly SH: number; readonly SW: number; readonly PH: number; readonly PW: number;
+  readonly DH: number; readonly DW: number; readonly G: number;
   readonly OH: number; readonly OW: number;
 }
 
 function convGeometry(xShape: readonly number[], wShape: readonly number[], p: ConvParams): ConvGeometry {
   const [N, C, H, W] = xShape;
-  const [O, C2, KH, KW] = wShape;
-  if (C !== C2) throw new Error('reference conv2d: channel mismatch');
+  const [O, CG, KH, KW] = wShape;
+  const G = p.groups ?? 1;
+  if (C !== CG * G || O % G !== 0) throw new Error('reference conv2d: channels do not split into the groups');
   const [SH, SW] = pair(p.stride ?? 1);
   const [PH, PW] = pair(p.padding ?? 0);
-  return { N, C, H, W, O, KH, KW, SH, SW, PH, PW, OH: outSize(H, KH, SH, PH), OW: outSize(W, KW, SW, PW) };
+  const [DH, DW] = pair(p.dilation ?? 1);
+  return { N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, G, OH: outSize(H, KH, SH, PH, DH), OW: outSize(W, KW, SW, PW, DW) };
 }
 
 /**
  * Visits every (output element, filter tap) pair: `visit(outFlat, xFlat, wFlat)`, with xFlat = -1
- * where the tap falls on padding. Direct loops over n, o, oy, ox, c, ky, kx.
+ * where the tap falls on padding. Direct loops over n, then the groups g, o within the group, oy,
+ * ox, c within the group, ky, kx; tap (ky, kx) reads (oy*SH - PH + ky*DH, ox*SW - PW + kx*DW) of
+ * input channel g*C/G + c.
  */
 function forEachConvTap(g: ConvGeometry, visit: (outFlat: number, xFlat: number, wFlat: number) => void): void {
-  const { N, C, H, W, O, KH, KW, SH, SW, PH, PW, OH, OW } = g;
+  const { N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, G, OH, OW } = g;
+  const [CG, OG] = [C / G, O / G];
   for (let n = 0; n < N; n++) {
-    for (let o = 0; o < O; o++) {
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          const outFlat = ((n * O + o) * OH + oy) * OW + ox;
-          for (let c = 0; c < C; c++) {
-            for (let ky = 0; ky < KH; ky++) {
-              const iy = oy * SH - PH + ky;
-              for (let kx = 0; kx < KW; kx++) {
-                const ix = ox * SW - PW + kx;
-                const inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
-                visit(outFlat, inside ? ((n * C + c) * H + iy) * W + ix : -1, ((o * C + c) * KH + ky) * KW + kx);
+    for (let group = 0; group < G; group++) {
+      for (let og = 0; og < OG; og++) {
+        const o = group * OG + og;
+        for (let oy = 0; oy < OH; oy++) {
+          for (let ox = 0; ox < OW; ox++) {
+            const outFlat = ((n * O + o) * OH + oy) * OW + ox;
+            for (let c = 0; c < CG; c++) {
+              const channel = group * CG + c;
+              for (let ky = 0; ky < KH; ky++) {
+                const iy = oy * SH - PH + ky * DH;
+                for (let kx = 0; kx < KW; kx++) {
+                  const ix = ox * SW - PW + kx * DW;
+                  const inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+                  visit(outFlat, inside ? ((n * C + channel) * H + iy) * W + ix : -1, ((o * CG + c) * KH + ky) * KW + kx);
+                }
               }
             }
           }

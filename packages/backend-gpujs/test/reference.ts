@@ -194,17 +194,29 @@ export class ReferenceBackend {
     return this.put(out);
   }
 
+  /**
+   * Input index (-1 on padding) and weight index of tap (ci, ky, kx) of output (n, o, oy, ox): ci
+   * counts the channels of o's group g = floor(o / (O / groups)), the input channel is g * C/groups + ci,
+   * and the tap reads (oy*sH - pT + ky*dH, ox*sW - pL + kx*dW).
+   */
+  private convTap(c: Conv2dInfo, n: number, o: number, oy: number, ox: number, ci: number, ky: number, kx: number): [number, number] {
+    const perGroup = c.inChannels / c.groups;
+    const channel = Math.floor(o / (c.outChannels / c.groups)) * perGroup + ci;
+    const iy = oy * c.strideHeight - c.padTop + ky * c.dilationHeight;
+    const ix = ox * c.strideWidth - c.padLeft + kx * c.dilationWidth;
+    const inside = iy >= 0 && iy < c.inHeight && ix >= 0 && ix < c.inWidth;
+    return [inside ? ((n * c.inChannels + channel) * c.inHeight + iy) * c.inWidth + ix : -1, ((o * perGroup + ci) * c.kernelHeight + ky) * c.kernelWidth + kx];
+  }
+
   conv2d(x: DataId, w: DataId, bias: DataId | null, c: Conv2dInfo, activation: 'linear' | 'relu'): DataId {
     const [vx, vw, vb] = [this.v(x), this.v(w), bias ? this.v(bias) : null];
     const out = new Float64Array(size(c.outShape));
     for (let n = 0; n < c.batch; n++) for (let o = 0; o < c.outChannels; o++) for (let oy = 0; oy < c.outHeight; oy++) for (let ox = 0; ox < c.outWidth; ox++) {
       let acc = vb ? vb[o] : 0;
-      for (let ci = 0; ci < c.inChannels; ci++) for (let ky = 0; ky < c.kernelHeight; ky++) for (let kx = 0; kx < c.kernelWidth; kx++) {
-        const iy = oy * c.strideHeight - c.padTop + ky;
-        const ix = ox * c.strideWidth - c.padLeft + kx;
+      for (let ci = 0; ci < c.inChannels / c.groups; ci++) for (let ky = 0; ky < c.kernelHeight; ky++) for (let kx = 0; kx < c.kernelWidth; kx++) {
+        const [xi, wi] = this.convTap(c, n, o, oy, ox, ci, ky, kx);
         // Padding is 0, still multiplied (0 * inf = NaN, as PyTorch).
-        const inside = iy >= 0 && iy < c.inHeight && ix >= 0 && ix < c.inWidth;
-        acc += (inside ? vx[((n * c.inChannels + ci) * c.inHeight + iy) * c.inWidth + ix] : 0) * vw[((o * c.inChannels + ci) * c.kernelHeight + ky) * c.kernelWidth + kx];
+        acc += (xi >= 0 ? vx[xi] : 0) * vw[wi];
       }
       out[((n * c.outChannels + o) * c.outHeight + oy) * c.outWidth + ox] = activation === 'relu' && acc < 0 ? 0 : acc;
     }
@@ -215,11 +227,9 @@ export class ReferenceBackend {
   private convScatter(c: Conv2dInfo, visit: (xi: number, wi: number, yi: number) => void): void {
     for (let n = 0; n < c.batch; n++) for (let o = 0; o < c.outChannels; o++) for (let oy = 0; oy < c.outHeight; oy++) for (let ox = 0; ox < c.outWidth; ox++) {
       const yi = ((n * c.outChannels + o) * c.outHeight + oy) * c.outWidth + ox;
-      for (let ci = 0; ci < c.inChannels; ci++) for (let ky = 0; ky < c.kernelHeight; ky++) for (let kx = 0; kx < c.kernelWidth; kx++) {
-        const iy = oy * c.strideHeight - c.padTop + ky;
-        const ix = ox * c.strideWidth - c.padLeft + kx;
-        const inside = iy >= 0 && iy < c.inHeight && ix >= 0 && ix < c.inWidth;
-        visit(inside ? ((n * c.inChannels + ci) * c.inHeight + iy) * c.inWidth + ix : -1, ((o * c.inChannels + ci) * c.kernelHeight + ky) * c.kernelWidth + kx, yi);
+      for (let ci = 0; ci < c.inChannels / c.groups; ci++) for (let ky = 0; ky < c.kernelHeight; ky++) for (let kx = 0; kx < c.kernelWidth; kx++) {
+        const [xi, wi] = this.convTap(c, n, o, oy, ox, ci, ky, kx);
+        visit(xi, wi, yi);
       }
     }
   }

@@ -24,10 +24,22 @@ export interface WindowGeometry {
   readonly outShape: readonly [number, number, number, number];
 }
 
-/** Geometry of a 2-D convolution over `[N, C, H, W]` input and `[O, C, kH, kW]` filters. */
+/**
+ * Geometry of a 2-D convolution over `[N, C, H, W]` input and `[O, C / groups, kH, kW]` filters.
+ * Tap (ky, kx) of output (oy, ox) reads input (oy*sH - pT + ky*dH, ox*sW - pL + kx*dW); output
+ * channel o reads the input channels of its group `g = floor(o / (O / groups))`, that is
+ * `g * (C / groups) + c` for its weight's channel c.
+ */
 export interface Conv2dInfo extends WindowGeometry {
   readonly inChannels: number;
   readonly outChannels: number;
+  /** Spacing between kernel taps along H (1: adjacent). */
+  readonly dilationHeight: number;
+  /** Spacing between kernel taps along W (1: adjacent). */
+  readonly dilationWidth: number;
+  /** Channel groups: each sees `inChannels / groups` input channels and makes `outChannels / groups` outputs. */
+  readonly groups: number;
+  /** `[O, C / groups, kH, kW]`. */
   readonly filterShape: readonly [number, number, number, number];
 }
 
@@ -61,15 +73,19 @@ function assertNchw(op: string, what: string, shape: Shape): asserts shape is re
 /**
  * Output extent as PyTorch computes it: windows that fit the padded input (`ceilMode` false), or
  * with `ceilMode` also a last partial window, provided it starts inside the input or its left
- * padding (`ceil_mode=True`).
+ * padding (`ceil_mode=True`). A window of `kernel` taps `dilation` apart spans
+ * `dilation * (kernel - 1) + 1` input positions, so without `ceilMode` the extent is
+ * `floor((in + 2 pad - dilation (kernel - 1) - 1) / stride) + 1`.
  */
-function outExtent(op: string, axis: string, inExtent: number, kernel: number, stride: number, pad: number, inShape: Shape, ceilMode = false): number {
+function outExtent(op: string, axis: string, inExtent: number, kernel: number, stride: number, pad: number, inShape: Shape, ceilMode = false, dilation = 1): number {
   const padded = inExtent + 2 * pad;
+  const span = dilation * (kernel - 1) + 1;
   if (!ceilMode) {
-    if (kernel > padded) {
-      throw new Error(`${op}: kernel ${axis} ${kernel} is larger than the padded input ${axis} ${padded} (input ${formatShape(inShape)}, padding ${pad})`);
+    if (span > padded) {
+      const what = dilation === 1 ? `kernel ${axis} ${kernel}` : `dilated kernel ${axis} ${span} (kernel ${kernel}, dilation ${dilation})`;
+      throw new Error(`${op}: ${what} is larger than the padded input ${axis} ${padded} (input ${formatShape(inShape)}, padding ${pad})`);
     }
-    return Math.floor((padded - kernel) / stride) + 1;
+    return Math.floor((padded - span) / stride) + 1;
   }
   let out = Math.ceil((padded - kernel) / stride) + 1;
   if ((out - 1) * stride >= inExtent + pad) out--;
@@ -80,41 +96,44 @@ function outExtent(op: string, axis: string, inExtent: number, kernel: number, s
 }
 
 /**
- * Refuses the convolution options the kernels do not implement yet: a dilation or a group count
- * other than 1 (each is checked to be a positive integer first). `where` ends error messages.
+ * Checks a convolution's group count against its channels, as PyTorch's `Conv2d` does when built:
+ * a positive integer that divides both `inChannels` and `outChannels`. `where` ends error messages.
  */
-export function refuseUnsupportedConv(op: string, dilation: Pair | undefined, groups: number | undefined, where = ''): void {
-  if (dilation !== undefined) {
-    const [dh, dw] = toPair(op, 'dilation', dilation, 1, where);
-    if (dh !== 1 || dw !== 1) throw new Error(`${op}: dilation ${formatPairValue(dilation)} is not supported yet (only 1)${where}`);
+export function checkConvGroups(op: string, groups: number, inChannels: number, outChannels: number, where = ''): void {
+  if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1) {
+    throw new Error(`${op}: groups must be a positive integer, got ${String(groups)}${where}`);
   }
-  if (groups !== undefined) {
-    if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1) {
-      throw new Error(`${op}: groups must be a positive integer, got ${String(groups)}${where}`);
-    }
-    if (groups !== 1) throw new Error(`${op}: groups ${groups} is not supported yet (only 1)${where}`);
+  if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+    throw new Error(`${op}: groups ${groups} must divide both the input channels (${inChannels}) and the output channels (${outChannels})${where}`);
   }
 }
 
-/** Validates shapes and resolves the geometry of `conv2d(x [N, C, H, W], w [O, C, kH, kW])`. */
-export function computeConv2dInfo(xShape: Shape, wShape: Shape, stride: Pair, padding: Pair, op = 'conv2d'): Conv2dInfo {
+/**
+ * Validates shapes and resolves the geometry of `conv2d(x [N, C, H, W], w [O, C / groups, kH, kW])`
+ * with taps `dilation` apart (a number or an `[h, w]` pair); `op` starts error messages.
+ */
+export function computeConv2dInfo(xShape: Shape, wShape: Shape, stride: Pair, padding: Pair, dilation: Pair = 1, groups = 1, op = 'conv2d'): Conv2dInfo {
   assertNchw(op, 'input', xShape);
   if (wShape.length !== 4) throw new Error(`${op}: weight must be 4-D [outC, inC, kH, kW], got ${formatShape(wShape)}`);
   const [batch, inChannels, inHeight, inWidth] = xShape;
   const [outChannels, weightInChannels, kernelHeight, kernelWidth] = wShape as readonly [number, number, number, number];
-  if (inChannels !== weightInChannels) {
-    throw new Error(`${op}: input has ${inChannels} channels but weight expects ${weightInChannels} (${formatShape(wShape)})`);
-  }
   const where = ` (input ${formatShape(xShape)}, weight ${formatShape(wShape)})`;
+  checkConvGroups(op, groups, inChannels, outChannels, where);
+  if (inChannels !== weightInChannels * groups) {
+    throw new Error(groups === 1
+      ? `${op}: input has ${inChannels} channels but weight expects ${weightInChannels} (${formatShape(wShape)})`
+      : `${op}: input has ${inChannels} channels, ${inChannels / groups} per group of ${groups}, but weight expects ${weightInChannels} per group (${formatShape(wShape)})`);
+  }
   const [strideHeight, strideWidth] = toPair(op, 'stride', stride, 1, where);
   const [padTop, padLeft] = toPair(op, 'padding', padding, 0, where);
-  const outHeight = outExtent(op, 'height', inHeight, kernelHeight, strideHeight, padTop, xShape);
-  const outWidth = outExtent(op, 'width', inWidth, kernelWidth, strideWidth, padLeft, xShape);
+  const [dilationHeight, dilationWidth] = toPair(op, 'dilation', dilation, 1, where);
+  const outHeight = outExtent(op, 'height', inHeight, kernelHeight, strideHeight, padTop, xShape, false, dilationHeight);
+  const outWidth = outExtent(op, 'width', inWidth, kernelWidth, strideWidth, padLeft, xShape, false, dilationWidth);
   return {
     batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth,
-    kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft,
+    kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft, dilationHeight, dilationWidth, groups,
     inShape: [batch, inChannels, inHeight, inWidth],
-    filterShape: [outChannels, inChannels, kernelHeight, kernelWidth],
+    filterShape: [outChannels, weightInChannels, kernelHeight, kernelWidth],
     outShape: [batch, outChannels, outHeight, outWidth],
   };
 }

@@ -10,6 +10,11 @@ import { gather, type GatherInput } from './gather.js';
 import { fill } from './fill.js';
 import { loop } from './reduce.js';
 
+/** `k * dilation` (the offset of tap k in the input) with a dilation of 1 dropped. */
+function dilated(k: string, dilation: number): string {
+  return dilation === 1 ? k : `${k} * ${lit(dilation)}`;
+}
+
 /** `base * stride - pad + k` with the trivial terms dropped. */
 export function windowPos(base: string, stride: number, pad: number, k: string): string {
   const scaled = stride === 1 ? base : `${base} * ${lit(stride)}`;
@@ -17,19 +22,19 @@ export function windowPos(base: string, stride: number, pad: number, k: string):
 }
 
 /**
- * The bounds check of window position `pos = o * stride - pad + k` along `axis` (o < out, k <
- * kernel), keeping only the sides a window can leave: below 0 where there is padding, and at or
- * past the extent where the last window reaches there, `(out - 1) * stride - pad + kernel > extent`
- * (padding at the end, or ceilMode's cut-short last window even without padding). '' when no
- * window leaves the input.
+ * The bounds check of window position `pos = o * stride - pad + k * dilation` along `axis` (o <
+ * out, k < kernel), keeping only the sides a window can leave: below 0 where there is padding, and
+ * at or past the extent where the last window reaches there,
+ * `(out - 1) * stride - pad + (kernel - 1) * dilation + 1 > extent` (padding at the end, or
+ * ceilMode's cut-short last window even without padding). '' when no window leaves the input.
  */
-export function inBounds(pos: string, info: WindowGeometry, axis: 'y' | 'x'): string {
+export function inBounds(pos: string, info: WindowGeometry, axis: 'y' | 'x', dilation = 1): string {
   const [extent, out, kernel, stride, pad] = axis === 'y'
     ? [info.inHeight, info.outHeight, info.kernelHeight, info.strideHeight, info.padTop]
     : [info.inWidth, info.outWidth, info.kernelWidth, info.strideWidth, info.padLeft];
   const checks: string[] = [];
   if (pad > 0) checks.push(`${pos} >= 0.0`);
-  if ((out - 1) * stride - pad + kernel > extent) checks.push(`${pos} < ${lit(extent)}`);
+  if ((out - 1) * stride - pad + (kernel - 1) * dilation + 1 > extent) checks.push(`${pos} < ${lit(extent)}`);
   return checks.join(' && ');
 }
 
@@ -47,11 +52,22 @@ interface TapAxis {
  * there gives NaN (0 * inf). Inside the input this is the plain loop; only padded taps take the
  * `else` branches, which read `other` alone.
  */
-function tapLoops(info: WindowGeometry, outer: TapAxis, inner: TapAxis, x: { pre: string; expr: string }, other: { pre: string; expr: string }): string {
+function tapLoops(info: Conv2dInfo, outer: TapAxis, inner: TapAxis, x: { pre: string; expr: string }, other: { pre: string; expr: string }): string {
   const padTap = `${other.pre}\nacc += 0.0 * ${other.expr};`;
   const tap = `${x.pre}\n${other.pre}\nacc += ${x.expr} * ${other.expr};`;
-  const row = loop(inner.name, inner.extent, `const ix = ${inner.pos};\n${orElse(inBounds('ix', info, 'x'), tap, padTap)}`);
-  return loop(outer.name, outer.extent, `const iy = ${outer.pos};\n${orElse(inBounds('iy', info, 'y'), row, loop(inner.name, inner.extent, padTap))}`);
+  const row = loop(inner.name, inner.extent, `const ix = ${inner.pos};\n${orElse(inBounds('ix', info, 'x', info.dilationWidth), tap, padTap)}`);
+  return loop(outer.name, outer.extent, `const iy = ${outer.pos};\n${orElse(inBounds('iy', info, 'y', info.dilationHeight), row, loop(inner.name, inner.extent, padTap))}`);
+}
+
+/**
+ * The input channel `cin` that weight channel `c` of output channel `o` reads: `pre` defines
+ * `cbase = floor(o / (O/G)) * C/G`, the first channel of o's group (once per output element), and
+ * `channel` defines `cin = cbase + c` (per c). Without groups cin is c.
+ */
+function inputChannel(o: string, c: string, info: Conv2dInfo): { pre: string; channel: string } {
+  if (info.groups === 1) return { pre: '', channel: `const cin = ${c};` };
+  const pre = `${floorDiv('grp', o, info.outChannels / info.groups)}\nconst cbase = grp * ${lit(info.inChannels / info.groups)};`;
+  return { pre, channel: `const cin = cbase + ${c};` };
 }
 
 /** `if (cond) { body } else { otherwise }`, or the bare body when there is no condition. */
@@ -81,7 +97,8 @@ export function coveringWindow(out: string, pos: string, pad: number, k: string,
 
 function infoKey(info: Conv2dInfo): string {
   return [info.batch, info.inChannels, info.inHeight, info.inWidth, info.outChannels, info.outHeight, info.outWidth,
-    info.kernelHeight, info.kernelWidth, info.strideHeight, info.strideWidth, info.padTop, info.padLeft].join(',');
+    info.kernelHeight, info.kernelWidth, info.strideHeight, info.strideWidth, info.padTop, info.padLeft,
+    info.dilationHeight, info.dilationWidth, info.groups].join(',');
 }
 
 /** The output pass of an activation over `acc`: ReLU keeps NaN (`NaN < 0` is false), as the CPU backend and PyTorch do. */
@@ -91,12 +108,12 @@ const ACTIVATION: Record<Activation, string> = {
 };
 
 /**
- * `y[n, o, oy, ox] = act(bias[o] + sum_{c, ky, kx} x[n, c, oy*sH - pT + ky, ox*sW - pL + kx] * w[o, c, ky, kx])`,
- * x 0 on padding (see `tapLoops`), the activation applied in the same kernel.
+ * `y[n, o, oy, ox] = act(bias[o] + sum_{c < C/G, ky, kx} x[n, g*C/G + c, oy*sH - pT + ky*dH, ox*sW - pL + kx*dW] * w[o, c, ky, kx])`
+ * with g = floor(o / (O/G)) (G groups), x 0 on padding (see `tapLoops`), the activation applied in the same kernel.
  */
 export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias: Tensorish | null, info: Conv2dInfo, activation: Activation): Tensorish {
   if (info.inChannels === 0) return biasOnly(ctx, bias, info, activation);
-  const { inChannels: C, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
+  const { kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL, dilationHeight: dH, dilationWidth: dW } = info;
   const inputs: GatherInput[] = [{ data: x, dims: [...info.inShape], aligned: 1 }, { data: filter, dims: [...info.filterShape] }];
   if (bias) inputs.push({ data: bias, dims: [info.outChannels] });
   return gather(ctx, {
@@ -106,14 +123,15 @@ export function conv2d(ctx: KernelContext, x: Tensorish, filter: Tensorish, bias
     inputs,
     body: (g) => {
       const [n, o, oy, ox] = g.o;
-      const overY = tapLoops(info, { name: 'ky', extent: kH, pos: windowPos(oy, sH, pT, 'ky') }, { name: 'kx', extent: kW, pos: windowPos(ox, sW, pL, 'kx') },
-        g.read(0, [n, 'c', 'iy', 'ix']), g.read(1, [o, 'c', 'ky', 'kx']));
+      const overY = tapLoops(info, { name: 'ky', extent: kH, pos: windowPos(oy, sH, pT, dilated('ky', dH)) }, { name: 'kx', extent: kW, pos: windowPos(ox, sW, pL, dilated('kx', dW)) },
+        g.read(0, [n, 'cin', 'iy', 'ix']), g.read(1, [o, 'c', 'ky', 'kx']));
       let init = 'let acc = 0.0;';
       if (bias) {
         const rb = g.read(2, [o]);
         init = `${rb.pre}\nlet acc = ${rb.expr};`;
       }
-      return `${init}\n${loop('c', C, overY)}\n${ACTIVATION[activation]}`;
+      const group = inputChannel(o, 'c', info);
+      return `${init}\n${group.pre}\n${loop('c', info.filterShape[1], `${group.channel}\n${overY}`)}\n${ACTIVATION[activation]}`;
     },
   });
 }
@@ -138,11 +156,12 @@ function biasOnly(ctx: KernelContext, bias: Tensorish | null, info: Conv2dInfo, 
 }
 
 /**
- * `dx[n, c, iy, ix] = sum over (ky, kx) whose window position (oy, ox) exists, and over o, of
- * dy[n, o, oy, ox] * w[o, c, ky, kx]`.
+ * `dx[n, c, iy, ix] = sum over (ky, kx) whose window position (oy, ox) exists (oy*sH = iy + pT - ky*dH),
+ * and over the O/G filters o = g*O/G + oo of c's group g = floor(c / (C/G)), of dy[n, o, oy, ox] * w[o, c - g*C/G, ky, kx]`.
  */
 export function conv2dBackpropInput(ctx: KernelContext, dy: Tensorish, filter: Tensorish, info: Conv2dInfo): Tensorish {
-  const { outChannels: O, outHeight: oH, outWidth: oW, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
+  const { outHeight: oH, outWidth: oW, kernelHeight: kH, kernelWidth: kW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL, dilationHeight: dH, dilationWidth: dW } = info;
+  const [perGroupIn, perGroupOut] = [info.inChannels / info.groups, info.outChannels / info.groups];
   return gather(ctx, {
     op: 'conv2dBackpropInput',
     key: `conv2dBackpropInput|${infoKey(info)}`,
@@ -151,13 +170,16 @@ export function conv2dBackpropInput(ctx: KernelContext, dy: Tensorish, filter: T
     body: (g) => {
       const [n, c, iy, ix] = g.o;
       const rdy = g.read(0, [n, 'o', 'oy', 'ox']);
-      const rw = g.read(1, ['o', c, 'ky', 'kx']);
-      const overO = loop('o', O, `${rdy.pre}\n${rw.pre}\nacc += ${rdy.expr} * ${rw.expr};`);
-      const wx = coveringWindow('ox', ix, pL, 'kx', sW, oW);
-      const wy = coveringWindow('oy', iy, pT, 'ky', sH, oH);
+      const rw = g.read(1, ['o', info.groups === 1 ? c : 'cw', 'ky', 'kx']);
+      const tap = `${rdy.pre}\n${rw.pre}\nacc += ${rdy.expr} * ${rw.expr};`;
+      // With groups, c = grp * C/G + cw: the filters of its group, o = grp * O/G + oo, see it as channel cw.
+      const group = `${floorDiv('grp', c, perGroupIn)}\nconst cw = ${c} - grp * ${lit(perGroupIn)};`;
+      const overO = info.groups === 1 ? loop('o', info.outChannels, tap) : loop('oo', perGroupOut, `const o = grp * ${lit(perGroupOut)} + oo;\n${tap}`);
+      const wx = coveringWindow('ox', ix, pL, dilated('kx', dW), sW, oW);
+      const wy = coveringWindow('oy', iy, pT, dilated('ky', dH), sH, oH);
       const overX = loop('kx', kW, `${wx.pre}\n${guarded(wx.cond, overO)}`);
       const overY = loop('ky', kH, `${wy.pre}\n${guarded(wy.cond, overX)}`);
-      return `let acc = 0.0;\n${overY}\nreturn acc;`;
+      return `let acc = 0.0;\n${info.groups === 1 ? '' : group}\n${overY}\nreturn acc;`;
     },
   });
 }
@@ -166,11 +188,11 @@ export function conv2dBackpropInput(ctx: KernelContext, dy: Tensorish, filter: T
 const GPU_THREADS = 1 << 18;
 
 /**
- * `dw[o, c, ky, kx] = sum_{n, oy, ox} dy[n, o, oy, ox] * x[n, c, oy*sH - pT + ky, ox*sW - pL + kx]`, x 0 on
- * padding (see `tapLoops`: an infinite dy next to padding gives NaN, as PyTorch).
+ * `dw[o, c, ky, kx] = sum_{n, oy, ox} dy[n, o, oy, ox] * x[n, g*C/G + c, oy*sH - pT + ky*dH, ox*sW - pL + kx*dW]`
+ * with g = floor(o / (O/G)), x 0 on padding (see `tapLoops`: an infinite dy next to padding gives NaN, as PyTorch).
  * The batch is summed in chunks whose x and dy each fit about one part when the whole would bind
  * more parts than a kernel may (chunk results added on the host side). On a GPU with few filter
- * elements each chunk's sum is split further in groups (partials `[groups, ...]`, groups outermost
+ * elements each chunk's sum is split further in shards (partials `[shards, ...]`, shards outermost
  * so neighbouring threads read neighbouring inputs, then summed), so enough threads run.
  */
 export function conv2dBackpropFilter(ctx: KernelContext, x: Tensorish, dy: Tensorish, info: Conv2dInfo): Tensorish {
@@ -187,48 +209,49 @@ export function conv2dBackpropFilter(ctx: KernelContext, x: Tensorish, dy: Tenso
 
 /** The filter gradient over images [n0, n0 + count). */
 function filterGradient(ctx: KernelContext, x: Tensorish, dy: Tensorish, info: Conv2dInfo, n0: number, count: number): Tensorish {
-  const { inChannels: C, inHeight: H, inWidth: W, outChannels: O, outHeight: oH, outWidth: oW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL } = info;
+  const { inChannels: C, inHeight: H, inWidth: W, outChannels: O, outHeight: oH, outWidth: oW, strideHeight: sH, strideWidth: sW, padTop: pT, padLeft: pL, dilationHeight: dH, dilationWidth: dW } = info;
   const filterSize = info.filterShape.reduce((a, b) => a * b, 1);
-  let groups = 1;
+  let shards = 1;
   if (ctx.parallel && filterSize < GPU_THREADS && count > 1) {
-    groups = Math.min(count, Math.ceil(GPU_THREADS / filterSize), Math.max(1, Math.floor(ctx.limit / filterSize)));
+    shards = Math.min(count, Math.ceil(GPU_THREADS / filterSize), Math.max(1, Math.floor(ctx.limit / filterSize)));
   }
-  const perGroup = Math.ceil(count / groups);
-  groups = Math.ceil(count / perGroup);
-  const ragged = perGroup * groups !== count;
-  const outDims = groups > 1 ? [groups, ...info.filterShape] : [...info.filterShape];
-  // Images as [groups, perGroup] (padded past the chunk's end when ragged; the guard skips those).
-  const images = groups > 1 ? [groups, perGroup] : [count];
+  const perShard = Math.ceil(count / shards);
+  shards = Math.ceil(count / perShard);
+  const ragged = perShard * shards !== count;
+  const outDims = shards > 1 ? [shards, ...info.filterShape] : [...info.filterShape];
+  // Images as [shards, perShard] (padded past the chunk's end when ragged; the guard skips those).
+  const images = shards > 1 ? [shards, perShard] : [count];
   const view = (data: Tensorish, dims: readonly number[]): GatherInput => ({
     data,
     dims: [...images, ...dims],
     offset: n0 * dims.reduce((a, b) => a * b, 1),
-    aligned: groups > 1 ? 1 : 0,
+    aligned: shards > 1 ? 1 : 0,
   });
   const partial = gather(ctx, {
     op: 'conv2dBackpropFilter',
-    key: `conv2dBackpropFilter|${infoKey(info)}|${count}|${groups}`,
+    key: `conv2dBackpropFilter|${infoKey(info)}|${count}|${shards}`,
     outDims,
     inputs: [view(x, [C, H, W]), view(dy, [O, oH, oW])],
     body: (g) => {
-      const [o, c, ky, kx] = groups > 1 ? g.o.slice(1) : g.o;
-      const image = groups > 1 ? [g.o[0], 'nn'] : ['nn'];
-      const overY = tapLoops(info, { name: 'oy', extent: oH, pos: windowPos('oy', sH, pT, ky) }, { name: 'ox', extent: oW, pos: windowPos('ox', sW, pL, kx) },
-        g.read(0, [...image, c, 'iy', 'ix']), g.read(1, [...image, o, 'oy', 'ox']));
-      // image n = g * perGroup + nn of the chunk; past its end only in the last, ragged group
-      const last = groups > 1 && ragged ? `${g.o[0]} * ${lit(perGroup)} + nn < ${lit(count)}` : '';
-      return `let acc = 0.0;\n${loop('nn', perGroup, guarded(last, overY))}\nreturn acc;`;
+      const [o, c, ky, kx] = shards > 1 ? g.o.slice(1) : g.o;
+      const image = shards > 1 ? [g.o[0], 'nn'] : ['nn'];
+      const overY = tapLoops(info, { name: 'oy', extent: oH, pos: windowPos('oy', sH, pT, dilated(ky, dH)) }, { name: 'ox', extent: oW, pos: windowPos('ox', sW, pL, dilated(kx, dW)) },
+        g.read(0, [...image, 'cin', 'iy', 'ix']), g.read(1, [...image, o, 'oy', 'ox']));
+      // image n = shard * perShard + nn of the chunk; past its end only in the last, ragged shard
+      const last = shards > 1 && ragged ? `${g.o[0]} * ${lit(perShard)} + nn < ${lit(count)}` : '';
+      const group = inputChannel(o, c, info);
+      return `let acc = 0.0;\n${group.pre}\n${group.channel}\n${loop('nn', perShard, guarded(last, overY))}\nreturn acc;`;
     },
   });
-  if (groups === 1) return partial;
+  if (shards === 1) return partial;
   const total = gather(ctx, {
     op: 'conv2dBackpropFilter',
-    key: `sumGroups|${groups}|${filterSize}`,
+    key: `sumShards|${shards}|${filterSize}`,
     outDims: [filterSize],
-    inputs: [{ data: partial, dims: [groups, filterSize] }],
+    inputs: [{ data: partial, dims: [shards, filterSize] }],
     body: (g) => {
-      const read = g.read(0, ['gg', g.o[0]]);
-      return `let acc = 0.0;\n${loop('gg', groups, `${read.pre}\nacc += ${read.expr};`)}\nreturn acc;`;
+      const read = g.read(0, ['ss', g.o[0]]);
+      return `let acc = 0.0;\n${loop('ss', shards, `${read.pre}\nacc += ${read.expr};`)}\nreturn acc;`;
     },
   });
   ctx.release(partial.parts, total.parts);

@@ -1,6 +1,6 @@
 /** 2-D convolution over NCHW with OIHW filters, and its two gradients. */
 import type { Activation } from '../backend.js';
-import { computeConv2dInfo, refuseUnsupportedConv, type Conv2dInfo, type Pair } from '../conv_shapes.js';
+import { computeConv2dInfo, type Conv2dInfo, type Pair } from '../conv_shapes.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertTensor, checkKnownOptions } from '../validate.js';
@@ -8,13 +8,19 @@ import { runOp } from './op.js';
 import { reshape } from './shape_ops.js';
 import { sum } from './reduce.js';
 
-/** Stride, zero padding (a number or an `[h, w]` pair each) and fused activation of a convolution. */
+/** Stride, zero padding, dilation (a number or an `[h, w]` pair each), groups and fused activation of a convolution. */
 export interface Conv2dOptions {
+  /** Default 1. */
   stride?: Pair;
+  /** Zero padding on each side; default 0. */
   padding?: Pair;
-  /** Spacing between kernel taps; only 1 for now (other values are refused as not supported yet). */
+  /** Spacing between kernel taps (PyTorch's `dilation`): tap k reads `k * dilation` past the window's start; default 1. */
   dilation?: Pair;
-  /** Channel groups; only 1 for now (other values are refused as not supported yet). */
+  /**
+   * Channel groups (default 1): input channels and filters are split into `groups` equal parts,
+   * filter part g seeing only input part g, so the weight is `[O, C / groups, kH, kW]`.
+   * `groups = C` with `O = C * m` is a depthwise convolution.
+   */
   groups?: number;
   /**
    * Applied in the kernel's output pass (default `'linear'`, none). `'relu'` equals
@@ -41,19 +47,25 @@ function convGradients(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor | nul
 const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'activation'] as const satisfies readonly (keyof Conv2dOptions)[];
 
 /**
- * Cross-correlation as PyTorch's `conv2d`: `x [N, C, H, W]`, `weight [O, C, kH, kW]`,
- * optional `bias [O]`; returns `[N, O, oH, oW]` with `oH = floor((H + 2 pH - kH) / sH) + 1`,
- * passed through `options.activation` when given.
+ * Cross-correlation as PyTorch's `conv2d`: `x [N, C, H, W]`, `weight [O, C / groups, kH, kW]`,
+ * optional `bias [O]`; returns `[N, O, oH, oW]` with `oH = floor((H + 2 pH - dH (kH - 1) - 1) / sH) + 1`,
+ * `y[n, o, oy, ox] = bias[o] + sum_{c, ky, kx} x[n, g * C/groups + c, oy*sH - pH + ky*dH, ox*sW - pW + kx*dW] * weight[o, c, ky, kx]`
+ * (g = floor(o / (O / groups)), x 0 on padding), passed through `options.activation` when given.
+ *
+ * @example
+ * ```ts
+ * const x = randn([1, 4, 9, 9]);
+ * const y = conv2d(x, randn([8, 2, 3, 3]), null, { padding: 2, dilation: 2, groups: 2 }); // [1, 8, 9, 9]
+ * ```
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   assertTensor('conv2d', 'x', x);
   assertTensor('conv2d', 'weight', weight);
   if (bias !== undefined && bias !== null) assertTensor('conv2d', 'bias', bias);
   checkKnownOptions('conv2d', options, CONV2D_OPTIONS);
-  refuseUnsupportedConv('conv2d', options.dilation, options.groups);
   x.assertLive('conv2d');
   weight.assertLive('conv2d');
-  const info = computeConv2dInfo(x.shape, weight.shape, options.stride ?? 1, options.padding ?? 0);
+  const info = computeConv2dInfo(x.shape, weight.shape, options.stride ?? 1, options.padding ?? 0, options.dilation ?? 1, options.groups ?? 1);
   if (bias) {
     bias.assertLive('conv2d');
     if (bias.rank !== 1 || bias.shape[0] !== info.outChannels) {

@@ -7,7 +7,7 @@ import type { OnnxValue } from '../value.js';
 
 /** `Conv(x [N, C, H, W], weight [O, C, kH, kW], bias [O])` with the layer's stride and symmetric zero padding. */
 export function exportConv2d(conv: Conv2d, graph: OnnxGraph, x: OnnxValue): OnnxValue {
-  const info = computeConv2dInfo(x.shape, conv.weight.shape, conv.stride, conv.padding, 'Conv2d');
+  const info = computeConv2dInfo(x.shape, conv.weight.shape, conv.stride, conv.padding, conv.dilation, conv.groups, 'Conv2d');
   const inputs = [x, graph.tensor(conv.weight), ...(conv.bias ? [graph.tensor(conv.bias)] : [])];
   return graph.op('Conv', inputs, info.outShape, {
     kernel_shape: attr.ints(conv.kernelSize),

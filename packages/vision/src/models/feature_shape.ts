@@ -16,7 +16,7 @@ import { Sigmoid } from '../layers/sigmoid.js';
 export function featureShape(layers: readonly Module[], inShape: Shape): Shape {
   return layers.reduce<Shape>((shape, layer) => {
     if (layer instanceof Sequential) return featureShape(layer.children(), shape);
-    if (layer instanceof Conv2d) return computeConv2dInfo(shape, layer.weight.shape, layer.stride, layer.padding, 'Conv2d').outShape;
+    if (layer instanceof Conv2d) return computeConv2dInfo(shape, layer.weight.shape, layer.stride, layer.padding, layer.dilation, layer.groups, 'Conv2d').outShape;
     if (layer instanceof MaxPool2d || layer instanceof AvgPool2d) {
       return computePool2dInfo(layer.constructor.name, shape, layer.kernelSize, layer.stride, layer.padding, layer.ceilMode).outShape;
     }
