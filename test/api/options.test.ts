@@ -107,6 +107,16 @@ describe('dilation and groups: invalid values are refused naming the option and 
     expect(plain.weight.shape).toEqual([4, 2, 3, 3]);
     expect(String(plain)).not.toContain('dilation');
   });
+
+  it('the Conv2d layer runs its dilation and groups: [2, 4, 9, 9] through Conv2d(4, 6, 3, {dilation 2, groups 2, padding 2}) is [2, 6, 9, 9]', () => {
+    tidy(() => {
+      const layer = new Conv2d(4, 6, 3, { dilation: 2, groups: 2, padding: 2 });
+      const y = layer.forward(rand([2, 4, 9, 9]));
+      expect(y.shape).toEqual([2, 6, 9, 9]);
+      expect(y.dataSync().every(Number.isFinite)).toBe(true);
+      for (const p of layer.parameters()) p.dispose();
+    });
+  });
 });
 
 /** PyTorch's pooling_output_shape, written out for one axis. */

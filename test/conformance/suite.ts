@@ -350,8 +350,53 @@ function matmulCases(scale: Scale): Case[] {
 
 type PairArg = number | [number, number];
 
+interface ConvSpec {
+  readonly name: string;
+  readonly x: number[];
+  /** `[O, C / groups, kH, kW]`. */
+  readonly w: number[];
+  readonly stride: PairArg;
+  readonly padding: PairArg;
+  readonly bias: boolean;
+  readonly dilation?: PairArg;
+  readonly groups?: number;
+  /** The fused activation (default none). */
+  readonly relu?: boolean;
+}
+
+/**
+ * Dilated and grouped convolutions, PyTorch's semantics: taps `dilation` apart, `groups` channel
+ * groups (the weight `[O, C / groups, kH, kW]`), depthwise when groups = C. The wide cases are
+ * shapes on which the CPU backend's rule would pick Winograd for a plain convolution (3x3, stride
+ * 1, 32 channels), which must not run with dilation or groups.
+ */
+function dilatedGroupedSpecs(scale: Scale): ConvSpec[] {
+  return scale === 'full'
+    ? [
+        { name: 'k3 s1 p2 dilation 2', x: [2, 3, 9, 8], w: [4, 3, 3, 3], stride: 1, padding: 2, dilation: 2, bias: true },
+        { name: 'k3x2 s2x1 p1x2 dilation [2, 3] no bias', x: [1, 2, 11, 10], w: [3, 2, 3, 2], stride: [2, 1], padding: [1, 2], dilation: [2, 3], bias: false },
+        { name: 'k3 dilation 3 spanning the whole input (one output)', x: [2, 2, 7, 7], w: [2, 2, 3, 3], stride: 1, padding: 0, dilation: 3, bias: true },
+        { name: 'k3 s1 p1 groups 2', x: [2, 4, 6, 6], w: [6, 2, 3, 3], stride: 1, padding: 1, groups: 2, bias: true },
+        { name: 'k1 groups 3 (grouped pointwise)', x: [2, 6, 4, 5], w: [9, 2, 1, 1], stride: 1, padding: 0, groups: 3, bias: true },
+        { name: 'depthwise k3 s1 p1 (groups = C)', x: [2, 4, 6, 5], w: [4, 1, 3, 3], stride: 1, padding: 1, groups: 4, bias: true },
+        { name: 'depthwise multiplier 2 k3 s2 p1 no bias', x: [1, 3, 9, 8], w: [6, 1, 3, 3], stride: 2, padding: 1, groups: 3, bias: false },
+        { name: 'groups 2 dilation 2 s2 p1 relu', x: [2, 4, 9, 9], w: [4, 2, 3, 3], stride: 2, padding: 1, dilation: 2, groups: 2, bias: true, relu: true },
+        { name: 'depthwise dilation [1, 2] p[1, 2] relu', x: [1, 3, 6, 7], w: [3, 1, 3, 3], stride: 1, padding: [1, 2], dilation: [1, 2], groups: 3, bias: true, relu: true },
+        { name: 'wide k3 s1 p2 dilation 2 (Winograd shape)', x: [2, 32, 8, 8], w: [32, 32, 3, 3], stride: 1, padding: 2, dilation: 2, bias: true },
+        { name: 'wide k3 s1 p1 groups 2 (Winograd shape)', x: [2, 32, 8, 8], w: [32, 16, 3, 3], stride: 1, padding: 1, groups: 2, bias: true },
+        { name: 'no input channels, groups 2 (the bias)', x: [1, 0, 4, 4], w: [4, 0, 3, 3], stride: 1, padding: 1, groups: 2, bias: true },
+      ]
+    : [
+        { name: 'k3 s1 p2 dilation 2', x: [1, 2, 6, 6], w: [2, 2, 3, 3], stride: 1, padding: 2, dilation: 2, bias: true },
+        { name: 'k2x3 s2x1 p0x1 dilation [2, 1] no bias', x: [1, 1, 6, 5], w: [2, 1, 2, 3], stride: [2, 1], padding: [0, 1], dilation: [2, 1], bias: false },
+        { name: 'k3 s1 p1 groups 2', x: [1, 4, 4, 4], w: [4, 2, 3, 3], stride: 1, padding: 1, groups: 2, bias: true },
+        { name: 'depthwise multiplier 2 k3 s2 p1 relu', x: [2, 2, 5, 5], w: [4, 1, 3, 3], stride: 2, padding: 1, groups: 2, bias: true, relu: true },
+        { name: 'groups 2 dilation 2 p1 no bias', x: [1, 2, 5, 5], w: [2, 1, 3, 3], stride: 1, padding: 1, dilation: 2, groups: 2, bias: false },
+      ];
+}
+
 function convCases(scale: Scale): Case[] {
-  const specs: { name: string; x: number[]; w: number[]; stride: PairArg; padding: PairArg; bias: boolean }[] = scale === 'full'
+  const specs: ConvSpec[] = scale === 'full'
     ? [
         { name: 'k3 s1 p1', x: [2, 3, 7, 6], w: [4, 3, 3, 3], stride: 1, padding: 1, bias: true },
         { name: 'k5 s1 p2 (NiN block 2)', x: [1, 2, 9, 9], w: [3, 2, 5, 5], stride: 1, padding: 2, bias: true },
@@ -363,28 +408,33 @@ function convCases(scale: Scale): Case[] {
         { name: 'k3 s1 p1 wide (long reduction)', x: [1, 32, 6, 6], w: [4, 32, 3, 3], stride: 1, padding: 1, bias: true },
         { name: 'no input channels (the bias)', x: [2, 0, 4, 4], w: [3, 0, 3, 3], stride: 1, padding: 1, bias: true },
         { name: 'no input channels, no bias (zeros)', x: [1, 0, 3, 3], w: [2, 0, 2, 2], stride: 1, padding: 0, bias: false },
+        ...dilatedGroupedSpecs(scale),
       ]
     : [
         { name: 'k3 s1 p1', x: [1, 2, 4, 4], w: [2, 2, 3, 3], stride: 1, padding: 1, bias: true },
         { name: 'k1 s1 p0', x: [1, 2, 3, 3], w: [2, 2, 1, 1], stride: 1, padding: 0, bias: true },
         { name: 'k2x3 s2 p0 no bias', x: [1, 1, 5, 5], w: [2, 1, 2, 3], stride: 2, padding: 0, bias: false },
         { name: 'no input channels (the bias)', x: [1, 0, 3, 3], w: [2, 0, 3, 3], stride: 1, padding: 1, bias: true },
+        ...dilatedGroupedSpecs(scale),
       ];
   return specs.map((s) => {
     const label = `conv2d ${s.name} x${fmt(s.x)} w${fmt(s.w)}`;
     const rng = rngFor(label);
-    const p = { stride: s.stride, padding: s.padding };
+    const p = { stride: s.stride, padding: s.padding, dilation: s.dilation ?? 1, groups: s.groups ?? 1 };
     const inputs: InputSpec[] = [
       { shape: s.x, values: rng.floats(size(s.x)) },
       { shape: s.w, values: rng.floats(size(s.w), -0.5, 0.5) },
       ...(s.bias ? [{ shape: [s.w[0]], values: rng.floats(s.w[0], -0.5, 0.5) }] : []),
     ];
+    const linear = (x: NdArray, w: NdArray, b: NdArray | undefined): NdArray => R.conv2d(x, w, b ?? null, p);
     return {
       op: 'conv2d', label, inputs, tol: TOLERANCE.long, gradTol: TOLERANCE.long,
-      forward: ([x, w, b]) => conv2d(x, w, b ?? null, p),
-      reference: ([x, w, b]) => R.conv2d(x, w, b ?? null, p),
-      gradients: ([x, w], dy) => {
-        const [dx, dw, db] = R.conv2dGrad(x, w, dy, p);
+      forward: ([x, w, b]) => conv2d(x, w, b ?? null, { ...p, activation: s.relu ? 'relu' : 'linear' }),
+      reference: ([x, w, b]) => (s.relu ? R.unary('relu', linear(x, w, b)) : linear(x, w, b)),
+      gradients: ([x, w, b], dy) => {
+        // The fused ReLU passes dy where the output is positive.
+        const dz = s.relu ? R.unaryGrad('relu', linear(x, w, b), dy) : dy;
+        const [dx, dw, db] = R.conv2dGrad(x, w, dz, p);
         return s.bias ? [dx, dw, db] : [dx, dw];
       },
     };

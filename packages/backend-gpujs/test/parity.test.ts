@@ -198,17 +198,24 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
       }
     });
 
-    const convCases: { x: number[]; w: number[]; stride: number | [number, number]; padding: number | [number, number] }[] = [
+    const convCases: { x: number[]; w: number[]; stride: number | [number, number]; padding: number | [number, number]; dilation?: number | [number, number]; groups?: number }[] = [
       { x: [2, 3, 7, 7], w: [4, 3, 3, 3], stride: 1, padding: 1 },
       { x: [2, 2, 9, 8], w: [3, 2, 3, 2], stride: [2, 3], padding: [1, 0] },
       { x: [3, 4, 5, 5], w: [6, 4, 1, 1], stride: 1, padding: 0 },
       { x: [1, 1, 12, 12], w: [2, 1, 5, 5], stride: 4, padding: 2 },
       { x: [2, 3, 6, 6], w: [2, 3, 6, 6], stride: 1, padding: 0 },
+      // Dilated and grouped (PyTorch's dilation and groups; the weight [O, C / groups, kH, kW]).
+      { x: [2, 3, 9, 8], w: [4, 3, 3, 3], stride: 1, padding: 2, dilation: 2 },
+      { x: [1, 2, 11, 10], w: [3, 2, 3, 2], stride: [2, 1], padding: [1, 2], dilation: [2, 3] },
+      { x: [2, 4, 6, 6], w: [6, 2, 3, 3], stride: 1, padding: 1, groups: 2 },
+      { x: [2, 4, 7, 6], w: [8, 1, 3, 3], stride: 2, padding: 1, groups: 4 },
+      { x: [2, 6, 9, 9], w: [4, 3, 3, 3], stride: 2, padding: 1, dilation: 2, groups: 2 },
     ];
+    const infoOf = (c: (typeof convCases)[number]) => computeConv2dInfo(c.x, c.w, c.stride, c.padding, c.dilation, c.groups);
 
     it('conv2d with and without bias', async () => {
       for (const c of convCases) {
-        const info = computeConv2dInfo(c.x, c.w, c.stride, c.padding);
+        const info = infoOf(c);
         await check([input(c.x), input(c.w), input([c.w[0]])], (b, [x, w, bias]) => b.conv2d(x, w, bias, info, 'linear'), { atol: 1e-5, rtol: 1e-4 });
         await check([input(c.x), input(c.w)], (b, [x, w]) => b.conv2d(x, w, null, info, 'linear'), { atol: 1e-5, rtol: 1e-4 });
         await check([input(c.x), input(c.w), input([c.w[0]])], (b, [x, w, bias]) => b.conv2d(x, w, bias, info, 'relu'), { atol: 1e-5, rtol: 1e-4 });
@@ -227,7 +234,7 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
 
     it('conv2dBackpropInput and conv2dBackpropFilter', async () => {
       for (const c of convCases) {
-        const info = computeConv2dInfo(c.x, c.w, c.stride, c.padding);
+        const info = infoOf(c);
         await check([input([...info.outShape]), input(c.w)], (b, [dy, w]) => b.conv2dBackpropInput(dy, w, info), { atol: 1e-5, rtol: 1e-4 });
         await check([input(c.x), input([...info.outShape])], (b, [x, dy]) => b.conv2dBackpropFilter(x, dy, info), { atol: 1e-5, rtol: 1e-4 });
       }
@@ -235,7 +242,7 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
 
     it('conv2d and its filter gradient multiply padding by 0: infinite weights or dy next to it give NaN (PyTorch)', async () => {
       for (const c of convCases.filter((cc) => cc.padding !== 0)) {
-        const info = computeConv2dInfo(c.x, c.w, c.stride, c.padding);
+        const info = infoOf(c);
         const w = input(c.w);
         w.values[0] = Infinity; // tap (0, 0) of filter 0, channel 0
         w.values[w.values.length - 1] = -Infinity; // the last tap of the last filter

@@ -4,7 +4,7 @@
  * and GEMM (`im2col.ts`).
  *
  * The rule, from single-thread timings of both on NiN's layers and smaller ones (the README's table):
- * - Winograd applies to square stride-1 kernels: 3x3 by F(2x2, 3x3) or F(4x4, 3x3), 5x5 by
+ * - Winograd applies to square stride-1 kernels without dilation or groups: 3x3 by F(2x2, 3x3) or F(4x4, 3x3), 5x5 by
  *   F(2x2, 5x5) for the forward pass and the input gradient, 3x3 by F(2x2, 3x3)'s twin F(3x3, 2x2)
  *   for the filter gradient (alpha = 6 filter gradients are too inexact, see `wasm/winograd_wat.ts`).
  * - Multiplications per output position: alpha^2 per tile, counting the partial tiles at the edges.
@@ -68,7 +68,9 @@ export function convAlgorithm(info: Conv2dInfo, pass: ConvPass): WinogradAlgorit
   const mode = override();
   const { kernelHeight: r, inChannels: c, outChannels: o } = info;
   const square = r === info.kernelWidth && info.strideHeight === 1 && info.strideWidth === 1;
-  if (mode === 'im2col' || !square || info.batch * c * o * info.outHeight * info.outWidth === 0) return 'im2col';
+  // Winograd's tiles are of adjacent taps over all channels: dilated or grouped convolutions run by im2col.
+  const dense = info.dilationHeight === 1 && info.dilationWidth === 1 && info.groups === 1;
+  if (mode === 'im2col' || !square || !dense || info.batch * c * o * info.outHeight * info.outWidth === 0) return 'im2col';
   // The input gradient is a convolution whose output is the input's plane.
   const [height, width] = pass === 'inputGrad' ? [info.inHeight, info.inWidth] : [info.outHeight, info.outWidth];
   const alg = winogradFor(r, pass, height, width);

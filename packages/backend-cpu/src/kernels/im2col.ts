@@ -1,12 +1,15 @@
 /**
  * Convolution and both its gradients by im2col and GEMMs per image, the batch split across threads
- * (any kernel, stride and padding; `conv.ts` chooses between this and Winograd). With
- * P = oH*oW output positions and K = C*kH*kW taps, the patch matrix of image n is the `[K, P]`
- * im2col of x[n] (x[n] itself for a 1x1 stride-1 unpadded convolution). The GEMM reads W, W^T,
- * the patches and dy[n] (as dy[n]^T too) in place and writes its product in place:
- * - forward:      y[n]  [O, P] = act(W [O, K] @ patches + bias per row)
- * - input grad:   dx[n]        = col2im(W^T [K, O] @ dy[n] [O, P])
- * - filter grad:  dW^T  [K, O] = sum_n patches @ dy[n]^T [P, O]
+ * (any kernel, stride, padding, dilation and groups; `conv.ts` chooses between this and Winograd).
+ * With P = oH*oW output positions, G groups and K = (C/G)*kH*kW taps per filter, the patch matrix
+ * of image n is the `[G*K, P]` im2col of x[n] (x[n] itself for a 1x1 stride-1 unpadded
+ * convolution): group g's rows are [g*K, (g+1)*K), its filters W_g the `[O/G, K]` rows
+ * [g*O/G, (g+1)*O/G) of W `[O, K]`. One GEMM per group per image reads W_g, W^T's columns, the
+ * patch rows and dy[n]'s channels (as dy[n]^T too) in place at their offsets and writes its
+ * product in place:
+ * - forward:      y[n, g]  [O/G, P] = act(W_g @ patches_g + bias_g per row)
+ * - input grad:   dx[n]             = col2im(rows g of dcols = W_g^T [K, O/G] @ dy[n, g] [O/G, P])
+ * - filter grad:  dW^T [K, O], columns g = sum_n patches_g @ dy[n, g]^T [P, O/G]
  */
 import type { Activation, Conv2dInfo } from '@tapegrad/core';
 import type { convKernels } from '../wasm/conv_wat.js';
@@ -17,7 +20,7 @@ import { runParallel } from '../wasm/threads.js';
 import { gemmCall, gemmScratch, rowMajor, storedTransposed, transposeCall } from './gemm_panels.js';
 import { MIN_PARALLEL_MACS, partsFor, splitRange } from './parallel.js';
 
-/** True when the convolution is a plain matmul over `[C, H*W]` (1x1, stride 1, no padding). */
+/** True when the convolution is a plain matmul over `[C, H*W]` (1x1, stride 1, no padding; dilation moves no tap). */
 function isPointwise(info: Conv2dInfo): boolean {
   return info.kernelHeight === 1 && info.kernelWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.padTop === 0 && info.padLeft === 0;
 }
@@ -25,8 +28,12 @@ function isPointwise(info: Conv2dInfo): boolean {
 interface Sizes {
   /** Output positions per image. */
   readonly positions: number;
-  /** Taps per output position (rows of the patch matrix). */
+  /** Taps per output position of one filter (rows of one group's patch matrix, the GEMM depth). */
   readonly taps: number;
+  /** Filters per group (O/G). */
+  readonly groupFilters: number;
+  /** Floats of one group's input channels in an image (C/G planes). */
+  readonly groupInput: number;
   /** Floats of one input image. */
   readonly inImage: number;
   /** Floats of one output image. */
@@ -35,8 +42,15 @@ interface Sizes {
 
 function sizesOf(info: Conv2dInfo): Sizes {
   const positions = info.outHeight * info.outWidth;
-  const taps = info.inChannels * info.kernelHeight * info.kernelWidth;
-  return { positions, taps, inImage: info.inChannels * info.inHeight * info.inWidth, outImage: info.outChannels * positions };
+  const groupChannels = info.inChannels / info.groups;
+  return {
+    positions,
+    taps: groupChannels * info.kernelHeight * info.kernelWidth,
+    groupFilters: info.outChannels / info.groups,
+    groupInput: groupChannels * info.inHeight * info.inWidth,
+    inImage: info.inChannels * info.inHeight * info.inWidth,
+    outImage: info.outChannels * positions,
+  };
 }
 
 /** The geometry arguments shared by `im2col` and `col2im`. */
@@ -45,11 +59,12 @@ type Geometry = Omit<KernelArgs<typeof convKernels.col2im>, 'dcols' | 'ld' | 'dx
 function geometry(info: Conv2dInfo): Geometry {
   return {
     chans: info.inChannels, h: info.inHeight, w: info.inWidth, kh: info.kernelHeight, kw: info.kernelWidth,
-    sh: info.strideHeight, sw: info.strideWidth, pt: info.padTop, pl: info.padLeft, oh: info.outHeight, ow: info.outWidth,
+    sh: info.strideHeight, sw: info.strideWidth, pt: info.padTop, pl: info.padLeft, dilh: info.dilationHeight, dilw: info.dilationWidth,
+    oh: info.outHeight, ow: info.outWidth,
   };
 }
 
-/** Writes tap t at position j of the image at byte `image` to `dst[t*tapStride + j*posStride]`. */
+/** Writes tap t at position j of the image at byte `image` (all its channels) to `dst[t*tapStride + j*posStride]`. */
 function im2colCall(info: Conv2dInfo, image: number, dst: number, tapStride: number, posStride: number): KernelCall {
   return call.im2col({ x: image, ...geometry(info), dst, tapStride, posStride });
 }
@@ -70,10 +85,12 @@ function biasOnly(biasAt: number, yAt: number, info: Conv2dInfo, activation: Act
   if (biasAt !== 0) for (let plane = 0; plane < info.batch * info.outChannels; plane++) y.fill(act(bias[plane % info.outChannels]), plane * positions, (plane + 1) * positions);
 }
 
-/** `y[n] = act(W @ patches(x[n]) + bias)`, W and the patches (x[n] itself when pointwise) read in place. */
+/**
+ * `y[n, g] = act(W_g @ patches_g(x[n]) + bias_g)` per group g, W_g, the patches (x[n]'s group
+ * channels themselves when pointwise) and bias_g read in place at their offsets.
+ */
 export function conv2dIm2col(xAt: number, filterAt: number, biasAt: number, yAt: number, info: Conv2dInfo, activation: Activation): void {
-  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
-  const o = info.outChannels;
+  const { positions: p, taps: k, groupFilters: og, groupInput, inImage, outImage } = sizesOf(info);
   if (info.batch * outImage === 0) return;
   if (k === 0) {
     biasOnly(biasAt, yAt, info, activation);
@@ -82,27 +99,31 @@ export function conv2dIm2col(xAt: number, filterAt: number, biasAt: number, yAt:
   const ws = workspace();
   const pointwise = isPointwise(info);
   runParallel(batchParts(info).map(([first, end]) => {
-    const patches = pointwise ? 0 : ws.alloc(k * p);
-    const scratch = gemmScratch(ws, o, p, k);
+    const patches = pointwise ? 0 : ws.alloc(info.groups * k * p);
+    const scratch = gemmScratch(ws, og, p, k);
     const calls: KernelCall[] = [];
     for (let n = first; n < end; n++) {
       const image = xAt + n * inImage * 4;
       if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
-      calls.push(gemmCall({
-        a: filterAt, aLayout: rowMajor(k), b: pointwise ? image : patches, bLayout: rowMajor(p), c: yAt + n * outImage * 4, ldc: p,
-        m: o, n: p, k, bias: biasAt, relu: activation === 'relu',
-      }, scratch));
+      for (let g = 0; g < info.groups; g++) {
+        calls.push(gemmCall({
+          a: filterAt + g * og * k * 4, aLayout: rowMajor(k), b: pointwise ? image + g * groupInput * 4 : patches + g * k * p * 4, bLayout: rowMajor(p),
+          c: yAt + (n * outImage + g * og * p) * 4, ldc: p, m: og, n: p, k, bias: biasAt === 0 ? 0 : biasAt + g * og * 4, relu: activation === 'relu',
+        }, scratch));
+      }
     }
     return calls;
   }));
 }
 
 /**
- * `dx[n] = col2im(W^T @ dy[n])`, dy[n] read in place (when pointwise the product is dx[n]). W is
- * transposed once up front: read in place, W^T's rows would stride across W's, thrashing L1.
+ * `dx[n] = col2im(dcols)`, dcols' rows of group g `W_g^T @ dy[n, g]`, dy[n] read in place (when
+ * pointwise the products are dx[n]'s group channels). W is transposed once up front into W^T
+ * `[K, O]` (W_g^T its columns [g*O/G, (g+1)*O/G)): read in place, W^T's rows would stride across
+ * W's, thrashing L1.
  */
 export function conv2dBackpropInputIm2col(dyAt: number, filterAt: number, dxAt: number, info: Conv2dInfo): void {
-  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
+  const { positions: p, taps: k, groupFilters: og, groupInput, inImage, outImage } = sizesOf(info);
   const o = info.outChannels;
   if (info.batch * inImage === 0) return;
   if (o === 0) {
@@ -114,14 +135,17 @@ export function conv2dBackpropInputIm2col(dyAt: number, filterAt: number, dxAt: 
   runParallel([[transposeCall(filterAt, o, k, k, filterT)]]);
   const pointwise = isPointwise(info);
   runParallel(batchParts(info).map(([first, end]) => {
-    const dcols = pointwise ? 0 : ws.alloc(k * p);
-    const scratch = gemmScratch(ws, k, p, o);
+    const dcols = pointwise ? 0 : ws.alloc(info.groups * k * p);
+    const scratch = gemmScratch(ws, k, p, og);
     const calls: KernelCall[] = [];
     for (let n = first; n < end; n++) {
       const dxImage = dxAt + n * inImage * 4;
-      calls.push(gemmCall({
-        a: filterT, aLayout: rowMajor(o), b: dyAt + n * outImage * 4, bLayout: rowMajor(p), c: pointwise ? dxImage : dcols, ldc: p, m: k, n: p, k: o,
-      }, scratch));
+      for (let g = 0; g < info.groups; g++) {
+        calls.push(gemmCall({
+          a: filterT + g * og * 4, aLayout: rowMajor(o), b: dyAt + (n * outImage + g * og * p) * 4, bLayout: rowMajor(p),
+          c: pointwise ? dxImage + g * groupInput * 4 : dcols + g * k * p * 4, ldc: p, m: k, n: p, k: og,
+        }, scratch));
+      }
       if (!pointwise) calls.push(call.col2im({ dcols, ld: p, ...geometry(info), dx: dxImage }));
     }
     return calls;
@@ -129,12 +153,12 @@ export function conv2dBackpropInputIm2col(dyAt: number, filterAt: number, dxAt: 
 }
 
 /**
- * `dW^T [K, O] = sum_n patches(x[n]) @ dy[n]^T`, the patches (x[n] itself when pointwise) and
- * dy[n] read in place: each thread sums its images, the partial sums add up, and the result is
- * transposed into dW `[O, K]`.
+ * `dW^T [K, O] = sum_n patches_g(x[n]) @ dy[n, g]^T` in columns [g*O/G, (g+1)*O/G) per group g, the
+ * patches (x[n]'s group channels themselves when pointwise) and dy[n] read in place: each thread
+ * sums its images, the partial sums add up, and the result is transposed into dW `[O, K]`.
  */
 export function conv2dBackpropFilterIm2col(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo): void {
-  const { positions: p, taps: k, inImage, outImage } = sizesOf(info);
+  const { positions: p, taps: k, groupFilters: og, groupInput, inImage, outImage } = sizesOf(info);
   const o = info.outChannels;
   if (o * k === 0) return;
   if (info.batch === 0) {
@@ -145,18 +169,20 @@ export function conv2dBackpropFilterIm2col(xAt: number, dyAt: number, dwAt: numb
   const pointwise = isPointwise(info);
   const partials: number[] = [];
   runParallel(batchParts(info).map(([first, end]) => {
-    const patches = pointwise ? 0 : ws.alloc(k * p);
-    const scratch = gemmScratch(ws, k, o, p);
+    const patches = pointwise ? 0 : ws.alloc(info.groups * k * p);
+    const scratch = gemmScratch(ws, k, og, p);
     const c = ws.alloc(k * o);
     partials.push(c);
     const calls: KernelCall[] = [];
     for (let n = first; n < end; n++) {
       const image = xAt + n * inImage * 4;
       if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
-      calls.push(gemmCall({
-        a: pointwise ? image : patches, aLayout: rowMajor(p), b: dyAt + n * outImage * 4, bLayout: storedTransposed(p), c, ldc: o,
-        m: k, n: o, k: p, accumulate: n > first,
-      }, scratch));
+      for (let g = 0; g < info.groups; g++) {
+        calls.push(gemmCall({
+          a: pointwise ? image + g * groupInput * 4 : patches + g * k * p * 4, aLayout: rowMajor(p), b: dyAt + (n * outImage + g * og * p) * 4, bLayout: storedTransposed(p),
+          c: c + g * og * 4, ldc: o, m: k, n: og, k: p, accumulate: n > first,
+        }, scratch));
+      }
     }
     return calls;
   }));

@@ -8,16 +8,16 @@ import { endInside, firstInside } from './window_wat.js';
 /** The convolution family's exports. */
 export const convKernels = {
   /**
-   * `dst[t*tapStride + j*posStride] = x[ch, oy*sh - pt + ky, ox*sw - pl + kx]` (0 outside the image) for tap t = (ch, ky, kx), position j = (oy, ox) of one image x [chans, h, w].
+   * `dst[t*tapStride + j*posStride] = x[ch, oy*sh - pt + ky*dilh, ox*sw - pl + kx*dilw]` (0 outside the image) for tap t = (ch, ky, kx), position j = (oy, ox) of one image x [chans, h, w].
    *
    * tapStride = positions gives the [K, P] patch matrix; posStride = taps, its transpose. Each
    * (tap, output row) is a run: zeros, then the pixels of [oxLo, oxHi), then zeros.
    */
   im2col: {
-    params: ['x', 'chans', 'h', 'w', 'kh', 'kw', 'sh', 'sw', 'pt', 'pl', 'oh', 'ow', 'dst', 'tapStride', 'posStride'] as const,
+    params: ['x', 'chans', 'h', 'w', 'kh', 'kw', 'sh', 'sw', 'pt', 'pl', 'dilh', 'dilw', 'oh', 'ow', 'dst', 'tapStride', 'posStride'] as const,
     helpers: [firstInside, endInside],
     wat: `
-    (local $ch i32) (local $ky i32) (local $kx i32) (local $oy i32) (local $ox i32) (local $iy i32)
+    (local $ch i32) (local $ky i32) (local $kx i32) (local $kxd i32) (local $oy i32) (local $ox i32) (local $iy i32)
     (local $oxLo i32) (local $oxHi i32) (local $tapDst i32) (local $d i32) (local $src i32) (local $step i32) (local $vector i32)
     local.get $posStride i32.const 4 i32.mul local.set $step
     ;; Unit strides on both sides: copy runs four floats at a time.
@@ -28,14 +28,16 @@ export const convKernels = {
       loop $kyLoop
         i32.const 0 local.set $kx
         loop $kxLoop
-          local.get $kx local.get $pl local.get $sw local.get $ow call $firstInside local.set $oxLo
-          local.get $kx local.get $pl local.get $sw local.get $w local.get $ow call $endInside local.set $oxHi
+          ;; Tap kx sits kxd = kx*dilw columns into the window.
+          local.get $kx local.get $dilw i32.mul local.set $kxd
+          local.get $kxd local.get $pl local.get $sw local.get $ow call $firstInside local.set $oxLo
+          local.get $kxd local.get $pl local.get $sw local.get $w local.get $ow call $endInside local.set $oxHi
           local.get $tapDst local.set $d
           i32.const 0 local.set $oy
           loop $oyLoop
-            local.get $oy local.get $sh i32.mul local.get $pt i32.sub local.get $ky i32.add local.set $iy
+            local.get $oy local.get $sh i32.mul local.get $pt i32.sub local.get $ky local.get $dilh i32.mul i32.add local.set $iy
             i32.const 0 local.set $ox
-            ;; Inside rows copy [oxLo, oxHi) from x[ch, iy, oxLo*sw - pl + kx] on; other positions are 0.
+            ;; Inside rows copy [oxLo, oxHi) from x[ch, iy, oxLo*sw - pl + kxd] on; other positions are 0.
             local.get $iy local.get $h i32.lt_u
             if
               block $zerosDone
@@ -48,7 +50,7 @@ export const convKernels = {
                 end
               end
               local.get $x local.get $ch local.get $h i32.mul local.get $iy i32.add local.get $w i32.mul
-              local.get $ox local.get $sw i32.mul i32.add local.get $pl i32.sub local.get $kx i32.add i32.const 2 i32.shl i32.add local.set $src
+              local.get $ox local.get $sw i32.mul i32.add local.get $pl i32.sub local.get $kxd i32.add i32.const 2 i32.shl i32.add local.set $src
               local.get $vector
               if
                 block $vecDone
@@ -94,16 +96,16 @@ export const convKernels = {
   },
 
   /**
-   * `dx[ch, iy, ix] = sum over taps (ky, kx) of dcols[(ch, ky, kx), (oy, ox)]` (row stride ld) where oy*sh = iy + pt - ky and ix = ox*sw - pl + kx: the adjoint of im2col.
+   * `dx[ch, iy, ix] = sum over taps (ky, kx) of dcols[(ch, ky, kx), (oy, ox)]` (row stride ld) where oy*sh = iy + pt - ky*dilh and ix = ox*sw - pl + kx*dilw: the adjoint of im2col.
    *
    * Gathered an input row at a time, taps in (ky, kx) order; for fixed (ky, kx) the ox of
    * [oxLo, oxHi) meet a run of the row, ix stepping by sw.
    */
   col2im: {
-    params: ['dcols', 'ld', 'chans', 'h', 'w', 'kh', 'kw', 'sh', 'sw', 'pt', 'pl', 'oh', 'ow', 'dx'] as const,
+    params: ['dcols', 'ld', 'chans', 'h', 'w', 'kh', 'kw', 'sh', 'sw', 'pt', 'pl', 'dilh', 'dilw', 'oh', 'ow', 'dx'] as const,
     helpers: [firstInside, endInside],
     wat: `
-    (local $ch i32) (local $iy i32) (local $ky i32) (local $kx i32) (local $t i32) (local $oy i32) (local $ox i32)
+    (local $ch i32) (local $iy i32) (local $ky i32) (local $kx i32) (local $kxd i32) (local $t i32) (local $oy i32) (local $ox i32)
     (local $oxHi i32) (local $row i32) (local $d i32) (local $src i32) (local $step i32)
     local.get $sw i32.const 4 i32.mul local.set $step
     loop $chLoop
@@ -113,18 +115,19 @@ export const convKernels = {
         local.get $row i32.const 0 local.get $w i32.const 2 i32.shl memory.fill
         i32.const 0 local.set $ky
         loop $kyLoop
-          ;; Tap row ky meets output row oy = (iy + pt - ky) / sh when that is whole and inside.
-          local.get $iy local.get $pt i32.add local.get $ky i32.sub local.tee $t i32.const 0 i32.ge_s
+          ;; Tap row ky meets output row oy = (iy + pt - ky*dilh) / sh when that is whole and inside.
+          local.get $iy local.get $pt i32.add local.get $ky local.get $dilh i32.mul i32.sub local.tee $t i32.const 0 i32.ge_s
           local.get $t local.get $sh i32.rem_u i32.eqz i32.and
           if
             local.get $t local.get $sh i32.div_u local.tee $oy local.get $oh i32.lt_u
             if
               i32.const 0 local.set $kx
               loop $kxLoop
-                local.get $kx local.get $pl local.get $sw local.get $ow call $firstInside local.set $ox
-                local.get $kx local.get $pl local.get $sw local.get $w local.get $ow call $endInside local.set $oxHi
-                ;; dx row at ix = ox*sw - pl + kx; dcols row (ch*kh + ky)*kw + kx, column oy*ow + ox.
-                local.get $row local.get $ox local.get $sw i32.mul local.get $pl i32.sub local.get $kx i32.add i32.const 2 i32.shl i32.add local.set $d
+                local.get $kx local.get $dilw i32.mul local.set $kxd
+                local.get $kxd local.get $pl local.get $sw local.get $ow call $firstInside local.set $ox
+                local.get $kxd local.get $pl local.get $sw local.get $w local.get $ow call $endInside local.set $oxHi
+                ;; dx row at ix = ox*sw - pl + kx*dilw; dcols row (ch*kh + ky)*kw + kx, column oy*ow + ox.
+                local.get $row local.get $ox local.get $sw i32.mul local.get $pl i32.sub local.get $kxd i32.add i32.const 2 i32.shl i32.add local.set $d
                 local.get $dcols
                 local.get $ch local.get $kh i32.mul local.get $ky i32.add local.get $kw i32.mul local.get $kx i32.add local.get $ld i32.mul
                 local.get $oy local.get $ow i32.mul i32.add local.get $ox i32.add i32.const 2 i32.shl i32.add local.set $src
