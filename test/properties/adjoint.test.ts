@@ -73,6 +73,29 @@ describe('adjoint identities', () => {
     }), params('adjoint conv2d'));
   });
 
+  it('conv2d with dilation and groups: <conv2d(x, w), dy> = <x, dX> = <w, dW>', () => {
+    const arb = fc.record({
+      n: fc.integer({ min: 1, max: 2 }), groups: fc.integer({ min: 1, max: 4 }), cg: fc.integer({ min: 1, max: 3 }), og: fc.integer({ min: 1, max: 3 }),
+      kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }), dh: fc.integer({ min: 1, max: 4 }), dw: fc.integer({ min: 1, max: 4 }),
+      sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }), ph: fc.integer({ min: 0, max: 3 }), pw: fc.integer({ min: 0, max: 3 }),
+      eh: fc.integer({ min: 0, max: 6 }), ew: fc.integer({ min: 0, max: 6 }),
+    });
+    fc.assert(fc.property(arb, valueSeed, (s, seed) => {
+      const rng = new Rng(seed);
+      const xShape = [s.n, s.groups * s.cg, Math.max(1, s.dh * (s.kh - 1) + 1 - 2 * s.ph) + s.eh, Math.max(1, s.dw * (s.kw - 1) + 1 - 2 * s.pw) + s.ew];
+      const wShape = [s.groups * s.og, s.cg, s.kh, s.kw];
+      const p = { stride: [s.sh, s.sw] as [number, number], padding: [s.ph, s.pw] as [number, number], dilation: [s.dh, s.dw] as [number, number], groups: s.groups };
+      const x = rng.floats(sizeOf(xShape));
+      const w = rng.floats(sizeOf(wShape));
+      const r = run([{ shape: xShape, values: x }, { shape: wShape, values: w }], ([tx, tw]) => conv2d(tx, tw, null, p), (k) => rng.floats(k));
+      const scale = dot(R.conv2d(nd(xShape, abs(x)), nd(wShape, abs(w)), null, p).data, abs(r.dy));
+      const lhs = dot(r.y, r.dy);
+      const label = `conv2d x[${xShape}] w[${wShape}] stride [${p.stride}] padding [${p.padding}] dilation [${p.dilation}] groups ${p.groups}`;
+      expectAdjoint(`${label} <y,dy> vs <x,dX>`, lhs, dot(x, r.grads[0]), scale);
+      expectAdjoint(`${label} <y,dy> vs <w,dW>`, lhs, dot(w, r.grads[1]), scale);
+    }), params('adjoint conv2d dilation groups'));
+  });
+
   const poolArb = fc.record({
     n: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 3 }), kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }),
     sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }), ph: fc.integer({ min: 0, max: 2 }), pw: fc.integer({ min: 0, max: 2 }),

@@ -17,11 +17,12 @@ export const RUNS = {
   'fd logSoftmax': 30, 'fd softmax': 30, 'fd crossEntropy': 40,
   'fd conv2d': 100,
   'fd conv2d NiN k11 s4 p0': 2, 'fd conv2d NiN k5 p2': 3, 'fd conv2d NiN k3 p1': 4, 'fd conv2d NiN 1x1': 4,
+  'fd conv2d dilation groups': 60,
   'fd maxPool2d': 60, 'fd maxPool2d NiN 3/2': 8, 'fd avgPool2d': 60, 'fd globalAvgPool2d': 20,
   'fd dropout': 20,
   'fd composite': 30,
   // adjoint.test.ts
-  'adjoint conv2d': 60, 'adjoint avgPool2d': 50, 'adjoint maxPool2d': 40, 'adjoint matmul': 60, 'adjoint transpose': 50,
+  'adjoint conv2d': 60, 'adjoint conv2d dilation groups': 60, 'adjoint avgPool2d': 50, 'adjoint maxPool2d': 40, 'adjoint matmul': 60, 'adjoint transpose': 50,
   // ties.test.ts
   'ties maxPool2d': 60, 'ties max': 60, 'ties argmax': 40,
   // selection.test.ts: abs, clamp, minimum, min, where

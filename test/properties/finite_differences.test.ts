@@ -219,17 +219,21 @@ describe('softmax family', () => {
 
 interface ConvCase {
   readonly x: readonly number[];
+  /** `[O, C / groups, kH, kW]`. */
   readonly w: number[];
   readonly stride: [number, number];
   readonly padding: [number, number];
   readonly bias: boolean;
+  readonly dilation?: [number, number];
+  readonly groups?: number;
 }
 
 function checkConv(c: ConvCase, seed: number, opName = 'conv2d'): void {
   const rng = new Rng(seed);
-  const p = { stride: c.stride, padding: c.padding };
+  const p = { stride: c.stride, padding: c.padding, dilation: c.dilation ?? [1, 1], groups: c.groups ?? 1 };
+  const options = `${c.dilation ? ` dilation ${fmt(c.dilation)}` : ''}${c.groups ? ` groups ${c.groups}` : ''}`;
   checkGradients({
-    op: opName, label: `conv2d x${fmt(c.x)} w${fmt(c.w)} stride ${fmt(c.stride)} padding ${fmt(c.padding)}${c.bias ? ' bias' : ''}`, log: errors, rng,
+    op: opName, label: `conv2d x${fmt(c.x)} w${fmt(c.w)} stride ${fmt(c.stride)} padding ${fmt(c.padding)}${options}${c.bias ? ' bias' : ''}`, log: errors, rng,
     inputs: [
       { shape: c.x, values: rng.floats(sizeOf(c.x)) },
       { shape: c.w, values: rng.floats(sizeOf(c.w), -0.5, 0.5) },
@@ -255,9 +259,36 @@ const convArb: fc.Arbitrary<ConvCase> = fc.record({
   bias: r.bias,
 }));
 
+/**
+ * Random dilated and grouped conv geometry: groups 1-3 of 1-2 input channels and 1-2 filters
+ * each (groups = C, depthwise, included), kernels 1-3 with dilations 1-3 per axis, strides 1-3,
+ * paddings 0-2, input at least the dilated kernel after padding.
+ */
+const dilatedGroupedConvArb: fc.Arbitrary<ConvCase> = fc.record({
+  n: fc.integer({ min: 1, max: 2 }), groups: fc.integer({ min: 1, max: 3 }),
+  cg: fc.integer({ min: 1, max: 2 }), og: fc.integer({ min: 1, max: 2 }),
+  kh: fc.integer({ min: 1, max: 3 }), kw: fc.integer({ min: 1, max: 3 }),
+  dh: fc.integer({ min: 1, max: 3 }), dw: fc.integer({ min: 1, max: 3 }),
+  sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }),
+  ph: fc.integer({ min: 0, max: 2 }), pw: fc.integer({ min: 0, max: 2 }),
+  extraH: fc.integer({ min: 0, max: 4 }), extraW: fc.integer({ min: 0, max: 4 }), bias: fc.boolean(),
+}).map((r) => ({
+  x: [r.n, r.groups * r.cg, Math.max(1, r.dh * (r.kh - 1) + 1 - 2 * r.ph) + r.extraH, Math.max(1, r.dw * (r.kw - 1) + 1 - 2 * r.pw) + r.extraW],
+  w: [r.groups * r.og, r.cg, r.kh, r.kw],
+  stride: [r.sh, r.sw],
+  padding: [r.ph, r.pw],
+  dilation: [r.dh, r.dw],
+  groups: r.groups,
+  bias: r.bias,
+}));
+
 describe('conv2d: gradients of input, weight and bias = central differences', () => {
   it('random shapes, strides 1-4, paddings 0-2, non-square kernels', () => {
     fc.assert(fc.property(convArb, valueSeed, (c, seed) => checkConv(c, seed)), params('fd conv2d'));
+  });
+
+  it('random dilations 1-3 and groups 1-3 (depthwise included), strides 1-3, paddings 0-2', () => {
+    fc.assert(fc.property(dilatedGroupedConvArb, valueSeed, (c, seed) => checkConv(c, seed, 'conv2d (dilation, groups)')), params('fd conv2d dilation groups'));
   });
 
   const nin: [PropertyName, ConvCase][] = [
