@@ -73,6 +73,13 @@ describe('the ONNX file', () => {
     expect(bn).toEqual([['epsilon', onnx.AttributeProto.AttributeType.FLOAT, Math.fround(1e-5)]]);
   });
 
+  it('writes a Conv2d\'s dilation and groups as Conv\'s dilations and group (left out at their default 1)', async () => {
+    manualSeed(2);
+    const nodes = must(graphOf(await exportOnnxToBytes(new Conv2d(4, 6, [3, 2], { padding: [2, 1], dilation: [2, 3], groups: 2 }), [1, 4, 9, 9])).node, 'nodes');
+    const attributes = Object.fromEntries(must(nodes[0].attribute, 'Conv attributes').map((a) => [a.name, a.ints && a.ints.length > 0 ? a.ints.map(num) : num(a.i)]));
+    expect(attributes).toEqual({ kernel_shape: [3, 2], strides: [1, 1], pads: [2, 1, 2, 1], dilations: [2, 3], group: 2 });
+  });
+
   it('holds each parameter and running statistic under its state-dict key, its float32 values exactly (little-endian)', async () => {
     const model = net();
     const initializers = must(graphOf(await exportOnnxToBytes(model, [1, 1, 8, 8])).initializer, 'initializers');

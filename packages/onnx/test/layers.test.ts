@@ -35,6 +35,12 @@ interface Case {
 const CASES: readonly Case[] = [
   { name: 'Conv2d stride 2, padding 1, then ReLU', model: () => new Sequential(new Conv2d(3, 4, 3, { stride: 2, padding: 1 }), new ReLU()), example: [3, 9, 9], outShape: [3, 4, 5, 5] },
   { name: 'Conv2d with a [3, 1] kernel, padding [1, 0], no bias', model: () => new Conv2d(3, 4, [3, 1], { padding: [1, 0], bias: false }), example: [3, 6, 5], outShape: [3, 4, 6, 5] },
+  { name: 'Conv2d dilation 2, groups 2, padding 2', model: () => new Conv2d(4, 6, 3, { padding: 2, dilation: 2, groups: 2 }), example: [4, 9, 9], outShape: [3, 6, 9, 9] },
+  {
+    name: 'Conv2d depthwise, two filters per channel (groups = C), dilation [2, 1], stride 2, no bias, then ReLU',
+    model: () => new Sequential(new Conv2d(3, 6, 3, { stride: 2, padding: [2, 1], dilation: [2, 1], groups: 3, bias: false }), new ReLU()),
+    example: [3, 8, 7], outShape: [3, 6, 4, 4],
+  },
   { name: 'MaxPool2d(3, 2)', model: () => new MaxPool2d(3, 2), example: [2, 9, 9], outShape: [3, 2, 4, 4] },
   { name: 'MaxPool2d(3, stride 2, padding 1)', model: () => new MaxPool2d(3, { stride: 2, padding: 1 }), example: [2, 8, 8], outShape: [3, 2, 4, 4] },
   { name: 'MaxPool2d(2, stride 2, ceilMode) on 9x9: a last, partial window', model: () => new MaxPool2d(2, { stride: 2, ceilMode: true }), example: [2, 9, 9], outShape: [3, 2, 5, 5] },
