@@ -1,7 +1,7 @@
 import '@tapegrad/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { manualSeed, mean, memory, mul, noGrad, rand, sqrt, sub, tidy } from '@tapegrad/core';
-import type { Sequential } from '@tapegrad/nn';
+import { Conv2d, Sequential } from '@tapegrad/nn';
 import { convMacs, formatLayerShapes, inEvalMode, initFromData, layerShapes, nin, ninBlock } from '@tapegrad/nin';
 
 const D2L_SUMMARY = [
@@ -93,6 +93,8 @@ describe('nin model', () => {
   it('counts the multiply-accumulates of the convolutions', () => {
     // conv1 784*25*16 + two 1x1 784*16*16, conv2 169*9*16*32 + 2*169*32*32, conv3 36*9*32*64 + 2*36*64*64, conv4 4*9*64*10 + 2*4*10*10.
     expect(convMacs(nin({ variant: 'small' }), [1, 1, 28, 28])).toBe(313600 + 401408 + 778752 + 346112 + 663552 + 294912 + 23040 + 800);
+    // A grouped convolution's filters each see inC / groups channels: 8 * 5*5 * (4 / 2) * 3*3.
+    expect(convMacs(new Sequential(new Conv2d(4, 8, 3, { padding: 2, dilation: 2, groups: 2 })), [1, 4, 5, 5])).toBe(3600);
   });
 
   it('runs code in evaluation mode and restores the mode, also on errors and for promises', async () => {

@@ -6,7 +6,7 @@ import { leaves } from './leaves.js';
 
 /**
  * Multiply-accumulates of the convolutions of `net` for one input of `inputShape` `[1, C, H, W]`
- * (`outC * oH * oW * inC * kH * kW` each); pooling, ReLU and the rest are not counted. Runs a
+ * (`outC * oH * oW * (inC / groups) * kH * kW` each); pooling, ReLU and the rest are not counted. Runs a
  * zero input through the network, in evaluation mode, without recording.
  */
 export function convMacs(net: Sequential, inputShape: readonly number[]): number {
@@ -17,7 +17,7 @@ export function convMacs(net: Sequential, inputShape: readonly number[]): number
       const y = layer.forward(x);
       if (layer instanceof Conv2d) {
         const [, outC, oH, oW] = y.shape;
-        total += (outC * oH * oW * layer.inChannels * layer.kernelSize[0] * layer.kernelSize[1]) / inputShape[0];
+        total += (outC * oH * oW * (layer.inChannels / layer.groups) * layer.kernelSize[0] * layer.kernelSize[1]) / inputShape[0];
       }
       x = y;
     }
