@@ -17,11 +17,13 @@
  *   channels, 43, won by 15%; 32 -> 64, 21, lost by 12%).
  *
  * `TAPEGRAD_CPU_CONV` overrides the rule (for tests and measurements): `im2col` never runs
- * Winograd, `winograd` runs it wherever one applies, `auto` (or unset) follows the rule.
+ * Winograd, `winograd` runs it wherever one applies, `auto` (or unset) follows the rule. Either
+ * way, a pass whose operands hold an infinity or NaN runs by im2col (see `finiteOr`).
  */
 import type { Activation, Conv2dInfo } from '@tapegrad/core';
 import { platform } from '#platform';
 import { alphaOf, WINOGRAD, type WinogradAlgorithm } from '../wasm/winograd_wat.js';
+import { allFinite } from './finite.js';
 import { conv2dBackpropFilterIm2col, conv2dBackpropInputIm2col, conv2dIm2col } from './im2col.js';
 import { conv2dBackpropFilterWinograd, conv2dBackpropInputWinograd, conv2dWinograd } from './winograd.js';
 
@@ -81,23 +83,36 @@ export function convAlgorithm(info: Conv2dInfo, pass: ConvPass): WinogradAlgorit
   return enough ? alg : 'im2col';
 }
 
+const inputFloats = (info: Conv2dInfo): number => info.batch * info.inChannels * info.inHeight * info.inWidth;
+const outputFloats = (info: Conv2dInfo): number => info.batch * info.outChannels * info.outHeight * info.outWidth;
+const filterFloats = (info: Conv2dInfo): number => info.outChannels * (info.inChannels / info.groups) * info.kernelHeight * info.kernelWidth;
+
+/**
+ * `alg`, unless it is a Winograd algorithm and an operand (byte address, float count) holds an
+ * infinity or NaN: a Winograd transform mixes a tile's values, so one infinity would turn the
+ * whole tile to NaN, where the direct sum (im2col) gives PyTorch's infinities and NaNs.
+ */
+function finiteOr(alg: WinogradAlgorithm | 'im2col', ...operands: [number, number][]): WinogradAlgorithm | 'im2col' {
+  return alg === 'im2col' || operands.every(([at, count]) => allFinite(at, count)) ? alg : 'im2col';
+}
+
 /** `y = act(conv2d(x, filter) + bias)` (bias at byte `biasAt`, 0: none). */
 export function conv2dKernel(xAt: number, filterAt: number, biasAt: number, yAt: number, info: Conv2dInfo, activation: Activation): void {
-  const alg = convAlgorithm(info, 'forward');
+  const alg = finiteOr(convAlgorithm(info, 'forward'), [xAt, inputFloats(info)], [filterAt, filterFloats(info)]);
   if (alg === 'im2col') conv2dIm2col(xAt, filterAt, biasAt, yAt, info, activation);
   else conv2dWinograd(alg, xAt, filterAt, biasAt, yAt, info, activation);
 }
 
 /** `dx` of a convolution from `dy` and the filter. */
 export function conv2dBackpropInputKernel(dyAt: number, filterAt: number, dxAt: number, info: Conv2dInfo): void {
-  const alg = convAlgorithm(info, 'inputGrad');
+  const alg = finiteOr(convAlgorithm(info, 'inputGrad'), [dyAt, outputFloats(info)], [filterAt, filterFloats(info)]);
   if (alg === 'im2col') conv2dBackpropInputIm2col(dyAt, filterAt, dxAt, info);
   else conv2dBackpropInputWinograd(alg, dyAt, filterAt, dxAt, info);
 }
 
 /** `dw` of a convolution from `x` and `dy`. */
 export function conv2dBackpropFilterKernel(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo): void {
-  const alg = convAlgorithm(info, 'filterGrad');
+  const alg = finiteOr(convAlgorithm(info, 'filterGrad'), [xAt, inputFloats(info)], [dyAt, outputFloats(info)]);
   if (alg === 'im2col') conv2dBackpropFilterIm2col(xAt, dyAt, dwAt, info);
   else conv2dBackpropFilterWinograd(xAt, dyAt, dwAt, info);
 }

@@ -38,4 +38,23 @@ export const reduceKernels = {
       local.get $r i32.const 1 i32.add local.tee $r local.get $rows i32.lt_u br_if $rowLoop
     end`,
   },
+  /**
+   * `out[0..3] = sum_v x[4v..4v+3] * 0` over v < vectors: all four lanes stay 0 while every value is
+   * finite, and become NaN at the first infinity or NaN (0 * inf = NaN, and NaN sticks).
+   */
+  finiteProbe: {
+    params: ['x', 'vectors', 'out'] as const,
+    wat: `
+    (local $acc v128) (local $zero v128) (local $end i32)
+    local.get $x local.get $vectors i32.const 4 i32.shl i32.add local.set $end
+    block $done
+      loop $vec
+        local.get $x local.get $end i32.ge_u br_if $done
+        local.get $acc local.get $x v128.load align=4 local.get $zero f32x4.mul f32x4.add local.set $acc
+        local.get $x i32.const 16 i32.add local.set $x
+        br $vec
+      end
+    end
+    local.get $out local.get $acc v128.store align=4`,
+  },
 } satisfies KernelTable;
