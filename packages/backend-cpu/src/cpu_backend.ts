@@ -2,8 +2,8 @@
  * The CPU backend: storage in the kernels' shared WebAssembly memory (so every kernel, on any
  * thread, works in place), kernels in WebAssembly SIMD and TypeScript.
  */
-import type { Activation, Backend, BinaryInfo, Conv2dInfo, DataId, GatherInfo, MatmulInfo, PadInfo, Pool2dInfo, ReduceInfo, Shape } from '@tapegrad/core';
-import { sizeOf, StorageLedger } from '@tapegrad/core';
+import type { Activation, AdamMoments, AdamUpdated, AdamUpdateInfo, Backend, BinaryInfo, Conv2dInfo, DataId, GatherInfo, MatmulInfo, PadInfo, Pool2dInfo, ReduceInfo, SgdUpdated, SgdUpdateInfo, Shape } from '@tapegrad/core';
+import { LedgerBackedStorage, sizeOf, StorageLedger } from '@tapegrad/core';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
 import { binaryKernel, reluBackpropKernel, unaryKernel } from './kernels/elementwise.js';
 import { matmulKernel } from './kernels/gemm.js';
@@ -15,7 +15,6 @@ import { padKernel } from './kernels/region.js';
 import type { ArenaStats } from './wasm/arena.js';
 import { arenaStats, free, fusedMultiplyAdd, malloc, memoryLimitMiB, resetArenaHighWater, view } from './wasm/runtime.js';
 import { threadCount, threadingNote } from './wasm/threads.js';
-import type { AdamMoments, AdamUpdated, AdamUpdateInfo, SgdUpdated, SgdUpdateInfo } from '@tapegrad/core';
 import { adamUpdateKernel, sgdUpdateKernel } from './kernels/optim.js';
 
 /** A block of the shared memory holding `length` float32 values. */
@@ -26,7 +25,7 @@ interface Storage {
 }
 
 /** Every kernel of the Backend interface, synchronously. */
-export class CpuBackend implements Backend {
+export class CpuBackend extends LedgerBackedStorage<Storage> implements Backend {
   readonly name = 'cpu';
   readonly isAsync = false;
   /** Threads that share large kernels (`TAPEGRAD_CPU_THREADS`, else the available parallelism). */
@@ -35,7 +34,7 @@ export class CpuBackend implements Backend {
   readonly threading = threadingNote;
   /** Whether the GEMM uses relaxed SIMD's fused multiply-add (switched on by default; `TAPEGRAD_CPU_FMA=0` turns it off). */
   readonly fusedMultiplyAdd = fusedMultiplyAdd;
-  private readonly ledger = new StorageLedger<Storage>('cpu', ({ at, length }) => free(at, length));
+  protected readonly ledger = new StorageLedger<Storage>('cpu', ({ at, length }) => free(at, length));
 
   /** Allocates `length` floats, lets `kernel` fill them (given their address), and stores them. */
   private run(length: number, kernel: (out: number) => void): DataId {
@@ -85,21 +84,6 @@ export class CpuBackend implements Backend {
     return view(at, length);
   }
 
-  incRef(id: DataId): void {
-    this.ledger.incRef(id);
-  }
-
-  disposeData(id: DataId): void {
-    this.ledger.decRef(id);
-  }
-
-  numDataIds(): number {
-    return this.ledger.count;
-  }
-
-  numBytes(): number {
-    return this.ledger.bytes;
-  }
 
   /** The most memory the backend may use, in MiB (`TAPEGRAD_CPU_MEMORY_LIMIT`, at most 4096). */
   readonly memoryLimitMiB = memoryLimitMiB;

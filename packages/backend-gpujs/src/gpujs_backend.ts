@@ -8,7 +8,7 @@
  * and `read` resolves them.
  */
 import {
-  checkKnownOptions, sizeOf, StorageLedger,
+  checkKnownOptions, LedgerBackedStorage, sizeOf, StorageLedger,
   type Activation, type Backend, type BinaryInfo, type BinaryKernel, type Conv2dInfo, type DataId, type GatherInfo, type MatmulInfo, type PadInfo,
   type Pool2dInfo, type ReduceInfo, type Shape, type UnaryKernel,
 } from '@tapegrad/core';
@@ -96,7 +96,7 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 const noop = (): void => undefined;
 
 /** A tapegrad Backend on gpu.js kernels. Create with `createGpuJsBackend` (async-safe for every mode). */
-export class GpuJsBackend implements Backend {
+export class GpuJsBackend extends LedgerBackedStorage<Storage> implements Backend {
   readonly name = 'gpujs';
   /** The gpu.js mode that really runs (checked on each kernel's first call). */
   readonly mode: GpuJsMode;
@@ -107,7 +107,7 @@ export class GpuJsBackend implements Backend {
   private readonly kernels: KernelCache;
   private readonly verified = new WeakSet<CompiledKernel>();
   /** Storages, their reference counts and bytes; a released storage frees its parts once unpinned. */
-  private readonly ledger = new StorageLedger<Storage>('gpujs', (storage) => {
+  protected readonly ledger = new StorageLedger<Storage>('gpujs', (storage) => {
     storage.released = true;
     if (storage.pins === 0 || this.disposed) this.freeParts(storage.data.parts);
   });
@@ -125,6 +125,7 @@ export class GpuJsBackend implements Backend {
    * limits passed in `report` (createGpuJsBackend does both).
    */
   constructor(mode: GpuJsMode, options: GpuJsBackendOptions = {}, report: DeviceReport = {}) {
+    super();
     checkKnownOptions('gpujs backend', options, OPTION_NAMES);
     const reason = unavailableReason(mode);
     if (reason) throw new Error(`gpujs backend: ${reason}`);
@@ -277,21 +278,6 @@ export class GpuJsBackend implements Backend {
     return concat(arrays, storage.data.layout.size);
   }
 
-  incRef(id: DataId): void {
-    this.ledger.incRef(id);
-  }
-
-  disposeData(id: DataId): void {
-    this.ledger.decRef(id);
-  }
-
-  numDataIds(): number {
-    return this.ledger.count;
-  }
-
-  numBytes(): number {
-    return this.ledger.bytes;
-  }
 
   dispose(): void {
     if (this.disposed) return;

@@ -83,3 +83,28 @@ export class StorageLedger<S> {
     return entry;
   }
 }
+
+/**
+ * The storage bookkeeping half of the `Backend` interface, kept in a `StorageLedger`: a backend
+ * extends this and implements storage creation, reading, `dispose` and the kernels.
+ */
+export abstract class LedgerBackedStorage<S> {
+  /** The backend's storages. */
+  protected abstract readonly ledger: StorageLedger<S>;
+
+  incRef(id: DataId): void {
+    this.ledger.incRef(id);
+  }
+
+  disposeData(id: DataId): void {
+    this.ledger.decRef(id);
+  }
+
+  numDataIds(): number {
+    return this.ledger.count;
+  }
+
+  numBytes(): number {
+    return this.ledger.bytes;
+  }
+}
