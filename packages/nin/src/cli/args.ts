@@ -41,12 +41,14 @@ function joinNegativeValues(argv: readonly string[], options: OptionSpecs): stri
 }
 
 /**
- * Parses `argv` strictly against `options`: an unknown option, a missing value or (unless
- * `positionals`) a stray argument is a `UsageError` naming the command.
+ * Parses `argv` strictly against `options`: an unknown option, a missing or empty value or
+ * (unless `positionals`) a stray argument is a `UsageError` naming the command.
  */
 export function parseCommandLine(command: string, argv: readonly string[], options: OptionSpecs, positionals = false): ParsedCommandLine {
   try {
     const parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: positionals });
+    // No option takes an empty value; `--weights ""` would otherwise be reported as a file named '', and `--data ""` ignored.
+    for (const [name, value] of Object.entries(parsed.values)) if (value === '') throw new UsageError(`${command}: option '--${name}' needs a value, got an empty string (see nin ${command} --help)`);
     return { values: parsed.values as OptionValues, positionals: parsed.positionals };
   } catch (error) {
     if (!hasCode(error) || !error.code.startsWith('ERR_PARSE_ARGS')) throw error;
