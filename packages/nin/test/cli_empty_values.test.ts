@@ -24,3 +24,11 @@ describe('an empty option value', () => {
     }
   });
 });
+
+describe('an empty image path', () => {
+  it('predict refuses it by position before reading anything', async () => {
+    const result = await nin('predict', '--weights', 'w.safetensors', 'a.png', '');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toEqual(["nin: predict: image 2 of 2 is an empty path"]);
+  });
+});

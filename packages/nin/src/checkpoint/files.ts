@@ -2,7 +2,8 @@
 import { loadCheckpoint, readSafetensorsFile, saveCheckpoint, type Optimizer, type OptimizerOptionsJson, type SafetensorsMetadata, type Sequential } from '@tapegrad/nn';
 import type { NinVariant } from '../model/index.js';
 import { createOptimizer } from '../train/index.js';
-import { buildModel, checkpointModelInfo, misfitError, type LoadedModel } from './model_bytes.js';
+import { checkModelAgainstFile } from './model_checks.js';
+import { buildModel, checkpointModelInfo, misfitError, shapesOf, type LoadedModel } from './model_bytes.js';
 import { decodeRunInfo, encodeRunInfo, type ModelInfo, type RunInfo } from './run_info.js';
 
 /** A training run restored from a checkpoint: model and optimizer state as saved. */
@@ -32,7 +33,9 @@ export async function saveRunCheckpoint(path: string, model: Sequential, optimiz
  * @throws naming `path` when the file is unreadable, lacks a variant, or does not fit the model
  */
 export async function loadModel(path: string, variant?: NinVariant): Promise<LoadedModel> {
-  const info = checkpointModelInfo(await readCheckpointMetadata(path), path, variant);
+  const file = await readSafetensorsFile(path);
+  const info = checkpointModelInfo(file.metadata, path, variant);
+  checkModelAgainstFile(info, shapesOf(file.tensors), path);
   const model = buildModel(info);
   await loadInto(path, model, undefined, info);
   return { model, info };
@@ -44,7 +47,9 @@ export async function loadModel(path: string, variant?: NinVariant): Promise<Loa
  * @throws naming `path` when the file is not such a checkpoint or does not fit
  */
 export async function loadRun(path: string): Promise<LoadedRun> {
-  const run = decodeRunInfo(await readCheckpointMetadata(path), path);
+  const file = await readSafetensorsFile(path);
+  const run = decodeRunInfo(file.metadata, path);
+  checkModelAgainstFile(run.model, shapesOf(file.tensors), path);
   const model = buildModel(run.model);
   const optimizer = createOptimizer(run.settings.optimizer, model.parameters(), run.settings.lr);
   await loadInto(path, model, optimizer, run.model);

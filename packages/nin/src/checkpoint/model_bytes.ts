@@ -5,6 +5,7 @@
 import { decodeSafetensors, loadCheckpointFromBytes, saveCheckpointToBytes, type SafetensorsMetadata, type Sequential } from '@tapegrad/nn';
 import { nin, type NinVariant } from '../model/index.js';
 import { decodeModelInfo, encodeModelInfo, modelInfo, type ModelInfo } from './run_info.js';
+import { checkModelAgainstFile } from './model_checks.js';
 
 /** A model loaded from a checkpoint, with what is known about it. */
 export interface LoadedModel {
@@ -35,6 +36,11 @@ export function checkpointModelInfo(metadata: SafetensorsMetadata, source: strin
   return modelInfo(known?.variant ?? (variant as NinVariant), overrides);
 }
 
+/** Each tensor's shape by name. */
+export function shapesOf(tensors: ReadonlyMap<string, { readonly shape: readonly number[] }>): Map<string, readonly number[]> {
+  return new Map([...tensors].map(([name, tensor]) => [name, tensor.shape]));
+}
+
 /** The error of a checkpoint from `source` whose tensors do not fit the model `info` describes. */
 export function misfitError(source: string, info: ModelInfo, error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
@@ -47,7 +53,9 @@ export function misfitError(source: string, info: ModelInfo, error: unknown): Er
  * @throws naming `source` when the bytes are not a safetensors file, lack a variant, or do not fit
  */
 export function loadModelFromBytes(bytes: Uint8Array, source: string, variant?: NinVariant): LoadedModel {
-  const info = checkpointModelInfo(decodeSafetensors(bytes, source).metadata, source, variant);
+  const file = decodeSafetensors(bytes, source);
+  const info = checkpointModelInfo(file.metadata, source, variant);
+  checkModelAgainstFile(info, shapesOf(file.tensors), source);
   const model = buildModel(info);
   try {
     loadCheckpointFromBytes(bytes, { model }, source);

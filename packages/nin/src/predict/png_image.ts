@@ -102,6 +102,12 @@ function readLayout(path: string, bytes: Uint8Array, cap: Cap): PngLayout {
     } else if (type === 'IDAT') {
       idat.push(data);
     } else if (type === 'PLTE') {
+      // PNG: 1 to 256 RGB entries, and for a palette image no more than its bit depth indexes.
+      const entries = data.length / 3;
+      const most = header.colourType === 3 ? 2 ** header.bitDepth : 256;
+      if (!Number.isInteger(entries) || entries < 1 || entries > most) {
+        throw corrupt(path, `its palette (PLTE) has ${data.length} bytes, not 3 per entry for 1 to ${most} entries`);
+      }
       palette = true;
     } else if (type === 'IEND') {
       if (idat.length === 0) throw corrupt(path, 'it holds no image data (no IDAT chunk)');

@@ -106,11 +106,18 @@ describe('a corrupt PNG is refused naming the file, never decoded as a black ima
     await refused(await file('signature-only.png', good.subarray(0, 8)), /: truncated PNG image: the file ends after 8 bytes, before its IEND chunk$/);
   });
 
-  it('a checksum that does not match, a bad header, a missing palette, a bad row filter', async () => {
+  it('a checksum that does not match, a bad header, a missing or oversized palette, a bad row filter', async () => {
     await refused(await file('bad-crc.png', pngFile(ihdr(28, 28), chunk('IDAT', deflateSync(raw28), true))), /: corrupt PNG image: the checksum \(CRC\) of its IDAT chunk at byte 33 does not match$/);
     await refused(await file('depth-3.png', pngFile(ihdr(28, 28, { depth: 3 }), chunk('IDAT', deflateSync(raw28)))), /: corrupt PNG image: bit depth 3 is not allowed with colour type 0$/);
     await refused(await file('no-plte.png', pngFile(ihdr(28, 28, { colourType: 3 }), chunk('IDAT', deflateSync(raw28)))), /: corrupt PNG image: it uses a palette \(colour type 3\) but has no PLTE chunk$/);
     await refused(await file('idat-first.png', concat(grayPng(1, 1, pixel).subarray(0, 8), chunk('IDAT', deflateSync(raw28)))), /: corrupt PNG image: it starts with a IDAT chunk, not IHDR$/);
+    // PIL refuses these too: a palette longer than an 8-bit index reaches, or not whole RGB entries.
+    await refused(await file('long-plte.png', pngFile(ihdr(28, 28, { colourType: 3 }), chunk('PLTE', new Uint8Array(3 * 300)), chunk('IDAT', deflateSync(raw28)))),
+      /: corrupt PNG image: its palette \(PLTE\) has 900 bytes, not 3 per entry for 1 to 256 entries$/);
+    await refused(await file('ragged-plte.png', pngFile(ihdr(28, 28, { colourType: 3 }), chunk('PLTE', new Uint8Array(10)), chunk('IDAT', deflateSync(raw28)))),
+      /: corrupt PNG image: its palette \(PLTE\) has 10 bytes, not 3 per entry for 1 to 256 entries$/);
+    await refused(await file('long-plte-2bit.png', pngFile(ihdr(28, 28, { colourType: 3, depth: 2 }), chunk('PLTE', new Uint8Array(3 * 5)), chunk('IDAT', deflateSync(raw28)))),
+      /: corrupt PNG image: its palette \(PLTE\) has 15 bytes, not 3 per entry for 1 to 4 entries$/);
     const badFilter = Uint8Array.from(raw28);
     badFilter[29] = 9;
     await refused(await file('bad-filter.png', pngFile(ihdr(28, 28), chunk('IDAT', deflateSync(badFilter)))), /: corrupt PNG image: its pixel data cannot be decoded/);

@@ -3,6 +3,7 @@
  * never leaves a half-written checkpoint in place of the previous one.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type FileHandle, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeSafetensors } from './decode.js';
@@ -29,12 +30,19 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
+/** Whether process `pid` runs: it exists and, where `/proc` tells, is not a zombie (killed but not yet reaped). */
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return errorCode(err) !== 'ESRCH'; // EPERM: running, as another user
+  }
+  try {
+    // /proc/PID/stat is "PID (COMMAND) STATE ..."; the command may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): kill(pid, 0) has answered
   }
 }
 

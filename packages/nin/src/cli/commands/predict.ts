@@ -32,6 +32,8 @@ the exit code is then 1.`,
     const weights = stringOption(values, 'weights');
     if (weights === undefined) throw new UsageError('predict: --weights FILE is required');
     if (positionals.length === 0) throw new UsageError('predict: no images given (pass PNG or IDX files after the options)');
+    const empty = positionals.indexOf('');
+    if (empty >= 0) throw new UsageError(`predict: image ${empty + 1} of ${positionals.length} is an empty path`);
     const variant = choiceOption(values, 'variant', NIN_VARIANTS, undefined);
     const top = integerOption(values, 'top', 3);
     const json = values.json === true;
