@@ -3,7 +3,7 @@
  * definitions (independent of the CPU backend's optimised kernels). Implements just enough of
  * `Backend` for the parity tests.
  */
-import { StorageLedger, type BinaryInfo, type Conv2dInfo, type DataId, type GatherInfo, type MatmulInfo, type PadInfo, type Pool2dInfo, type ReduceInfo, type Shape } from '@tapegrad/core';
+import { LedgerBackedStorage, StorageLedger, type BinaryInfo, type Conv2dInfo, type DataId, type GatherInfo, type MatmulInfo, type PadInfo, type Pool2dInfo, type ReduceInfo, type Shape } from '@tapegrad/core';
 import type { AdamMoments, AdamUpdated, AdamUpdateInfo, SgdUpdated, SgdUpdateInfo } from '@tapegrad/core';
 
 type Values = Float64Array;
@@ -30,9 +30,9 @@ function firstMax(row: Values): number {
 }
 
 /** The subset of Backend the tests call, in float64, rounded to float32 on read. */
-export class ReferenceBackend {
+export class ReferenceBackend extends LedgerBackedStorage<Values> {
   /** Float64 values per storage (8 bytes an element); freeing needs nothing but dropping them. */
-  private readonly ledger = new StorageLedger<Values>('reference', () => undefined);
+  protected readonly ledger = new StorageLedger<Values>('reference', () => undefined);
 
   private put(values: Values): DataId {
     return this.ledger.add(values, values.byteLength);
@@ -45,10 +45,6 @@ export class ReferenceBackend {
   write(values: Float32Array): DataId { return this.put(Float64Array.from(values)); }
   async read(id: DataId): Promise<Float32Array> { return Float32Array.from(this.v(id)); }
   readSync(id: DataId): Float32Array { return Float32Array.from(this.v(id)); }
-  incRef(id: DataId): void { this.ledger.incRef(id); }
-  disposeData(id: DataId): void { this.ledger.decRef(id); }
-  numDataIds(): number { return this.ledger.count; }
-  numBytes(): number { return this.ledger.bytes; }
 
   private map(x: DataId, f: (v: number) => number): DataId { return this.put(this.v(x).map(f)); }
   neg(x: DataId): DataId { return this.map(x, (v) => -v); }
