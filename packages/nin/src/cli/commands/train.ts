@@ -1,12 +1,12 @@
 /** `nin train`: train a NiN on Fashion-MNIST, like the chapter's `train_ch5`. */
 import { resolve } from 'node:path';
-import { buildModel, modelInfo, type ModelInfo, type RunSettings } from '../../checkpoint/index.js';
-import { layerShapes, ninArchitecture, NIN_VARIANTS, type NinWidths } from '../../model/index.js';
+import { modelInfo, smallestInputSize, type ModelInfo, type RunSettings } from '../../checkpoint/index.js';
+import { NIN_VARIANTS, type NinWidths } from '../../model/index.js';
 import { INIT_NAMES, OPTIMIZER_NAMES, SCHEDULE_NAMES, TRAINING_DEFAULTS } from '../../train/index.js';
 import { choiceOption, givenOptions, integerOption, parseCommandLine, positiveNumberOption, stringOption, type OptionValues } from '../args.js';
 import { BACKEND_OPTION, useBackendOption } from '../backend.js';
 import type { Command } from '../command.js';
-import { oneLine, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { OPTION_BOUNDS } from '../option_bounds.js';
 import { pathExists, prepareOutput } from '../outputs.js';
 import { resumeRun, runTraining, startRun, type PreparedRun } from '../training_run.js';
@@ -76,16 +76,11 @@ async function checkOverwrite(save: string, resume: string | undefined, overwrit
   }
 }
 
-/**
- * Checks that the network takes `--resize N` images: one zero image through its layers when N is
- * below the variant's own input (a larger input always fits).
- */
+/** Checks that the network takes `--resize N` images (`smallestInputSize`: every conv and pool keeps a side). */
 function checkInputSize(model: ModelInfo): void {
-  if (model.inputSize >= ninArchitecture(model.variant, model.widths).inputSize) return;
-  try {
-    layerShapes(buildModel(model), [1, 1, model.inputSize, model.inputSize]);
-  } catch (error) {
-    throw new UsageError(`--resize ${model.inputSize}: too small for the ${model.variant} NiN (${oneLine(error)})`);
+  const smallest = smallestInputSize(model);
+  if (model.inputSize < smallest) {
+    throw new UsageError(`--resize ${model.inputSize}: too small for the ${model.variant} NiN (its kernels and pools need an input of at least ${smallest})`);
   }
 }
 
