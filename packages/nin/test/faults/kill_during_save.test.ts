@@ -29,41 +29,36 @@ const tempFiles = (name: string): string[] => readdirSync(dir).filter((f) => f.s
 /**
  * Trains with one small step per epoch and saves every epoch; SIGKILLs the run as soon as a
  * checkpoint write is under way while an earlier checkpoint is in place (so the first save of the
- * first run completes).
+ * first run completes). Returns the run's temp files still there after it died: none when the
+ * write finished (renamed) between being seen and the kill.
  */
-function killDuringSave(save: string, overwrite: boolean): Promise<{ killed: boolean; temps: string[] }> {
+async function killDuringSave(save: string, overwrite: boolean): Promise<string[]> {
   const args = [CLI_JS, 'train', '--variant', 'small', '--epochs', '500', '--limit-train', '16', '--limit-test', '8', '--batch-size', '16', '--data', data, '--save', save];
   if (overwrite) args.push('--overwrite');
   const child = spawn(process.execPath, args, { env: { ...process.env, ...TEST_ENV }, stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   const name = save.slice(dir.length + 1);
-  return new Promise((resolve) => {
-    const deadline = Date.now() + 30_000;
-    const poll = setInterval(() => {
-      // A temp file of this process: the write is between open and rename.
-      const temps = existsSync(save) ? tempFiles(name).filter((f) => f.includes(`.${child.pid}.`)) : [];
-      if (temps.length > 0 || Date.now() > deadline) {
-        clearInterval(poll);
-        child.kill('SIGKILL');
-        child.on('exit', () => resolve({ killed: temps.length > 0, temps }));
-      }
-    }, 1);
-  });
+  const ours = (): string[] => tempFiles(name).filter((f) => f.includes(`.${child.pid}.`));
+  const deadline = Date.now() + 30_000;
+  // A temp file of this process: the write is between open and rename.
+  while (!(existsSync(save) && ours().length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+  child.kill('SIGKILL');
+  await exited;
+  return ours();
 }
 
 describe('SIGKILL during --save', () => {
   it('four kills mid-write: the checkpoint in place is whole each time, and the next save cleans up', async () => {
     const save = join(dir, 'run.safetensors');
     const left: string[] = [];
-    for (let kill = 0; kill < 4; kill++) {
-      const { killed, temps } = await killDuringSave(save, kill > 0);
-      expect(killed, `kill ${kill + 1} landed during a checkpoint write`).toBe(true);
-      left.push(...temps);
-      expect(tempFiles('run.safetensors')).toEqual(expect.arrayContaining(temps));
+    // A kill can land just after the write it saw was renamed; those runs are retried, not counted.
+    for (let run = 0; run < 16 && left.length < 4; run++) {
+      left.push(...(await killDuringSave(save, run > 0)));
       // The checkpoint in place is a whole one from an earlier save.
-      const run = await loadRun(save);
-      expect(run.run.epoch).toBeGreaterThanOrEqual(1);
+      const loaded = await loadRun(save);
+      expect(loaded.run.epoch).toBeGreaterThanOrEqual(1);
     }
-    expect(left.length).toBeGreaterThanOrEqual(4);
+    expect(left.length, 'kills that landed while a checkpoint write was under way').toBeGreaterThanOrEqual(4);
     const finished = await ninProcess('train', '--variant', 'small', '--epochs', '1', '--limit-train', '16', '--limit-test', '8', '--batch-size', '16', '--data', data, '--save', save, '--overwrite');
     expect(finished.code, finished.stderr.join('\n')).toBe(0);
     expect(tempFiles('run.safetensors')).toEqual([]);
