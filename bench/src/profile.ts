@@ -9,18 +9,29 @@ import * as tf from '@tensorflow/tfjs-core';
 import { convAlgorithm, type ConvPass } from '@tapegrad/backend-cpu';
 import { computeConv2dInfo, type Backend, type Conv2dInfo, type DataId } from '@tapegrad/core';
 import { convolutions, type ConvGeometry, type NetworkSpec } from './networks.js';
-import { TapegradNin } from './tapegrad_nin.js';
+import { TapegradNnNin } from './tapegrad_nn_nin.js';
 import { makeData } from './data.js';
 import { median } from './stats.js';
 
 type KernelFn = (...args: unknown[]) => unknown;
 
-/** Backend methods that are kernels (storage bookkeeping is left out). */
-const kernelNames = [
-  'neg', 'exp', 'log', 'sqrt', 'relu', 'sigmoid', 'tanh', 'step', 'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'greater',
-  'sum', 'max', 'argmax', 'transpose', 'matmul', 'oneHot', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
-  'maxPool2d', 'maxPool2dBackprop', 'avgPool2d', 'avgPool2dBackprop', 'fill', 'write', 'readSync',
-] as const;
+/** Backend methods that are storage bookkeeping, not kernels (`write` and `readSync` are timed: they copy). */
+const bookkeeping = new Set(['constructor', 'read', 'incRef', 'disposeData', 'numDataIds', 'numBytes', 'dispose', 'memory', 'refCount']);
+
+/**
+ * Every kernel method of `backend`: its class's methods less the bookkeeping. Private helpers are
+ * among them; they run only inside kernels, and only the outermost call is timed.
+ */
+function kernelNamesOf(backend: Backend): string[] {
+  const names = new Set<string>();
+  for (let proto = Object.getPrototypeOf(backend); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+      if (typeof descriptor?.value === 'function' && !bookkeeping.has(name) && !name.startsWith('_')) names.add(name);
+    }
+  }
+  return [...names];
+}
 
 export interface ProfileRow {
   readonly kernel: string;
@@ -46,18 +57,30 @@ function layerOf(convs: readonly ConvGeometry[], info: Conv2dInfo): ConvGeometry
     && c.stride === info.strideHeight && c.inSize === info.inHeight && c.batch === info.batch);
 }
 
-/** Times every backend call of `steps` training steps (after one warm-up step). */
+/**
+ * Times every backend call of `steps` training steps (after one warm-up step) of the user's path
+ * (`TapegradNnNin`: nn modules, `nn.Adam`, `nin train`'s step).
+ */
 export async function profileTraining(backend: Backend, spec: NetworkSpec, steps: number): Promise<Profile> {
   const convs = convolutions(spec);
   const totals = new Map<string, { calls: number; ms: number; macs: number }>();
   const methods = backend as unknown as Record<string, KernelFn>;
-  const net = new TapegradNin(makeData(spec));
+  const kernelNames = kernelNamesOf(backend);
+  let depth = 0;
+  const net = new TapegradNnNin(makeData(spec));
   await net.train();
   for (const name of kernelNames) {
     const original = methods[name].bind(backend);
     methods[name] = (...args: unknown[]) => {
+      if (depth > 0) return original(...args);
+      depth++;
       const start = performance.now();
-      const result = original(...args);
+      let result: unknown;
+      try {
+        result = original(...args);
+      } finally {
+        depth--;
+      }
       const ms = performance.now() - start;
       const info = args.find(isConv2dInfo);
       const layer = info ? layerOf(convs, info) : undefined;
