@@ -40,38 +40,21 @@ export function maxPool2dKernel(x: number, y: number, info: Pool2dInfo): void {
 }
 
 /**
- * For each input position i along one axis, the output windows covering it: window o spans
- * o*stride - pad .. + kernel - 1, so o runs over ceil((i + pad - kernel + 1) / stride) .. floor((i + pad) / stride),
- * clipped to [0, outExtent). Written as (first, last) int32 pairs into scratch; returns its address.
- */
-function coveringWindows(ws: Workspace, inExtent: number, outExtent: number, kernel: number, stride: number, pad: number): number {
-  const at = ws.alloc(2 * inExtent);
-  const ranges = viewInt32(at, 2 * inExtent);
-  for (let i = 0; i < inExtent; i++) {
-    ranges[2 * i] = Math.max(0, Math.ceil((i + pad - kernel + 1) / stride));
-    ranges[2 * i + 1] = Math.min(outExtent - 1, Math.floor((i + pad) / stride));
-  }
-  return at;
-}
-
-/**
  * `dx[n, c, iy, ix] = sum of dy over the windows whose maximum is (iy, ix)` (a window's first
- * maximum, or its last NaN): the maxima are found again (as the forward pass does), then each input
- * row gathers from the windows covering it.
+ * maximum, or its last NaN): the maxima are found again (as the forward pass does), then each
+ * window's dy is added at its maximum.
  */
 export function maxPool2dBackpropKernel(dy: number, x: number, dx: number, info: Pool2dInfo): void {
   const { batch, channels, inHeight, inWidth, outHeight, outWidth } = info;
   if (batch * channels === 0) return;
-  const ws = workspace();
-  const argmax = ws.alloc(batch * channels * outHeight * outWidth);
-  const rows = coveringWindows(ws, inHeight, outHeight, info.kernelHeight, info.strideHeight, info.padTop);
+  const argmax = workspace().alloc(batch * channels * outHeight * outWidth);
   const inPlane = inHeight * inWidth * 4;
   const outPlane = outHeight * outWidth * 4;
   runParallel(planeParts(info).map(([first, end]) => [
     maxPoolCall(x, 0, argmax, first, end, info),
     call.maxPoolGrad({
       dy: dy + first * outPlane, argmax: argmax + first * outPlane, planes: end - first,
-      h: inHeight, w: inWidth, oh: outHeight, ow: outWidth, rows, dx: dx + first * inPlane,
+      h: inHeight, w: inWidth, oh: outHeight, ow: outWidth, dx: dx + first * inPlane,
     }),
   ]));
 }
@@ -102,6 +85,21 @@ export function avgPool2dKernel(xAt: number, yAt: number, info: Pool2dInfo): voi
       }
     }
   }
+}
+
+/**
+ * For each input position i along one axis, the output windows covering it: window o spans
+ * o*stride - pad .. + kernel - 1, so o runs over ceil((i + pad - kernel + 1) / stride) .. floor((i + pad) / stride),
+ * clipped to [0, outExtent). Written as (first, last) int32 pairs into scratch; returns its address.
+ */
+function coveringWindows(ws: Workspace, inExtent: number, outExtent: number, kernel: number, stride: number, pad: number): number {
+  const at = ws.alloc(2 * inExtent);
+  const ranges = viewInt32(at, 2 * inExtent);
+  for (let i = 0; i < inExtent; i++) {
+    ranges[2 * i] = Math.max(0, Math.ceil((i + pad - kernel + 1) / stride));
+    ranges[2 * i + 1] = Math.min(outExtent - 1, Math.floor((i + pad) / stride));
+  }
+  return at;
 }
 
 /** `dx[n, c, iy, ix] = sum of dy / (kH*kW) over the windows containing (iy, ix)`. */

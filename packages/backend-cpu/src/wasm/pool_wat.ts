@@ -108,8 +108,8 @@ export const poolKernels = {
   /**
    * `y[plane, oy, ox] = max of x[plane, oy*sh - pt + [0, kh), ox*sw - pl + [0, kw)]` (clipped to [h, w]), and `argmax[plane, oy, ox]` = the flat index (plane*h + iy)*w + ix of its first maximum (its last NaN when it holds one).
    *
-   * Each output is skipped when its address is 0. Columns [oxLo, oxHi) lie wholly inside the
-   * image, and there runs of four windows go through $maxWindow4 (strides 1 and 2).
+   * Each output is skipped when its address is 0. Windows [oxLo, oxHi) lie wholly inside the
+   * image, and there runs of four go through $maxWindow4 (strides 1 and 2), the last run ending at oxHi.
    */
   maxPool: {
     params: ['x', 'planes', 'h', 'w', 'oh', 'ow', 'kh', 'kw', 'sh', 'sw', 'pt', 'pl', 'y', 'argmax'] as const,
@@ -117,9 +117,11 @@ export const poolKernels = {
     wat: `
     (local $plane i32) (local $oy i32) (local $ox i32) (local $y0 i32) (local $x0 i32) (local $kyStart i32) (local $kyEnd i32)
     (local $oxLo i32) (local $oxHi i32) (local $vector i32) (local $out i32) (local $yAt i32) (local $argmaxAt i32) (local $right i32)
+    (local $start i32) (local $shift i32)
     i32.const 0 local.get $pl local.get $sw local.get $ow call $firstInside local.set $oxLo
     local.get $kw i32.const 1 i32.sub local.get $pl local.get $sw local.get $w local.get $ow call $endInside local.set $oxHi
-    local.get $sw i32.const 1 i32.eq local.get $sw i32.const 2 i32.eq i32.or local.set $vector
+    ;; Runs of four windows need strides 1 or 2 and at least four windows wholly inside.
+    local.get $sw i32.const 1 i32.eq local.get $sw i32.const 2 i32.eq i32.or local.get $oxHi local.get $oxLo i32.sub i32.const 4 i32.ge_s i32.and local.set $vector
     loop $planeLoop
       i32.const 0 local.set $oy
       loop $oyLoop
@@ -133,13 +135,19 @@ export const poolKernels = {
           ;; Output (plane, oy, ox) is flat index out; its addresses in y and argmax (0 stays 0).
           local.get $y local.get $out i32.const 2 i32.shl i32.add i32.const 0 local.get $y select local.set $yAt
           local.get $argmax local.get $out i32.const 2 i32.shl i32.add i32.const 0 local.get $argmax select local.set $argmaxAt
-          local.get $vector local.get $ox local.get $oxLo i32.ge_s i32.and local.get $ox i32.const 4 i32.add local.get $oxHi i32.le_s i32.and
+          local.get $vector local.get $ox local.get $oxLo i32.ge_s i32.and local.get $ox local.get $oxHi i32.lt_s i32.and
           if
+            ;; Windows start + [0, 4), start = min(ox, oxHi - 4): a last run overlaps the one before
+            ;; it (writing the same values again) rather than leaving a tail to the scalar path.
+            local.get $ox local.get $oxHi i32.const 4 i32.sub local.tee $start local.get $ox local.get $start i32.lt_s select local.set $start
             local.get $x local.get $plane local.get $h i32.mul local.get $w i32.mul local.get $w local.get $y0 local.get $kyStart local.get $kyEnd
-            local.get $x0 local.get $sw local.get $kw local.get $yAt local.get $argmaxAt
+            local.get $start local.get $sw i32.mul local.get $pl i32.sub local.get $sw local.get $kw
+            local.get $yAt local.get $start local.get $ox i32.sub i32.const 2 i32.shl local.tee $shift i32.add i32.const 0 local.get $y select
+            local.get $argmaxAt local.get $shift i32.add i32.const 0 local.get $argmax select
             call $maxWindow4
-            local.get $ox i32.const 4 i32.add local.set $ox
-            local.get $out i32.const 4 i32.add local.set $out
+            ;; Past the run: ox and out advance by start + 4 - ox.
+            local.get $out local.get $start i32.const 4 i32.add local.get $ox i32.sub i32.add local.set $out
+            local.get $start i32.const 4 i32.add local.set $ox
           else
             ;; Columns x0 + [kxStart, kxEnd), clipped to [0, w).
             local.get $x local.get $plane local.get $h i32.mul local.get $w i32.mul local.get $w local.get $y0 local.get $kyStart local.get $kyEnd
@@ -160,46 +168,29 @@ export const poolKernels = {
   },
 
   /**
-   * `dx[plane, iy, ix] = sum of dy[plane, oy, ox] over the windows with argmax[plane, oy, ox] = (plane*h + iy)*w + ix`, oy from rows[iy] (first and last, an i32 pair).
+   * `dx[plane, i] = sum of dy[plane, o] over the windows o with argmax[plane, o] = (plane*h*w) + i` (argmax flat over the planes, as `maxPool` writes it; -1 is skipped).
    *
-   * Gathered an input row at a time, windows in (oy, ox) order. Branch-free: a window whose
-   * maximum lies in another row adds +0 (its dy bits and-ed with 0) at column 0.
+   * Each plane is cleared, then its windows scatter in (oy, ox) order, the order the sums of a
+   * position are taken in.
    */
   maxPoolGrad: {
-    params: ['dy', 'argmax', 'planes', 'h', 'w', 'oh', 'ow', 'rows', 'dx'] as const,
+    params: ['dy', 'argmax', 'planes', 'h', 'w', 'oh', 'ow', 'dx'] as const,
     wat: `
-    (local $plane i32) (local $iy i32) (local $oy i32) (local $oyLast i32) (local $o i32) (local $oEnd i32)
-    (local $rowStart i32) (local $row i32) (local $column i32) (local $inside i32) (local $at i32)
-    loop $planeLoop
-      i32.const 0 local.set $iy
-      loop $iyLoop
-        ;; Row iy of this plane: flat index rowStart, address row; cleared, then gathered into.
-        local.get $plane local.get $h i32.mul local.get $iy i32.add local.get $w i32.mul local.tee $rowStart
-        i32.const 2 i32.shl local.get $dx i32.add local.tee $row i32.const 0 local.get $w i32.const 2 i32.shl memory.fill
-        local.get $rows local.get $iy i32.const 3 i32.shl i32.add i32.load local.set $oy
-        local.get $rows local.get $iy i32.const 3 i32.shl i32.add i32.load offset=4 local.set $oyLast
-        block $oyDone
-          loop $oyLoop
-            local.get $oy local.get $oyLast i32.gt_s br_if $oyDone
-            ;; Windows of output row oy: flat indices (plane*oh + oy)*ow + [0, ow).
-            local.get $plane local.get $oh i32.mul local.get $oy i32.add local.get $ow i32.mul local.tee $o local.get $ow i32.add local.set $oEnd
-            loop $oxLoop
-              ;; column = argmax[o] - rowStart, inside the row when 0 <= column < w (unsigned compare).
-              local.get $argmax local.get $o i32.const 2 i32.shl i32.add i32.load local.get $rowStart i32.sub local.tee $column
-              local.get $w i32.lt_u local.set $inside
-              local.get $row local.get $column i32.const 0 local.get $inside select i32.const 2 i32.shl i32.add local.tee $at
-              local.get $at f32.load
-              local.get $dy local.get $o i32.const 2 i32.shl i32.add i32.load i32.const 0 local.get $inside i32.sub i32.and f32.reinterpret_i32
-              f32.add f32.store
-              local.get $o i32.const 1 i32.add local.tee $o local.get $oEnd i32.lt_u br_if $oxLoop
-            end
-            local.get $oy i32.const 1 i32.add local.set $oy
-            br $oyLoop
-          end
+    (local $o i32) (local $oEnd i32) (local $index i32) (local $at i32)
+    ;; All planes' dx cleared at once: they are contiguous.
+    local.get $dx i32.const 0 local.get $planes local.get $h i32.mul local.get $w i32.mul i32.const 2 i32.shl memory.fill
+    local.get $planes local.get $oh i32.mul local.get $ow i32.mul local.set $oEnd
+    block $done
+      local.get $oEnd i32.eqz br_if $done
+      loop $oLoop
+        ;; dx[argmax[o]] += dy[o], unless the window held padding alone.
+        local.get $argmax local.get $o i32.const 2 i32.shl i32.add i32.load local.tee $index i32.const 0 i32.ge_s
+        if
+          local.get $dx local.get $index i32.const 2 i32.shl i32.add local.tee $at
+          local.get $at f32.load local.get $dy local.get $o i32.const 2 i32.shl i32.add f32.load f32.add f32.store
         end
-        local.get $iy i32.const 1 i32.add local.tee $iy local.get $h i32.lt_u br_if $iyLoop
+        local.get $o i32.const 1 i32.add local.tee $o local.get $oEnd i32.lt_u br_if $oLoop
       end
-      local.get $plane i32.const 1 i32.add local.tee $plane local.get $planes i32.lt_u br_if $planeLoop
     end`,
   },
 } satisfies KernelTable;
