@@ -18,13 +18,22 @@ import type { Activation, Conv2dInfo } from '@tapegrad/core';
 import { call } from '../wasm/kernel_module.js';
 import type { KernelCall } from '../wasm/kernel_table.js';
 import { workspace, type Workspace } from '../wasm/runtime.js';
-import { runParallel } from '../wasm/threads.js';
+import { runParallel, threadCount } from '../wasm/threads.js';
 import { alphaOf, WINOGRAD, type WinogradAlgorithm } from '../wasm/winograd_wat.js';
 import { gemmCall, gemmScratch, rowMajor, storedTransposed } from './gemm_panels.js';
 import { MIN_PARALLEL_ELEMENTS, MIN_PARALLEL_MACS, partsFor, splitRange } from './parallel.js';
 
-/** Most floats of transformed tiles and products (V and M) one chunk of images holds: 16 MiB. */
-const CHUNK_FLOATS = 1 << 24;
+/** Most floats of transformed tiles and products (V and M) one chunk of images holds: 1 MiB, to stay in a core's L2 cache... */
+const CHUNK_FLOATS = 1 << 18;
+/**
+ * ...unless its tiles would then be too few to amortise reading the transformed filters (alpha^2 O C
+ * floats, once per chunk) and to keep the products' columns many: a chunk has at least
+ * MIN_TILES_PER_CHANNEL times O C / (O + C) tiles (V and M are then 4x the filters), and MIN_CHUNK_TILES.
+ */
+const MIN_TILES_PER_CHANNEL = 4;
+const MIN_CHUNK_TILES = 64;
+/** Most floats of transformed tiles (x's and dy's) one chunk of the filter gradient holds: 64 MiB. */
+const FILTER_GRAD_CHUNK_FLOATS = 1 << 24;
 
 /** A stride-1 convolution of `[batch, inChannels, inHeight, inWidth]` planes into `[batch, outChannels, outHeight, outWidth]`. */
 interface PlaneConv {
@@ -88,13 +97,13 @@ const transformParts = (planes: number, floats: number): number => partsFor(plan
 /**
  * The tile transform calls (`winogradTiles` of x, or F2x3's `winogradGradTiles` of dy) of the `channels`
  * planes of images [first, end) of the `[batch, channels, h, w]` tensor at `x` into `dst`
- * (`[alpha^2, channels, T]`, T the chunk's tiles), a zero-padded plane per group from `ws`.
+ * (`[alpha^2, channels, T]`, T the chunk's tiles), in `parts` groups, a zero-padded plane per group from `ws`.
  */
 function tileGroups(alg: WinogradAlgorithm, of: 'x' | 'dy', tiling: Tiling, x: number, channels: number, h: number, w: number, pt: number, pl: number,
-  first: number, end: number, dst: number, ws: Workspace): KernelCall[][] {
+  first: number, end: number, dst: number, ws: Workspace, parts = transformParts((end - first) * channels, alphaOf(alg) ** 2 * tiling.perImage)): KernelCall[][] {
   const t = (end - first) * tiling.perImage;
   const tiles = of === 'dy' ? call.winogradGradTilesF2x3 : call[`winogradTiles${alg.name}`];
-  return planeRuns(first, end, channels, transformParts((end - first) * channels, alphaOf(alg) ** 2 * tiling.perImage)).map((runs) => {
+  return planeRuns(first, end, channels, parts).map((runs) => {
     const pad = ws.alloc(tiling.hp * tiling.wp);
     return runs.map(([n, c0, c1]) => tiles({
       x: x + (n * channels + c0) * h * w * 4, planes: c1 - c0, h, w, pt, pl, tilesY: tiling.tilesY, tilesX: tiling.tilesX, hp: tiling.hp, wp: tiling.wp,
@@ -103,9 +112,9 @@ function tileGroups(alg: WinogradAlgorithm, of: 'x' | 'dy', tiling: Tiling, x: n
   });
 }
 
-/** The alpha^2 products `op(k)` split into ranges of planes k, one GEMM scratch per group. */
-function productGroups(alpha2: number, macs: number, scratchFloats: (ws: Workspace) => number, op: (k: number, scratch: number) => KernelCall, ws: Workspace): KernelCall[][] {
-  return splitRange(alpha2, partsFor(macs, MIN_PARALLEL_MACS, alpha2)).map(([from, to]) => {
+/** The alpha^2 products `op(k)` split into `parts` ranges of planes k, one GEMM scratch per group. */
+function productGroups(alpha2: number, parts: number, scratchFloats: (ws: Workspace) => number, op: (k: number, scratch: number) => KernelCall, ws: Workspace): KernelCall[][] {
+  return splitRange(alpha2, parts).map(([from, to]) => {
     const scratch = scratchFloats(ws);
     return Array.from({ length: to - from }, (_, i) => op(from + i, scratch));
   });
@@ -123,33 +132,68 @@ interface FilterSource {
 /**
  * `y = act(conv(x, filters) + bias)` for a stride-1 plane conv: filters from `filter` (rows: output
  * channels, cols: input channels), bias at byte `bias` (0: none), into `y`.
+ *
+ * The images go in chunks whose transformed tiles and products (V and M) hold at most `chunkFloats`
+ * (at least one image). With a chunk per thread or more, each chunk is a pipeline of its own (tile
+ * transforms, the alpha^2 products, inverse transforms) that one thread runs while V and M are still
+ * in its cache, the chunks claimed by the threads in waves; with fewer (a batch of one), each phase
+ * of the single chunk splits across the threads instead.
  */
-function planeConv(alg: WinogradAlgorithm, conv: PlaneConv, x: number, filter: FilterSource, bias: number, relu: boolean, y: number, chunkFloats: number): void {
+function planeConv(alg: WinogradAlgorithm, conv: PlaneConv, x: number, filter: FilterSource, bias: number, relu: boolean, y: number, chunkFloats?: number): void {
   const { batch, inChannels: c, outChannels: o } = conv;
   const alpha2 = alphaOf(alg) ** 2;
   const tiling = tilingOf(alg, conv);
-  const perChunk = imagesPerChunk(batch, alpha2 * (c + o) * tiling.perImage, chunkFloats);
+  const fewestTiles = Math.max(MIN_CHUNK_TILES, (MIN_TILES_PER_CHANNEL * o * c) / (o + c));
+  const floatsPerImage = alpha2 * (c + o) * tiling.perImage;
+  const perChunk = imagesPerChunk(batch, floatsPerImage, chunkFloats ?? Math.max(CHUNK_FLOATS, Math.ceil(fewestTiles / tiling.perImage) * floatsPerImage));
   const ws = workspace();
   const u = ws.alloc(alpha2 * o * c);
-  const v = ws.alloc(alpha2 * c * perChunk * tiling.perImage);
-  const m = ws.alloc(alpha2 * o * perChunk * tiling.perImage);
   const filterGroups = splitRange(o, transformParts(o, c * alpha2)).map(([first, end]) => [call[`winogradFilter${alg.name}`]({
     filter: filter.at + first * filter.rowStride * 4, rows: end - first, cols: c, rowStride: filter.rowStride, colStride: filter.colStride,
     flip: filter.flip ? 1 : 0, dst: u + first * c * 4, plane: o * c,
   })]);
-  chunks(batch, perChunk).forEach(([first, end], index) => {
+  const outPlane = conv.outHeight * conv.outWidth;
+  /**
+   * Chunk [first, end)'s three phases, from V at `v` through M at `m` into y, each in groups: split
+   * across the threads when `split`, else one group each (products with `productScratch`).
+   */
+  const phases = (first: number, end: number, v: number, m: number, split: boolean, productScratch: (ws: Workspace) => number) => {
     const t = (end - first) * tiling.perImage;
-    const tiles = tileGroups(alg, 'x', tiling, x, c, conv.inHeight, conv.inWidth, conv.padTop, conv.padLeft, first, end, v, ws);
-    runParallel(index === 0 ? [...filterGroups, ...tiles] : tiles);
-    runParallel(productGroups(alpha2, alpha2 * o * c * t, (space) => gemmScratch(space, o, t, c), (k, scratch) => gemmCall({
-      a: u + k * o * c * 4, aLayout: rowMajor(c), b: v + k * c * t * 4, bLayout: rowMajor(t), c: m + k * o * t * 4, ldc: t, m: o, n: t, k: c,
-    }, scratch), ws));
-    const outPlane = conv.outHeight * conv.outWidth;
-    runParallel(planeRuns(first, end, o, transformParts((end - first) * o, alpha2 * tiling.perImage)).map((runs) => runs.map(([n, o0, o1]) => call[`winogradUntile${alg.name}`]({
-      src: m + (o0 * t + (n - first) * tiling.perImage) * 4, planes: o1 - o0, tilesY: tiling.tilesY, tilesX: tiling.tilesX, oh: conv.outHeight, ow: conv.outWidth,
-      ld: t, plane: o * t, y: y + (n * o + o0) * outPlane * 4, bias: bias === 0 ? 0 : bias + o0 * 4, relu: relu ? 1 : 0,
-    }))));
-  });
+    const parts = (planes: number): number => (split ? transformParts(planes, alpha2 * tiling.perImage) : 1);
+    return {
+      tiles: tileGroups(alg, 'x', tiling, x, c, conv.inHeight, conv.inWidth, conv.padTop, conv.padLeft, first, end, v, ws, parts((end - first) * c)),
+      products: productGroups(alpha2, split ? partsFor(alpha2 * o * c * t, MIN_PARALLEL_MACS, alpha2) : 1, productScratch, (k, scratch) => gemmCall({
+        a: u + k * o * c * 4, aLayout: rowMajor(c), b: v + k * c * t * 4, bLayout: rowMajor(t), c: m + k * o * t * 4, ldc: t, m: o, n: t, k: c,
+      }, scratch), ws),
+      untiles: planeRuns(first, end, o, parts((end - first) * o)).map((runs) => runs.map(([n, o0, o1]) => call[`winogradUntile${alg.name}`]({
+        src: m + (o0 * t + (n - first) * tiling.perImage) * 4, planes: o1 - o0, tilesY: tiling.tilesY, tilesX: tiling.tilesX, oh: conv.outHeight, ow: conv.outWidth,
+        ld: t, plane: o * t, y: y + (n * o + o0) * outPlane * 4, bias: bias === 0 ? 0 : bias + o0 * 4, relu: relu ? 1 : 0,
+      }))),
+    };
+  };
+  const list = chunks(batch, perChunk);
+  const chunkTiles = perChunk * tiling.perImage;
+  if (list.length < threadCount) {
+    const v = ws.alloc(alpha2 * c * chunkTiles);
+    const m = ws.alloc(alpha2 * o * chunkTiles);
+    list.forEach(([first, end], index) => {
+      const chunk = phases(first, end, v, m, true, (space) => gemmScratch(space, o, (end - first) * tiling.perImage, c));
+      runParallel(index === 0 ? [...filterGroups, ...chunk.tiles] : chunk.tiles);
+      runParallel(chunk.products);
+      runParallel(chunk.untiles);
+    });
+    return;
+  }
+  runParallel(filterGroups);
+  // One V, M and GEMM scratch per group of a wave, reused by the next wave's group of the same place.
+  const groups = Math.min(list.length, Math.max(threadCount, partsFor(alpha2 * o * c * batch * tiling.perImage, MIN_PARALLEL_MACS, list.length)));
+  const scratch = Array.from({ length: groups }, () => ({ v: ws.alloc(alpha2 * c * chunkTiles), m: ws.alloc(alpha2 * o * chunkTiles), gemm: gemmScratch(ws, o, chunkTiles, c) }));
+  for (let wave = 0; wave < list.length; wave += groups) {
+    runParallel(list.slice(wave, wave + groups).map(([first, end], g) => {
+      const chunk = phases(first, end, scratch[g].v, scratch[g].m, false, () => scratch[g].gemm);
+      return [...chunk.tiles.flat(), ...chunk.products.flat(), ...chunk.untiles.flat()];
+    }));
+  }
 }
 
 /**
@@ -157,7 +201,7 @@ function planeConv(alg: WinogradAlgorithm, conv: PlaneConv, x: number, filter: F
  * images in chunks of at most `chunkFloats` transformed floats (tests pass a small one).
  */
 export function conv2dWinograd(alg: WinogradAlgorithm, xAt: number, filterAt: number, biasAt: number, yAt: number, info: Conv2dInfo, activation: Activation,
-  chunkFloats = CHUNK_FLOATS): void {
+  chunkFloats?: number): void {
   const taps = info.kernelHeight * info.kernelWidth;
   planeConv(alg, info, xAt, { at: filterAt, rowStride: info.inChannels * taps, colStride: taps, flip: false }, biasAt, activation === 'relu', yAt, chunkFloats);
 }
@@ -166,7 +210,7 @@ export function conv2dWinograd(alg: WinogradAlgorithm, xAt: number, filterAt: nu
  * `dx = conv2dBackpropInput(dy, filter)` by Winograd: the stride-1 convolution of dy, padded by
  * r - 1 - pad, with the filters rotated and their channels swapped (chunks as `conv2dWinograd`'s).
  */
-export function conv2dBackpropInputWinograd(alg: WinogradAlgorithm, dyAt: number, filterAt: number, dxAt: number, info: Conv2dInfo, chunkFloats = CHUNK_FLOATS): void {
+export function conv2dBackpropInputWinograd(alg: WinogradAlgorithm, dyAt: number, filterAt: number, dxAt: number, info: Conv2dInfo, chunkFloats?: number): void {
   const taps = info.kernelHeight * info.kernelWidth;
   const conv: PlaneConv = {
     batch: info.batch, inChannels: info.outChannels, inHeight: info.outHeight, inWidth: info.outWidth,
@@ -177,7 +221,7 @@ export function conv2dBackpropInputWinograd(alg: WinogradAlgorithm, dyAt: number
 }
 
 /** `dw = conv2dBackpropFilter(x, dy)` of a 3x3 stride-1 convolution by Winograd F(3x3, 2x2), the dy tiles as filters (chunks as `conv2dWinograd`'s). */
-export function conv2dBackpropFilterWinograd(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo, chunkFloats = CHUNK_FLOATS): void {
+export function conv2dBackpropFilterWinograd(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo, chunkFloats = FILTER_GRAD_CHUNK_FLOATS): void {
   const alg = WINOGRAD.F2x3;
   const { batch, inChannels: c, outChannels: o } = info;
   const alpha2 = alphaOf(alg) ** 2;
@@ -193,7 +237,7 @@ export function conv2dBackpropFilterWinograd(xAt: number, dyAt: number, dwAt: nu
       ...tileGroups(alg, 'x', tiling, xAt, c, info.inHeight, info.inWidth, info.padTop, info.padLeft, first, end, v, ws),
       ...tileGroups(alg, 'dy', tiling, dyAt, o, info.outHeight, info.outWidth, 0, 0, first, end, d, ws),
     ]);
-    runParallel(productGroups(alpha2, alpha2 * o * c * t, (space) => gemmScratch(space, o, c, t), (k, scratch) => gemmCall({
+    runParallel(productGroups(alpha2, partsFor(alpha2 * o * c * t, MIN_PARALLEL_MACS, alpha2), (space) => gemmScratch(space, o, c, t), (k, scratch) => gemmCall({
       a: d + k * o * t * 4, aLayout: rowMajor(t), b: v + k * c * t * 4, bLayout: storedTransposed(t), c: s + k * o * c * 4, ldc: c, m: o, n: c, k: t,
       accumulate: index > 0,
     }, scratch), ws));
