@@ -13,8 +13,12 @@
  * - Winograd runs when it needs at most MAX_WORK_SHARE of im2col's multiplications and the channels
  *   are enough to spread the transforms' cost (they scale with C + O, the products with C * O):
  *   C*O/(C + O) >= MIN_CHANNELS for the forward pass and input gradient (8: 16x16 channels won, 8x8
- *   tied), MIN_CHANNELS_FILTER_GRAD for the filter gradient (its im2col is the cheapest pass: 64 -> 128
- *   channels, 43, won by 15%; 32 -> 64, 21, lost by 12%).
+ *   tied). The filter gradient (its im2col is the cheapest pass) also needs enough tiles, its products'
+ *   depth: C*O/(C + O) >= MIN_CHANNELS_FILTER_GRAD, or more than MIN_CHANNELS with at least
+ *   MIN_TILES_FILTER_GRAD tiles in the batch. Measured (2 threads, AMD EPYC): won 128x128->10 6x6 (9.3
+ *   channels, 1152 tiles) by 40%, 32x16->32 14x14 (10.7, 1568) by 25%, 8x64->64 32x32 (32, 2048) by 30%,
+ *   1x64->128 13x13 (43, 49) by 15%; lost 8x384->10 5x5 (9.7, 72 tiles) 3x, 128x16->16 28x28 (8) by
+ *   20%; tied 128x32->64 13x13 (21, 6272).
  *
  * `TAPEGRAD_CPU_CONV` overrides the rule (for tests and measurements): `im2col` never runs
  * Winograd, `winograd` runs it wherever one applies, `auto` (or unset) follows the rule. Either
@@ -36,8 +40,10 @@ const MAX_WORK_SHARE = 0.7;
 const F4_SHARE = 0.6;
 /** Least C*O/(C + O) for Winograd's forward pass and input gradient. */
 const MIN_CHANNELS = 8;
-/** Least C*O/(C + O) for Winograd's filter gradient. */
+/** C*O/(C + O) from which Winograd's filter gradient runs whatever the tiles. */
 const MIN_CHANNELS_FILTER_GRAD = 40;
+/** Tiles in the batch from which Winograd's filter gradient runs with more than MIN_CHANNELS. */
+const MIN_TILES_FILTER_GRAD = 256;
 
 const OVERRIDES = ['auto', 'im2col', 'winograd'] as const;
 
@@ -79,8 +85,11 @@ export function convAlgorithm(info: Conv2dInfo, pass: ConvPass): WinogradAlgorit
   if (alg === null) return 'im2col';
   if (mode === 'winograd') return alg;
   const channels = (c * o) / (c + o);
-  const enough = channels >= (pass === 'filterGrad' ? MIN_CHANNELS_FILTER_GRAD : MIN_CHANNELS) && perPosition(alg, height, width) <= MAX_WORK_SHARE * r * r;
-  return enough ? alg : 'im2col';
+  const tiles = info.batch * Math.ceil(height / alg.m) * Math.ceil(width / alg.m);
+  const enough = pass === 'filterGrad'
+    ? channels >= MIN_CHANNELS_FILTER_GRAD || (channels > MIN_CHANNELS && tiles >= MIN_TILES_FILTER_GRAD)
+    : channels >= MIN_CHANNELS;
+  return enough && perPosition(alg, height, width) <= MAX_WORK_SHARE * r * r ? alg : 'im2col';
 }
 
 const inputFloats = (info: Conv2dInfo): number => info.batch * info.inChannels * info.inHeight * info.inWidth;

@@ -32,8 +32,6 @@ const CHUNK_FLOATS = 1 << 18;
  */
 const MIN_TILES_PER_CHANNEL = 4;
 const MIN_CHUNK_TILES = 64;
-/** Most floats of transformed tiles (x's and dy's) one chunk of the filter gradient holds: 64 MiB. */
-const FILTER_GRAD_CHUNK_FLOATS = 1 << 24;
 
 /** A stride-1 convolution of `[batch, inChannels, inHeight, inWidth]` planes into `[batch, outChannels, outHeight, outWidth]`. */
 interface PlaneConv {
@@ -72,6 +70,31 @@ function chunks(batch: number, perChunk: number): [number, number][] {
 /** Images per chunk so that `floatsPerImage` each stay within `chunkFloats` (at least one). */
 const imagesPerChunk = (batch: number, floatsPerImage: number, chunkFloats: number): number =>
   Math.max(1, Math.min(batch, Math.floor(chunkFloats / floatsPerImage)));
+
+/**
+ * The chunks of a pass whose products are `[O, C]` by `[C, T]` (or its filter-gradient twin) over
+ * alpha^2 planes: [first, end) each, at most `chunkFloats` of transformed tiles and products per
+ * chunk when given (tests), else CHUNK_FLOATS or the fewest tiles that amortise the filters.
+ */
+function chunkPlan(alpha2: number, tiling: Tiling, batch: number, c: number, o: number, chunkFloats?: number): { list: [number, number][]; tiles: number } {
+  const floatsPerImage = alpha2 * (c + o) * tiling.perImage;
+  const fewestTiles = Math.max(MIN_CHUNK_TILES, (MIN_TILES_PER_CHANNEL * o * c) / (o + c));
+  const perChunk = imagesPerChunk(batch, floatsPerImage, chunkFloats ?? Math.max(CHUNK_FLOATS, Math.ceil(fewestTiles / tiling.perImage) * floatsPerImage));
+  return { list: chunks(batch, perChunk), tiles: perChunk * tiling.perImage };
+}
+
+/**
+ * Runs each chunk of `list` as one group of calls (`pipeline(chunk, g)`, g the group's place in its
+ * wave, which owns scratch g), the chunks claimed by the threads in waves of `groups`.
+ */
+function runInWaves(list: readonly [number, number][], groups: number, pipeline: (chunk: [number, number], g: number, wave: number) => KernelCall[]): void {
+  for (let wave = 0; wave * groups < list.length; wave++) {
+    runParallel(list.slice(wave * groups, (wave + 1) * groups).map((chunk, g) => pipeline(chunk, g, wave)));
+  }
+}
+
+/** Groups per wave for `chunks` chunks of `macs` multiply-adds in all: at least one per thread. */
+const waveGroups = (chunks: number, macs: number): number => Math.min(chunks, Math.max(threadCount, partsFor(macs, MIN_PARALLEL_MACS, chunks)));
 
 /**
  * The planes (image n in [first, end), channel c < channels) split into `parts` contiguous ranges
@@ -143,9 +166,7 @@ function planeConv(alg: WinogradAlgorithm, conv: PlaneConv, x: number, filter: F
   const { batch, inChannels: c, outChannels: o } = conv;
   const alpha2 = alphaOf(alg) ** 2;
   const tiling = tilingOf(alg, conv);
-  const fewestTiles = Math.max(MIN_CHUNK_TILES, (MIN_TILES_PER_CHANNEL * o * c) / (o + c));
-  const floatsPerImage = alpha2 * (c + o) * tiling.perImage;
-  const perChunk = imagesPerChunk(batch, floatsPerImage, chunkFloats ?? Math.max(CHUNK_FLOATS, Math.ceil(fewestTiles / tiling.perImage) * floatsPerImage));
+  const { list, tiles: chunkTiles } = chunkPlan(alpha2, tiling, batch, c, o, chunkFloats);
   const ws = workspace();
   const u = ws.alloc(alpha2 * o * c);
   const filterGroups = splitRange(o, transformParts(o, c * alpha2)).map(([first, end]) => [call[`winogradFilter${alg.name}`]({
@@ -171,8 +192,6 @@ function planeConv(alg: WinogradAlgorithm, conv: PlaneConv, x: number, filter: F
       }))),
     };
   };
-  const list = chunks(batch, perChunk);
-  const chunkTiles = perChunk * tiling.perImage;
   if (list.length < threadCount) {
     const v = ws.alloc(alpha2 * c * chunkTiles);
     const m = ws.alloc(alpha2 * o * chunkTiles);
@@ -186,14 +205,12 @@ function planeConv(alg: WinogradAlgorithm, conv: PlaneConv, x: number, filter: F
   }
   runParallel(filterGroups);
   // One V, M and GEMM scratch per group of a wave, reused by the next wave's group of the same place.
-  const groups = Math.min(list.length, Math.max(threadCount, partsFor(alpha2 * o * c * batch * tiling.perImage, MIN_PARALLEL_MACS, list.length)));
+  const groups = waveGroups(list.length, alpha2 * o * c * batch * tiling.perImage);
   const scratch = Array.from({ length: groups }, () => ({ v: ws.alloc(alpha2 * c * chunkTiles), m: ws.alloc(alpha2 * o * chunkTiles), gemm: gemmScratch(ws, o, chunkTiles, c) }));
-  for (let wave = 0; wave < list.length; wave += groups) {
-    runParallel(list.slice(wave, wave + groups).map(([first, end], g) => {
-      const chunk = phases(first, end, scratch[g].v, scratch[g].m, false, () => scratch[g].gemm);
-      return [...chunk.tiles.flat(), ...chunk.products.flat(), ...chunk.untiles.flat()];
-    }));
-  }
+  runInWaves(list, groups, ([first, end], g) => {
+    const chunk = phases(first, end, scratch[g].v, scratch[g].m, false, () => scratch[g].gemm);
+    return [...chunk.tiles.flat(), ...chunk.products.flat(), ...chunk.untiles.flat()];
+  });
 }
 
 /**
@@ -220,30 +237,59 @@ export function conv2dBackpropInputWinograd(alg: WinogradAlgorithm, dyAt: number
   planeConv(alg, conv, dyAt, { at: filterAt, rowStride: taps, colStride: info.inChannels * taps, flip: true }, 0, false, dxAt, chunkFloats);
 }
 
-/** `dw = conv2dBackpropFilter(x, dy)` of a 3x3 stride-1 convolution by Winograd F(3x3, 2x2), the dy tiles as filters (chunks as `conv2dWinograd`'s). */
-export function conv2dBackpropFilterWinograd(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo, chunkFloats = FILTER_GRAD_CHUNK_FLOATS): void {
+/**
+ * `dw = conv2dBackpropFilter(x, dy)` of a 3x3 stride-1 convolution by Winograd F(3x3, 2x2), the dy
+ * tiles as filters: S = sum over chunks of the products, then dw = A_f^T S A_f. Chunks as
+ * `planeConv`'s: with a chunk per thread or more, each is a pipeline (both tile transforms, the
+ * products into its group's own S) and the groups' S add up at the end; with fewer, each phase splits
+ * across the threads into one S.
+ */
+export function conv2dBackpropFilterWinograd(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo, chunkFloats?: number): void {
   const alg = WINOGRAD.F2x3;
   const { batch, inChannels: c, outChannels: o } = info;
   const alpha2 = alphaOf(alg) ** 2;
   const tiling = tilingOf(alg, info);
-  const perChunk = imagesPerChunk(batch, alpha2 * (c + o) * tiling.perImage, chunkFloats);
+  const { list, tiles: chunkTiles } = chunkPlan(alpha2, tiling, batch, c, o, chunkFloats);
   const ws = workspace();
-  const v = ws.alloc(alpha2 * c * perChunk * tiling.perImage);
-  const d = ws.alloc(alpha2 * o * perChunk * tiling.perImage);
-  const s = ws.alloc(alpha2 * o * c);
-  chunks(batch, perChunk).forEach(([first, end], index) => {
+  /** Chunk [first, end)'s tile transforms into V at `v` and D at `d`, and its products into S at `s` (added to S when `accumulate`). */
+  const phases = (first: number, end: number, v: number, d: number, s: number, accumulate: boolean, split: boolean, productScratch: (ws: Workspace) => number) => {
     const t = (end - first) * tiling.perImage;
-    runParallel([
-      ...tileGroups(alg, 'x', tiling, xAt, c, info.inHeight, info.inWidth, info.padTop, info.padLeft, first, end, v, ws),
-      ...tileGroups(alg, 'dy', tiling, dyAt, o, info.outHeight, info.outWidth, 0, 0, first, end, d, ws),
-    ]);
-    runParallel(productGroups(alpha2, partsFor(alpha2 * o * c * t, MIN_PARALLEL_MACS, alpha2), (space) => gemmScratch(space, o, c, t), (k, scratch) => gemmCall({
-      a: d + k * o * t * 4, aLayout: rowMajor(t), b: v + k * c * t * 4, bLayout: storedTransposed(t), c: s + k * o * c * 4, ldc: c, m: o, n: c, k: t,
-      accumulate: index > 0,
-    }, scratch), ws));
-  });
+    const parts = (planes: number): number => (split ? transformParts(planes, alpha2 * tiling.perImage) : 1);
+    return {
+      tiles: [
+        ...tileGroups(alg, 'x', tiling, xAt, c, info.inHeight, info.inWidth, info.padTop, info.padLeft, first, end, v, ws, parts((end - first) * c)),
+        ...tileGroups(alg, 'dy', tiling, dyAt, o, info.outHeight, info.outWidth, 0, 0, first, end, d, ws, parts((end - first) * o)),
+      ],
+      products: productGroups(alpha2, split ? partsFor(alpha2 * o * c * t, MIN_PARALLEL_MACS, alpha2) : 1, productScratch, (k, scratch) => gemmCall({
+        a: d + k * o * t * 4, aLayout: rowMajor(t), b: v + k * c * t * 4, bLayout: storedTransposed(t), c: s + k * o * c * 4, ldc: c, m: o, n: c, k: t, accumulate,
+      }, scratch), ws),
+    };
+  };
+  const sums: number[] = [];
+  if (list.length < threadCount) {
+    const v = ws.alloc(alpha2 * c * chunkTiles);
+    const d = ws.alloc(alpha2 * o * chunkTiles);
+    sums.push(ws.alloc(alpha2 * o * c));
+    list.forEach(([first, end], index) => {
+      const chunk = phases(first, end, v, d, sums[0], index > 0, true, (space) => gemmScratch(space, o, c, (end - first) * tiling.perImage));
+      runParallel(chunk.tiles);
+      runParallel(chunk.products);
+    });
+  } else {
+    const groups = waveGroups(list.length, alpha2 * o * c * batch * tiling.perImage);
+    const scratch = Array.from({ length: groups }, () => ({ v: ws.alloc(alpha2 * c * chunkTiles), d: ws.alloc(alpha2 * o * chunkTiles), gemm: gemmScratch(ws, o, c, chunkTiles) }));
+    sums.push(...scratch.map(() => ws.alloc(alpha2 * o * c)));
+    runInWaves(list, groups, ([first, end], g, wave) => {
+      const chunk = phases(first, end, scratch[g].v, scratch[g].d, sums[g], wave > 0, false, () => scratch[g].gemm);
+      return [...chunk.tiles.flat(), ...chunk.products.flat()];
+    });
+    // S_0 += S_g, split in runs of whole vectors (addInto may run up to 3 floats past its count).
+    const vectors = Math.ceil((alpha2 * o * c) / 4);
+    runParallel(splitRange(vectors, partsFor(alpha2 * o * c * groups, MIN_PARALLEL_ELEMENTS, vectors)).map(([from, to]) =>
+      sums.slice(1).map((sum) => call.addInto({ dst: sums[0] + from * 16, src: sum + from * 16, count: 4 * (to - from) }))));
+  }
   const taps = info.kernelHeight * info.kernelWidth;
   runParallel(splitRange(o, transformParts(o, c * alpha2)).map(([first, end]) => [call.winogradFilterGradF2x3({
-    src: s + first * c * 4, rows: end - first, cols: c, plane: o * c, dw: dwAt + first * c * taps * 4,
+    src: sums[0] + first * c * 4, rows: end - first, cols: c, plane: o * c, dw: dwAt + first * c * taps * 4,
   })]));
 }
