@@ -2,7 +2,7 @@
  * The CPU backend: storage in the kernels' shared WebAssembly memory (so every kernel, on any
  * thread, works in place), kernels in WebAssembly SIMD and TypeScript.
  */
-import type { Activation, AdamMoments, AdamUpdated, AdamUpdateInfo, Backend, BinaryInfo, Conv2dInfo, DataId, GatherInfo, MatmulInfo, PadInfo, Pool2dInfo, ReduceInfo, SgdUpdated, SgdUpdateInfo, Shape } from '@tapegrad/core';
+import type { Activation, AdamMoments, AdamUpdated, AdamUpdateInfo, Backend, BinaryInfo, ChannelInfo, Conv2dInfo, DataId, GatherInfo, MatmulInfo, PadInfo, Pool2dInfo, ReduceInfo, SgdUpdated, SgdUpdateInfo, Shape } from '@tapegrad/core';
 import { LedgerBackedStorage, sizeOf, StorageLedger } from '@tapegrad/core';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
 import { binaryKernel, reluBackpropKernel, unaryKernel } from './kernels/elementwise.js';
@@ -10,7 +10,7 @@ import { matmulKernel } from './kernels/gemm.js';
 import { gatherKernel, scatterAddKernel } from './kernels/indexing.js';
 import { oneHotKernel, transposeKernel } from './kernels/shape_ops.js';
 import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropKernel, maxPool2dKernel } from './kernels/pool.js';
-import { argmaxInner, maxInner, sumInner } from './kernels/reduce.js';
+import { argmaxInner, maxInner, reluBackpropBiasKernel, sumInner } from './kernels/reduce.js';
 import { padKernel } from './kernels/region.js';
 import type { ArenaStats } from './wasm/arena.js';
 import { arenaStats, free, fusedMultiplyAdd, malloc, memoryLimitMiB, resetArenaHighWater, view } from './wasm/runtime.js';
@@ -48,17 +48,17 @@ export class CpuBackend extends LedgerBackedStorage<Storage> implements Backend 
     return this.ledger.add({ at, length }, length * 4);
   }
 
-  /** `run` for a kernel with `count` outputs of `length` floats each (given their addresses). */
-  private runOutputs(count: number, length: number, kernel: (outs: readonly number[]) => void): DataId[] {
+  /** `run` for a kernel with outputs of `lengths[i]` floats each (given their addresses). */
+  private runOutputs(lengths: readonly number[], kernel: (outs: readonly number[]) => void): DataId[] {
     const outs: number[] = [];
     try {
-      while (outs.length < count) outs.push(malloc(length));
+      while (outs.length < lengths.length) outs.push(malloc(lengths[outs.length]));
       kernel(outs);
     } catch (error) {
-      for (const at of outs) free(at, length);
+      outs.forEach((at, i) => free(at, lengths[i]));
       throw error;
     }
-    return outs.map((at) => this.ledger.add({ at, length }, length * 4));
+    return outs.map((at, i) => this.ledger.add({ at, length: lengths[i] }, lengths[i] * 4));
   }
 
   private storage(id: DataId): Storage {
@@ -114,6 +114,10 @@ export class CpuBackend extends LedgerBackedStorage<Storage> implements Backend 
   tanh(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('tanh', this.at(x), out, size)); }
   step(x: DataId, size: number): DataId { return this.run(size, (out) => unaryKernel('step', this.at(x), out, size)); }
   reluBackprop(dy: DataId, y: DataId, size: number): DataId { return this.run(size, (out) => reluBackpropKernel(this.at(dy), this.at(y), out, size)); }
+  reluBackpropBias(dy: DataId, y: DataId, info: ChannelInfo): { dz: DataId; db: DataId } {
+    const [dz, db] = this.runOutputs([info.batch * info.channels * info.positions, info.channels], ([dzOut, dbOut]) => reluBackpropBiasKernel(this.at(dy), this.at(y), dzOut, dbOut, info));
+    return { dz, db };
+  }
 
   private binary(op: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'greater', a: DataId, b: DataId, info: BinaryInfo): DataId {
     const sa = this.storage(a);
@@ -167,13 +171,13 @@ export class CpuBackend extends LedgerBackedStorage<Storage> implements Backend 
 
   adamUpdate(param: DataId, grad: DataId, state: AdamMoments<DataId>, info: AdamUpdateInfo): AdamUpdated<DataId> {
     const { expAvg, expAvgSq, maxExpAvgSq } = state;
-    const [p, m, v, vmax = null] = this.runOutputs(maxExpAvgSq ? 4 : 3, info.size, ([pOut, mOut, vOut, vmaxOut = null]) => adamUpdateKernel(
+    const [p, m, v, vmax = null] = this.runOutputs(new Array<number>(maxExpAvgSq ? 4 : 3).fill(info.size), ([pOut, mOut, vOut, vmaxOut = null]) => adamUpdateKernel(
       this.at(param), this.at(grad), { expAvg: this.at(expAvg), expAvgSq: this.at(expAvgSq), maxExpAvgSq: maxExpAvgSq ? this.at(maxExpAvgSq) : null },
       { param: pOut, expAvg: mOut, expAvgSq: vOut, maxExpAvgSq: vmaxOut }, info));
     return { param: p, expAvg: m, expAvgSq: v, maxExpAvgSq: vmax };
   }
   sgdUpdate(param: DataId, grad: DataId, momentumBuffer: DataId | null, info: SgdUpdateInfo): SgdUpdated<DataId> {
-    const [p, buffer = null] = this.runOutputs(info.momentum !== 0 ? 2 : 1, info.size, ([pOut, bufferOut = null]) => sgdUpdateKernel(
+    const [p, buffer = null] = this.runOutputs(new Array<number>(info.momentum !== 0 ? 2 : 1).fill(info.size), ([pOut, bufferOut = null]) => sgdUpdateKernel(
       this.at(param), this.at(grad), momentumBuffer ? this.at(momentumBuffer) : null, { param: pOut, momentumBuffer: bufferOut }, info));
     return { param: p, momentumBuffer: buffer };
   }

@@ -203,6 +203,23 @@ describe('backend kernels on large storage (SIMD, split across threads)', () => 
     }
   });
 
+  for (const [batch, channels, positions] of [[40, 32, 15 * 15], [3, 5, 7], [2, 3, 1]] as const) {
+    it(`reluBackpropBias on [${batch}, ${channels}, ${positions}] masks dy by y > 0 and sums the mask over batch and positions`, () => {
+      const n = batch * channels * positions;
+      const y = ys.slice(0, n);
+      const dy = xs.slice(1, n + 1);
+      // y NaN passes dy; y -0 and 0 stop it, NaN dy included.
+      y.set([NaN, -0, 0, 1], 0);
+      dy.set([2, 3, NaN, 4], 0);
+      const { dz, db } = backend.reluBackpropBias(backend.write(dy), backend.write(y), { batch, channels, positions });
+      const expectedDz = dy.map((g, i) => (y[i] <= 0 ? 0 : g));
+      const expectedDb = new Float64Array(channels);
+      expectedDz.forEach((g, i) => { expectedDb[Math.floor(i / positions) % channels] += g; });
+      expectSame(read(dz), expectedDz);
+      expectClose(read(db), expectedDb, batch * positions);
+    });
+  }
+
   it('transposes runs and sums rows like the definitions', () => {
     const shape = [6, 70, 11, 73] as const;
     const values = random(sizeOf(shape));

@@ -9,7 +9,7 @@
  */
 import {
   checkKnownOptions, LedgerBackedStorage, sizeOf, StorageLedger,
-  type Activation, type Backend, type BinaryInfo, type BinaryKernel, type Conv2dInfo, type DataId, type GatherInfo, type MatmulInfo, type PadInfo,
+  type Activation, type Backend, type BinaryInfo, type BinaryKernel, type ChannelInfo, type Conv2dInfo, type DataId, type GatherInfo, type MatmulInfo, type PadInfo,
   type Pool2dInfo, type ReduceInfo, type Shape, type UnaryKernel,
 } from '@tapegrad/core';
 import {
@@ -470,6 +470,17 @@ export class GpuJsBackend extends LedgerBackedStorage<Storage> implements Backen
 
   reluBackprop(dy: DataId, y: DataId, size: number): DataId {
     return this.op('reluBackprop', [dy, y], size, ([dyd, yd]) => reluBackprop(this.ctx, dyd, yd));
+  }
+  /** reluBackprop, then dz's sums over positions, transposed to `[C, N]` and summed over the batch. */
+  reluBackpropBias(dy: DataId, y: DataId, info: ChannelInfo): { dz: DataId; db: DataId } {
+    const { batch, channels, positions } = info;
+    const dz = this.reluBackprop(dy, y, batch * channels * positions);
+    const rows = this.sum(dz, { outSize: batch * channels, reduceSize: positions });
+    const byChannel = this.transpose(rows, [batch, channels], [1, 0]);
+    this.disposeData(rows);
+    const db = this.sum(byChannel, { outSize: channels, reduceSize: batch });
+    this.disposeData(byChannel);
+    return { dz, db };
   }
 
   private binaryOp(op: BinaryKernel, a: DataId, b: DataId, info: BinaryInfo): DataId {

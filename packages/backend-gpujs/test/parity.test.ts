@@ -94,6 +94,20 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
       await check([dy, y], (b, [g, v]) => b.reluBackprop(g, v, 78));
     });
 
+    it('reluBackpropBias: the same mask, and its sums over batch and positions per channel', async () => {
+      const y = input([3, 4, 7], -2, 2);
+      const dy = input([3, 4, 7], -3, 3);
+      y.values.set([0, -0, Number.NaN, 1e-30, -1e-30, Infinity, -Infinity]);
+      // One output at a time (the other freed at once, as the comparison checks that nothing is left).
+      for (const output of ['dz', 'db'] as const) {
+        await check([dy, y], (b, [g, v]) => {
+          const outputs = b.reluBackpropBias(g, v, { batch: 3, channels: 4, positions: 7 });
+          b.disposeData(output === 'dz' ? outputs.db : outputs.dz);
+          return outputs[output];
+        });
+      }
+    });
+
     it('relu keeps NaN, in the unary kernel and in conv2d\'s output pass', async () => {
       const x = input([4, 9], -1, 1);
       x.values.set([Number.NaN, -0, 0, -Infinity, Infinity]);

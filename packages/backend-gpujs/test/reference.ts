@@ -3,7 +3,7 @@
  * definitions (independent of the CPU backend's optimised kernels). Implements just enough of
  * `Backend` for the parity tests.
  */
-import { LedgerBackedStorage, StorageLedger, type BinaryInfo, type Conv2dInfo, type DataId, type GatherInfo, type MatmulInfo, type PadInfo, type Pool2dInfo, type ReduceInfo, type Shape } from '@tapegrad/core';
+import { LedgerBackedStorage, StorageLedger, type BinaryInfo, type ChannelInfo, type Conv2dInfo, type DataId, type GatherInfo, type MatmulInfo, type PadInfo, type Pool2dInfo, type ReduceInfo, type Shape } from '@tapegrad/core';
 import type { AdamMoments, AdamUpdated, AdamUpdateInfo, SgdUpdated, SgdUpdateInfo } from '@tapegrad/core';
 
 type Values = Float64Array;
@@ -58,6 +58,13 @@ export class ReferenceBackend extends LedgerBackedStorage<Values> {
   reluBackprop(dy: DataId, y: DataId): DataId {
     const vy = this.v(y);
     return this.put(this.v(dy).map((g, i) => (vy[i] <= 0 ? 0 : g)));
+  }
+  reluBackpropBias(dy: DataId, y: DataId, { batch, channels, positions }: ChannelInfo): { dz: DataId; db: DataId } {
+    const dz = this.reluBackprop(dy, y);
+    const vz = this.v(dz);
+    const db = new Float64Array(channels);
+    for (let i = 0; i < vz.length; i++) db[Math.floor(i / positions) % channels] += vz[i];
+    return { dz, db: this.put(db) };
   }
 
   private zip(a: DataId, b: DataId, info: BinaryInfo, f: (x: number, y: number) => number): DataId {

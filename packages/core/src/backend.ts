@@ -25,6 +25,13 @@ export interface ReduceInfo {
   readonly reduceSize: number;
 }
 
+/** A `[batch, channels, positions]` tensor: an NCHW activation with its planes flattened. */
+export interface ChannelInfo {
+  readonly batch: number;
+  readonly channels: number;
+  readonly positions: number;
+}
+
 /**
  * Batched matrix product: `a` is `[aBatch, M, K]` (or `[aBatch, K, M]` when `transA`), `b` is
  * `[bBatch, K, N]` (or `[bBatch, N, K]` when `transB`); `aBatch` and `bBatch` are `batch` or 1
@@ -171,6 +178,11 @@ export interface Backend {
   step(x: DataId, size: number): DataId;
   /** ReLU's gradient from its output: `y <= 0 ? 0 : dy` (a NaN `y` passes `dy`, as PyTorch's `threshold_backward`), both of `size` elements. */
   reluBackprop(dy: DataId, y: DataId, size: number): DataId;
+  /**
+   * ReLU's gradient and the bias gradient it feeds, in one pass: with `dy` and `y` `[N, C, P]`,
+   * `dz = reluBackprop(dy, y)` `[N, C, P]` and `db = dz` summed over N and P, `[C]`.
+   */
+  reluBackpropBias(dy: DataId, y: DataId, info: ChannelInfo): { readonly dz: DataId; readonly db: DataId };
   add(a: DataId, b: DataId, info: BinaryInfo): DataId;
   sub(a: DataId, b: DataId, info: BinaryInfo): DataId;
   mul(a: DataId, b: DataId, info: BinaryInfo): DataId;

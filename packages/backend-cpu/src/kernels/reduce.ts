@@ -1,7 +1,7 @@
-/** Reductions over the innermost axis of an `[outSize, reduceSize]` matrix in the shared memory. */
-import type { ReduceInfo } from '@tapegrad/core';
+/** Reductions over the innermost axis of an `[outSize, reduceSize]` matrix in the shared memory, and the bias gradient behind a ReLU. */
+import type { ChannelInfo, ReduceInfo } from '@tapegrad/core';
 import { call } from '../wasm/kernel_module.js';
-import { view } from '../wasm/runtime.js';
+import { view, workspace } from '../wasm/runtime.js';
 import { runParallel } from '../wasm/threads.js';
 import { MIN_PARALLEL_ELEMENTS, partsFor, splitRange } from './parallel.js';
 
@@ -11,6 +11,31 @@ export function sumInner(xAt: number, outAt: number, { outSize, reduceSize }: Re
   runParallel(splitRange(outSize, partsFor(outSize * reduceSize, MIN_PARALLEL_ELEMENTS, outSize)).map(([first, end]) => [
     call.rowSums({ x: xAt + first * reduceSize * 4, rows: end - first, cols: reduceSize, out: outAt + first * 4 }),
   ]));
+}
+
+/**
+ * `dz = reluBackprop(dy, y)` over `[N, C, P]` and `db[c] = sum over n, p of dz[n, c, p]` (byte
+ * addresses): the rows (n, c) split across threads, each masked and summed in one pass
+ * (`reluBackpropRowSums`), the row sums then added over n in float64.
+ */
+export function reluBackpropBiasKernel(dyAt: number, yAt: number, dzAt: number, dbAt: number, { batch, channels, positions }: ChannelInfo): void {
+  const rows = batch * channels;
+  const db = view(dbAt, channels);
+  if (rows * positions === 0) {
+    db.fill(0);
+    return;
+  }
+  const sumsAt = workspace().alloc(rows);
+  runParallel(splitRange(rows, partsFor(rows * positions, MIN_PARALLEL_ELEMENTS, rows)).map(([first, end]) => [call.reluBackpropRowSums({
+    dy: dyAt + first * positions * 4, y: yAt + first * positions * 4, dz: dzAt + first * positions * 4, rows: end - first, cols: positions, sums: sumsAt + first * 4,
+  })]));
+  const sums = view(sumsAt, rows);
+  // db[c] = sum_n sums[n*C + c].
+  for (let c = 0; c < channels; c++) {
+    let total = 0;
+    for (let n = 0; n < batch; n++) total += sums[n * channels + c];
+    db[c] = total;
+  }
 }
 
 /** `out[o] = max_r x[o * R + r]`, NaN when the row holds one (as `torch.max`). */

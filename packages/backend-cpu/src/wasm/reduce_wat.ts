@@ -1,4 +1,4 @@
-/** The reduction family: `rowSums` (see `kernels/reduce.ts`). */
+/** The reduction family: `rowSums`, `reluBackpropRowSums` and `finiteProbe` (see `kernels/reduce.ts`, `kernels/finite.ts`). */
 import type { KernelTable } from './kernel_table.js';
 
 /** The reduction family's exports. */
@@ -36,6 +36,51 @@ export const reduceKernels = {
       end
       local.get $out local.get $r i32.const 2 i32.shl i32.add local.get $s0 f32.demote_f64 f32.store
       local.get $r i32.const 1 i32.add local.tee $r local.get $rows i32.lt_u br_if $rowLoop
+    end`,
+  },
+  /**
+   * `dz[i] = y[i] <= 0 ? +0 : dy[i]` (reluBackprop's rule) for i < rows*cols, and `sums[r] = sum_c dz[r*cols + c]` for r < rows, in f32: four lanes of partial sums, then the tail.
+   */
+  reluBackpropRowSums: {
+    params: ['dy', 'y', 'dz', 'rows', 'cols', 'sums'] as const,
+    wat: `
+    (local $r i32) (local $at i32) (local $end i32) (local $vectorEnd i32) (local $acc v128) (local $v v128) (local $zero v128) (local $s f32) (local $g f32)
+    block $done
+      local.get $rows i32.eqz br_if $done
+      loop $rowLoop
+        ;; Row r: bytes [at, end) from each base, whole vectors up to vectorEnd.
+        local.get $r local.get $cols i32.mul i32.const 2 i32.shl local.tee $at
+        local.get $cols i32.const 2 i32.shl i32.add local.set $end
+        local.get $at local.get $cols i32.const -4 i32.and i32.const 2 i32.shl i32.add local.set $vectorEnd
+        v128.const i32x4 0 0 0 0 local.set $acc
+        block $vecDone
+          loop $vec
+            local.get $at local.get $vectorEnd i32.ge_u br_if $vecDone
+            local.get $dy local.get $at i32.add v128.load align=4
+            local.get $y local.get $at i32.add v128.load align=4 local.get $zero f32x4.le v128.andnot local.set $v
+            local.get $dz local.get $at i32.add local.get $v v128.store align=4
+            local.get $acc local.get $v f32x4.add local.set $acc
+            local.get $at i32.const 16 i32.add local.set $at
+            br $vec
+          end
+        end
+        local.get $acc f32x4.extract_lane 0 local.get $acc f32x4.extract_lane 1 f32.add
+        local.get $acc f32x4.extract_lane 2 local.get $acc f32x4.extract_lane 3 f32.add f32.add local.set $s
+        block $tailDone
+          loop $tail
+            local.get $at local.get $end i32.ge_u br_if $tailDone
+            ;; g = y <= 0 ? 0 : dy.
+            f32.const 0 local.get $dy local.get $at i32.add f32.load
+            local.get $y local.get $at i32.add f32.load f32.const 0 f32.le select local.set $g
+            local.get $dz local.get $at i32.add local.get $g f32.store
+            local.get $s local.get $g f32.add local.set $s
+            local.get $at i32.const 4 i32.add local.set $at
+            br $tail
+          end
+        end
+        local.get $sums local.get $r i32.const 2 i32.shl i32.add local.get $s f32.store
+        local.get $r i32.const 1 i32.add local.tee $r local.get $rows i32.lt_u br_if $rowLoop
+      end
     end`,
   },
   /**

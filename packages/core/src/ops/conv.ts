@@ -4,7 +4,7 @@ import { computeConv2dInfo, type Conv2dInfo, type Pair } from '../conv_shapes.js
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertTensor, checkKnownOptions } from '../validate.js';
-import { runOp } from './op.js';
+import { backendOf, fromDataId, runOp } from './op.js';
 import { reshape } from './shape_ops.js';
 import { sum } from './reduce.js';
 
@@ -44,6 +44,16 @@ function convGradients(dy: Tensor, x: Tensor, weight: Tensor, bias: Tensor | nul
   ];
 }
 
+/**
+ * The gradient through a fused ReLU from the output `y` and the bias gradient it feeds, from one
+ * backend pass: `[dz, db]`, dz `[N, O, oH, oW]` and db `[O]`.
+ */
+function reluBackpropBias(dy: Tensor, y: Tensor, info: Conv2dInfo): [Tensor, Tensor] {
+  const backend = backendOf('reluBackpropBias', [dy, y]);
+  const { dz, db } = backend.reluBackpropBias(dy.dataId, y.dataId, { batch: info.batch, channels: info.outChannels, positions: info.outHeight * info.outWidth });
+  return [fromDataId(dz, info.outShape, backend), fromDataId(db, [info.outChannels], backend)];
+}
+
 const CONV2D_OPTIONS = ['stride', 'padding', 'dilation', 'groups', 'activation'] as const satisfies readonly (keyof Conv2dOptions)[];
 
 /**
@@ -77,6 +87,11 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return runOp('conv2d', inputs, info.outShape, (backend) => backend.conv2d(x.dataId, weight.dataId, bias ? bias.dataId : null, info, activation), (dy, out) => {
     if (activation === 'linear') return convGradients(dy, x, weight, bias, info);
+    if (bias?.requiresGrad) {
+      const [dz, db] = reluBackpropBias(dy, out, info);
+      const [dx, dw] = convGradients(dz, x, weight, null, info);
+      return [dx, dw, db];
+    }
     const dz = runOp('reluBackprop', [dy, out], info.outShape, (backend) => backend.reluBackprop(dy.dataId, out.dataId, out.size));
     return convGradients(dz, x, weight, bias, info);
   });
