@@ -13,7 +13,8 @@
  * Options: --mode compare|kernels|scaling (kernels: each conv kernel per NiN layer shape, alone;
  *          scaling: training steps per batch size and thread count beside PyTorch, see scaling.ts)
  *          --networks d2l,small   --frameworks tapegrad,tapegrad-core,tapegrad-nofma,tfjs-wasm,tfjs-cpu,pytorch
- *          --reps N (timed steps per framework, default 5)   --slow-reps N (tfjs-cpu, default 2)
+ *          --reps N (timed steps per framework, default 5)   --warmup N (untimed steps first, default 3)
+ *          --slow-reps N (tfjs-cpu, default 2, no warm-up)
  *          --torch-threads N (default 2)   --profile-steps N (default 3)
  *          --batches 1,8,32,128 --threads 1,2 (scaling)   --no-save
  */
@@ -44,6 +45,7 @@ interface Options {
   readonly networks: NetworkSpec[];
   readonly frameworks: Framework[];
   readonly reps: number;
+  readonly warmup: number;
   readonly slowReps: number;
   readonly torchThreads: number;
   readonly profileSteps: number;
@@ -59,6 +61,7 @@ function parseOptions(): Options {
       networks: { type: 'string', default: networks.map((n) => n.name).join(',') },
       frameworks: { type: 'string', default: allFrameworks.join(',') },
       reps: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '3' },
       'slow-reps': { type: 'string', default: '2' },
       'torch-threads': { type: 'string', default: '2' },
       'profile-steps': { type: 'string', default: '3' },
@@ -91,7 +94,7 @@ function parseOptions(): Options {
     return framework;
   });
   return {
-    mode, networks: chosen, frameworks, reps: count('reps', values.reps), slowReps: count('slow-reps', values['slow-reps']),
+    mode, networks: chosen, frameworks, reps: count('reps', values.reps), warmup: count('warmup', values.warmup), slowReps: count('slow-reps', values['slow-reps']),
     torchThreads: count('torch-threads', values['torch-threads']), profileSteps: count('profile-steps', values['profile-steps']),
     batches: positives('batches', values.batches), threads: positives('threads', values.threads), save: !values['no-save'],
   };
@@ -139,10 +142,14 @@ async function makeRunners(spec: NetworkSpec, options: Options, children: Childr
   return runners;
 }
 
-/** Times `step` on every runner, alternating runners each repetition; tfjs-cpu gets `slowReps` and no warm-up. */
+/**
+ * Times `step` on every runner, alternating runners each repetition, after `warmup` untimed steps
+ * each (the first steps of a process run before V8 and the framework settle); tfjs-cpu gets
+ * `slowReps` and no warm-up.
+ */
 async function alternate(runners: Runner[], options: Options, macs: number, step: (r: Runner) => Promise<{ ms: number }>): Promise<Record<string, Timings>> {
   const isSlow = (r: Runner) => r.name === 'tfjs-cpu';
-  for (const r of runners) if (!isSlow(r)) await step(r);
+  for (let i = 0; i < options.warmup; i++) for (const r of runners) if (!isSlow(r)) await step(r);
   const samples = new Map<string, number[]>(runners.map((r) => [r.name, []]));
   for (let rep = 0; rep < Math.max(options.reps, options.slowReps); rep++) {
     for (const r of runners) {
@@ -246,7 +253,7 @@ async function main(): Promise<void> {
     printKernels('the 128-bit FMA peak of one core and single GEMMs (TAPEGRAD_CPU_THREADS=1 for one core)', tables.machine);
     report.kernels = tables;
   } else if (options.mode === 'scaling') {
-    report.scaling = await runScaling(options.networks, options.batches, options.threads, Math.max(1, options.reps));
+    report.scaling = await runScaling(options.networks, options.batches, options.threads, Math.max(1, options.reps), options.warmup);
   } else {
     const python = options.frameworks.includes('pytorch') ? findTorchPython() : null;
     if (options.frameworks.includes('pytorch') && !python) console.log('pytorch: no python3 with torch and numpy found; skipped');
@@ -258,7 +265,7 @@ async function main(): Promise<void> {
     try {
       for (const spec of options.networks) {
         const result = await compare(spec, options, children);
-        result.profile = await profileTraining(backend, spec, options.profileSteps);
+        result.profile = await profileTraining(backend, spec, options.profileSteps, options.warmup);
         results[spec.name] = result;
       }
     } finally {

@@ -58,17 +58,17 @@ function layerOf(convs: readonly ConvGeometry[], info: Conv2dInfo): ConvGeometry
 }
 
 /**
- * Times every backend call of `steps` training steps (after one warm-up step) of the user's path
+ * Times every backend call of `steps` training steps (after `warmup` untimed ones) of the user's path
  * (`TapegradNnNin`: nn modules, `nn.Adam`, `nin train`'s step).
  */
-export async function profileTraining(backend: Backend, spec: NetworkSpec, steps: number): Promise<Profile> {
+export async function profileTraining(backend: Backend, spec: NetworkSpec, steps: number, warmup: number): Promise<Profile> {
   const convs = convolutions(spec);
   const totals = new Map<string, { calls: number; ms: number; macs: number }>();
   const methods = backend as unknown as Record<string, KernelFn>;
   const kernelNames = kernelNamesOf(backend);
   let depth = 0;
   const net = new TapegradNnNin(makeData(spec));
-  await net.train();
+  for (let i = 0; i < warmup; i++) await net.train();
   for (const name of kernelNames) {
     const original = methods[name].bind(backend);
     methods[name] = (...args: unknown[]) => {

@@ -2,7 +2,7 @@
  * `npm run bench -- --mode scaling`: how a training step's cost grows with the batch and the thread
  * count, tapegrad (the user's path, `tapegrad_child.ts`) beside PyTorch (`torch_nin.py`), each in a
  * child process started with the thread count (tapegrad reads `TAPEGRAD_CPU_THREADS` when it
- * loads), the two alternating step by step. Medians of `reps` steps after one warm-up step.
+ * loads), the two alternating step by step. Medians of `reps` steps after `warmup` untimed steps each.
  */
 import { fileURLToPath } from 'node:url';
 import { ChildNin, ChildProcessHost } from './child_runner.js';
@@ -28,8 +28,8 @@ export interface ScalingRow {
   readonly pytorchMs: number | null;
 }
 
-async function medianTrainMs(runners: Runner[], reps: number): Promise<number[]> {
-  for (const r of runners) await r.train();
+async function medianTrainMs(runners: Runner[], reps: number, warmup: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) for (const r of runners) await r.train();
   const samples = runners.map((): number[] => []);
   for (let rep = 0; rep < reps; rep++) {
     for (const [i, r] of runners.entries()) samples[i].push((await r.train()).ms);
@@ -38,7 +38,7 @@ async function medianTrainMs(runners: Runner[], reps: number): Promise<number[]>
 }
 
 /** Runs every (network, batch, threads) cell and prints the table; returns its rows. */
-export async function runScaling(networks: readonly NetworkSpec[], batches: readonly number[], threadCounts: readonly number[], reps: number): Promise<ScalingRow[]> {
+export async function runScaling(networks: readonly NetworkSpec[], batches: readonly number[], threadCounts: readonly number[], reps: number, warmup: number): Promise<ScalingRow[]> {
   const python = findTorchPython();
   if (!python) console.log('pytorch: no python3 with torch and numpy found; tapegrad only');
   const rows: ScalingRow[] = [];
@@ -51,7 +51,7 @@ export async function runScaling(networks: readonly NetworkSpec[], batches: read
           const data = makeData({ ...network, name: `${network.name}-b${batch}`, batch });
           const runners: Runner[] = [await ChildNin.create('tapegrad', tapegrad, data)];
           if (torch) runners.push(await ChildNin.create('pytorch', torch, data));
-          const [tapegradMs, pytorchMs] = await medianTrainMs(runners, reps);
+          const [tapegradMs, pytorchMs] = await medianTrainMs(runners, reps, warmup);
           rows.push({ network: network.name, batch, threads, tapegradMs, pytorchMs: pytorchMs ?? null });
           console.log(`  ${network.name} batch ${batch}, ${threads} thread(s): tapegrad ${tapegradMs.toFixed(1)} ms, pytorch ${pytorchMs?.toFixed(1) ?? '-'} ms`);
         }
