@@ -4,8 +4,9 @@
  * the generator holds its state cannot change any seeded stream (initialisation, dropout masks,
  * `rand`, shuffles).
  */
-import { createGenerator } from '@tapegrad/core';
-import { describe, expect, it } from 'vitest';
+import '@tapegrad/backend-cpu';
+import { createGenerator, dropout, manualSeed, ones, randomUniform, setBackend } from '@tapegrad/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
 
@@ -42,5 +43,27 @@ describe('the seeded generator', () => {
     expect(words.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)).toBe(true);
     const uniforms = Array.from({ length: 1000 }, () => generator.uniform());
     expect(uniforms).toEqual(Array.from({ length: 1000 }, () => (reference() >>> 8) / 2 ** 24));
+  });
+});
+
+describe('dropout masks', () => {
+  beforeAll(async () => {
+    await setBackend('cpu');
+  });
+
+  it.each([0.5, 0.1, 1 / 3, 0.9, 1 - 2 ** -24, 1])('p = %d: keep exactly where randomUniform() >= p draw for draw, scaled by 1 / (1 - p)', async (p) => {
+    const size = 4099;
+    manualSeed(42);
+    const uniforms = Array.from({ length: size }, randomUniform);
+    manualSeed(42);
+    const x = ones([size]);
+    const y = dropout(x, p, true);
+    const values = await y.data();
+    const scale = p === 1 ? 0 : 1 / (1 - p);
+    expect(Array.from(values)).toEqual(uniforms.map((u) => Math.fround(u >= p ? scale : 0)));
+    // The stream moved on by one draw per element, as the two-pass mask did.
+    expect(randomUniform()).toBe((() => { manualSeed(42); for (let i = 0; i < size; i++) randomUniform(); return randomUniform(); })());
+    x.dispose();
+    y.dispose();
   });
 });

@@ -134,6 +134,19 @@ export function fillUniform(out: Float32Array, low = 0, high = 1): Float32Array 
   return out;
 }
 
+/**
+ * Fills `out` with a dropout mask from the global generator: `scale` where a uniform sample is at
+ * least `p`, else 0. The sample's 24 bits are compared as an integer with `ceil(p * 2^24)` (the same
+ * test as `randomUniform() >= p`, draw for draw) without a branch: the kept half of a mask is random,
+ * and a branch on it mispredicts every other element.
+ */
+export function fillDropoutMask(out: Float32Array, p: number, scale: number): Float32Array {
+  const threshold = Math.ceil(p * 16777216);
+  // bits - threshold is negative (sign bit 1) exactly when the sample is dropped.
+  for (let i = 0; i < out.length; i++) out[i] = scale * (1 - (((generator.nextUint32() >>> 8) - threshold) >>> 31));
+  return out;
+}
+
 /** Fills `out` with normal samples of the given mean and standard deviation from the global generator. */
 export function fillNormal(out: Float32Array, mean = 0, std = 1): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = mean + std * generator.normal();
