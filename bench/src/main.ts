@@ -5,10 +5,12 @@
  * under plain `node` (no flags). Prints ms per step, GFLOP/s and ratios, the per-kernel breakdown
  * of tapegrad's step, and writes bench/results/<date>.json.
  *
- * tapegrad runs three ways: `tapegrad`, the headline, is the user's path (nin's blocks and nn
- * layers, nn.Adam, `nin train`'s step); `tapegrad-core` is the same network hand-built from core
- * ops with Adam in core ops; `tapegrad-nofma` is the user's path in a child process with
- * `TAPEGRAD_CPU_FMA=0` (multiply then add).
+ * tapegrad runs three ways, each in a child process of its own as PyTorch is (the main process
+ * hosts tfjs, whose garbage and threads would otherwise land in tapegrad's steps): `tapegrad`, the
+ * headline, is the user's path (nin's blocks and nn layers, nn.Adam, `nin train`'s step);
+ * `tapegrad-core` is the same network hand-built from core ops with Adam in core ops;
+ * `tapegrad-nofma` is the user's path with `TAPEGRAD_CPU_FMA=0` (multiply then add). The per-kernel
+ * profile times the user's path in this process.
  *
  * Options: --mode compare|kernels|scaling (kernels: each conv kernel per NiN layer shape, alone;
  *          scaling: training steps per batch size and thread count beside PyTorch, see scaling.ts)
@@ -30,11 +32,9 @@ import { networks, workOf, type NetworkSpec } from './networks.js';
 import { kernelTable, machineTable, profileTraining, type KernelRow, type Profile } from './profile.js';
 import type { Runner } from './runner.js';
 import { formatTable, median } from './stats.js';
-import { TapegradNin } from './tapegrad_nin.js';
 import { TfjsNin } from './tfjs_nin.js';
 import { ChildNin, type ChildProcessHost } from './child_runner.js';
 import { runScaling, startTapegradChild } from './scaling.js';
-import { TapegradNnNin } from './tapegrad_nn_nin.js';
 import { findTorchPython, startTorch } from './torch_runner.js';
 
 const allFrameworks = ['tapegrad', 'tapegrad-core', 'tapegrad-nofma', 'tfjs-wasm', 'tfjs-cpu', 'pytorch'] as const;
@@ -122,9 +122,11 @@ interface NetworkResult {
 
 const fmtMs = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 
-/** The child processes some frameworks run in (null where not asked for or not available). */
+/** The child processes the frameworks but tfjs run in (null where not asked for or not available). */
 interface Children {
   readonly torch: ChildProcessHost | null;
+  readonly tapegrad: ChildProcessHost | null;
+  readonly core: ChildProcessHost | null;
   readonly noFma: ChildProcessHost | null;
 }
 
@@ -132,8 +134,8 @@ async function makeRunners(spec: NetworkSpec, options: Options, children: Childr
   const data = makeData(spec);
   const runners: Runner[] = [];
   for (const framework of options.frameworks) {
-    if (framework === 'tapegrad') runners.push(new TapegradNnNin(data));
-    else if (framework === 'tapegrad-core') runners.push(new TapegradNin(data));
+    if (framework === 'tapegrad' && children.tapegrad) runners.push(await ChildNin.create(framework, children.tapegrad, data));
+    else if (framework === 'tapegrad-core' && children.core) runners.push(await ChildNin.create(framework, children.core, data));
     else if (framework === 'tapegrad-nofma' && children.noFma) runners.push(await ChildNin.create(framework, children.noFma, data));
     else if (framework === 'tfjs-wasm') runners.push(await TfjsNin.create('wasm', data));
     else if (framework === 'tfjs-cpu') runners.push(await TfjsNin.create('cpu', data));
@@ -259,6 +261,8 @@ async function main(): Promise<void> {
     if (options.frameworks.includes('pytorch') && !python) console.log('pytorch: no python3 with torch and numpy found; skipped');
     const children: Children = {
       torch: python ? startTorch(python, options.torchThreads) : null,
+      tapegrad: options.frameworks.includes('tapegrad') ? startTapegradChild({}) : null,
+      core: options.frameworks.includes('tapegrad-core') ? startTapegradChild({}, 'core') : null,
       noFma: options.frameworks.includes('tapegrad-nofma') ? startTapegradChild({ TAPEGRAD_CPU_FMA: '0' }) : null,
     };
     const results: Record<string, NetworkResult> = {};
@@ -269,8 +273,7 @@ async function main(): Promise<void> {
         results[spec.name] = result;
       }
     } finally {
-      children.torch?.close();
-      children.noFma?.close();
+      for (const host of Object.values(children)) host?.close();
     }
     report.versions = { tfjs: tf.version_core, pytorch: children.torch?.description ?? null };
     for (const spec of options.networks) {

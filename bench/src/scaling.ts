@@ -14,9 +14,9 @@ import { findTorchPython, startTorch } from './torch_runner.js';
 
 const child = fileURLToPath(new URL('./tapegrad_child.js', import.meta.url));
 
-/** tapegrad's user-path NiN in a child process under `env` (e.g. `TAPEGRAD_CPU_FMA=0`). */
-export function startTapegradChild(env: NodeJS.ProcessEnv): ChildProcessHost {
-  return new ChildProcessHost(process.execPath, [child], env);
+/** tapegrad's NiN (the user's path, or the hand-built `core` one) in a child process under `env` (e.g. `TAPEGRAD_CPU_FMA=0`). */
+export function startTapegradChild(env: NodeJS.ProcessEnv, build: 'nn' | 'core' = 'nn'): ChildProcessHost {
+  return new ChildProcessHost(process.execPath, [child, build], env);
 }
 
 /** One cell of the table: median ms per training step of each framework. */
