@@ -8,6 +8,7 @@
  */
 import { computeConv2dInfo, type Activation, type Conv2dInfo } from '@tapegrad/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { convAlgorithm } from '../src/kernels/conv.js';
 import { conv2dBackpropFilterWinograd, conv2dBackpropInputWinograd, conv2dWinograd } from '../src/kernels/winograd.js';
 import { threadCount } from '../src/wasm/threads.js';
 import { WINOGRAD, type WinogradAlgorithm } from '../src/wasm/winograd_wat.js';
@@ -32,7 +33,7 @@ function expectWithin(label: string, actual: Float32Array, expected: Float64Arra
 
 /**
  * Forward (bias and ReLU, then neither) and input gradient of one geometry by `alg`, and the filter
- * gradient (F(3x3, 2x2)) when `alg` is F(2x2, 3x3).
+ * gradient (F(3x3, 2x2); for 5x5 filters in four blocks of 3x3 taps) when `alg` is F(2x2, 3x3) or F(2x2, 5x5).
  */
 function check(alg: WinogradAlgorithm, shape: [number, number, number, number], outChannels: number, padding: number, chunkFloats?: number): void {
   const [n, c, h, w] = shape;
@@ -47,7 +48,9 @@ function check(alg: WinogradAlgorithm, shape: [number, number, number, number], 
   expectWithin(`${alg.name} forward`, forward(false, 'linear'), referenceConv(x, filter, null, info));
   const { dx, dw } = referenceConvGrads(x, filter, dy, info);
   expectWithin(`${alg.name} input grad`, onHeap([dy, filter], x.length, (da, fa, out) => conv2dBackpropInputWinograd(alg, da, fa, out, info, chunkFloats)), dx);
-  if (alg === WINOGRAD.F2x3) expectWithin('F3x2 filter grad', onHeap([x, dy], filter.length, (xa, da, out) => conv2dBackpropFilterWinograd(xa, da, out, info, chunkFloats)), dw);
+  if (alg === WINOGRAD.F2x3 || alg === WINOGRAD.F2x5) {
+    expectWithin(`F3x2 filter grad${alg.r === 5 ? ', 5x5 in blocks' : ''}`, onHeap([x, dy], filter.length, (xa, da, out) => conv2dBackpropFilterWinograd(xa, da, out, info, chunkFloats)), dw);
+  }
 }
 
 describe('the Winograd matrices', () => {
@@ -101,4 +104,12 @@ describe('Winograd convolutions against float64 loops', () => {
       check(alg, [5, 6, 7, 7], 7, Math.floor(alg.r / 2), 2 * perImage);
     });
   }
+});
+
+describe('the rule for 5x5 filter gradients', () => {
+  it('runs d2l NiN\'s 5x5 layer in blocks of F(3x3, 2x2), and inputs under 4x4 (whose shifted windows would be empty) by im2col', () => {
+    expect(convAlgorithm(computeConv2dInfo([8, 96, 26, 26], [256, 96, 5, 5], 1, 2), 'filterGrad')).toBe(WINOGRAD.F2x3);
+    expect(convAlgorithm(computeConv2dInfo([128, 96, 3, 3], [256, 96, 5, 5], 1, 2), 'filterGrad')).toBe('im2col');
+    expect(convAlgorithm(computeConv2dInfo([128, 96, 26, 3], [256, 96, 5, 5], 1, 2), 'filterGrad')).toBe('im2col');
+  });
 });

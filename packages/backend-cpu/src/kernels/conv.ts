@@ -5,8 +5,10 @@
  *
  * The rule, from single-thread timings of both on NiN's layers and smaller ones (the README's table):
  * - Winograd applies to square stride-1 kernels without dilation or groups: 3x3 by F(2x2, 3x3) or F(4x4, 3x3), 5x5 by
- *   F(2x2, 5x5) for the forward pass and the input gradient, 3x3 by F(2x2, 3x3)'s twin F(3x3, 2x2)
- *   for the filter gradient (alpha = 6 filter gradients are too inexact, see `wasm/winograd_wat.ts`).
+ *   F(2x2, 5x5) for the forward pass and the input gradient; the filter gradient by F(2x2, 3x3)'s
+ *   twin F(3x3, 2x2), a 5x5 one as four blocks of 3x3 taps (alpha = 6 filter gradients are too
+ *   inexact, see `wasm/winograd_wat.ts`), on inputs of at least 4x4 (a block's shifted window must
+ *   keep a row and a column).
  * - Multiplications per output position: alpha^2 per tile, counting the partial tiles at the edges.
  *   F(4x4, 3x3) replaces F(2x2, 3x3) only when it needs at most F4_SHARE of its multiplications (its
  *   transforms cost more per tile: on 13x13 planes, 73%, it measured slower).
@@ -60,9 +62,12 @@ function override(): (typeof OVERRIDES)[number] {
 const perPosition = (alg: WinogradAlgorithm, height: number, width: number): number =>
   (alphaOf(alg) ** 2 * Math.ceil(height / alg.m) * Math.ceil(width / alg.m)) / (height * width);
 
+/** How many times a pass runs its algorithm: a 5x5 filter gradient is four blocks of 3x3 taps. */
+const blocksOf = (r: number, pass: ConvPass): number => (pass === 'filterGrad' && r === 5 ? 4 : 1);
+
 /** The Winograd algorithm for a stride-1 `r x r` pass whose output plane is `height x width`, if any. */
 function winogradFor(r: number, pass: ConvPass, height: number, width: number): WinogradAlgorithm | null {
-  if (r === 5) return pass === 'filterGrad' ? null : WINOGRAD.F2x5;
+  if (r === 5) return pass === 'filterGrad' ? WINOGRAD.F2x3 : WINOGRAD.F2x5;
   if (r !== 3) return null;
   const f4 = pass !== 'filterGrad' && perPosition(WINOGRAD.F4x3, height, width) <= F4_SHARE * perPosition(WINOGRAD.F2x3, height, width);
   return f4 ? WINOGRAD.F4x3 : WINOGRAD.F2x3;
@@ -79,6 +84,7 @@ export function convAlgorithm(info: Conv2dInfo, pass: ConvPass): WinogradAlgorit
   // Winograd's tiles are of adjacent taps over all channels: dilated or grouped convolutions run by im2col.
   const dense = info.dilationHeight === 1 && info.dilationWidth === 1 && info.groups === 1;
   if (mode === 'im2col' || !square || !dense || info.batch * c * o * info.outHeight * info.outWidth === 0) return 'im2col';
+  if (pass === 'filterGrad' && r === 5 && (info.inHeight < 4 || info.inWidth < 4)) return 'im2col';
   // The input gradient is a convolution whose output is the input's plane.
   const [height, width] = pass === 'inputGrad' ? [info.inHeight, info.inWidth] : [info.outHeight, info.outWidth];
   const alg = winogradFor(r, pass, height, width);
@@ -89,7 +95,7 @@ export function convAlgorithm(info: Conv2dInfo, pass: ConvPass): WinogradAlgorit
   const enough = pass === 'filterGrad'
     ? channels >= MIN_CHANNELS_FILTER_GRAD || (channels > MIN_CHANNELS && tiles >= MIN_TILES_FILTER_GRAD)
     : channels >= MIN_CHANNELS;
-  return enough && perPosition(alg, height, width) <= MAX_WORK_SHARE * r * r ? alg : 'im2col';
+  return enough && blocksOf(r, pass) * perPosition(alg, height, width) <= MAX_WORK_SHARE * r * r ? alg : 'im2col';
 }
 
 const inputFloats = (info: Conv2dInfo): number => info.batch * info.inChannels * info.inHeight * info.inWidth;
@@ -119,7 +125,7 @@ export function conv2dBackpropInputKernel(dyAt: number, filterAt: number, dxAt: 
   else conv2dBackpropInputWinograd(alg, dyAt, filterAt, dxAt, info);
 }
 
-/** `dw` of a convolution from `x` and `dy`. */
+/** `dw` of a convolution from `x` and `dy` (Winograd's is always F(3x3, 2x2), in blocks for 5x5). */
 export function conv2dBackpropFilterKernel(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo): void {
   const alg = finiteOr(convAlgorithm(info, 'filterGrad'), [xAt, inputFloats(info)], [dyAt, outputFloats(info)]);
   if (alg === 'im2col') conv2dBackpropFilterIm2col(xAt, dyAt, dwAt, info);

@@ -17,7 +17,7 @@
 import type { Activation, Conv2dInfo } from '@tapegrad/core';
 import { call } from '../wasm/kernel_module.js';
 import type { KernelCall } from '../wasm/kernel_table.js';
-import { workspace, type Workspace } from '../wasm/runtime.js';
+import { view, workspace, type Workspace } from '../wasm/runtime.js';
 import { runParallel, threadCount } from '../wasm/threads.js';
 import { alphaOf, WINOGRAD, type WinogradAlgorithm } from '../wasm/winograd_wat.js';
 import { gemmCall, gemmScratch, rowMajor, storedTransposed } from './gemm_panels.js';
@@ -118,18 +118,44 @@ function planeRuns(first: number, end: number, channels: number, parts: number):
 const transformParts = (planes: number, floats: number): number => partsFor(planes * floats, MIN_PARALLEL_ELEMENTS, planes);
 
 /**
- * The tile transform calls (`winogradTiles` of x, or F2x3's `winogradGradTiles` of dy) of the `channels`
- * planes of images [first, end) of the `[batch, channels, h, w]` tensor at `x` into `dst`
- * (`[alpha^2, channels, T]`, T the chunk's tiles), in `parts` groups, a zero-padded plane per group from `ws`.
+ * The planes a tile transform reads: channel c of image n is the `h x w` window at
+ * `at + ((n*channels + c)*planeFloats + offset)*4` bytes, rows `ldx` floats apart, zero-padded by
+ * (pt, pl) at the top and left.
  */
-function tileGroups(alg: WinogradAlgorithm, of: 'x' | 'dy', tiling: Tiling, x: number, channels: number, h: number, w: number, pt: number, pl: number,
-  first: number, end: number, dst: number, ws: Workspace, parts = transformParts((end - first) * channels, alphaOf(alg) ** 2 * tiling.perImage)): KernelCall[][] {
+interface TileSource {
+  readonly at: number;
+  readonly channels: number;
+  readonly h: number;
+  readonly w: number;
+  readonly ldx: number;
+  readonly planeFloats: number;
+  readonly offset: number;
+  readonly pt: number;
+  readonly pl: number;
+}
+
+/** The whole `[batch, channels, h, w]` tensor at byte `at`, padded by (pt, pl). */
+const wholePlanes = (at: number, channels: number, h: number, w: number, pt: number, pl: number): TileSource =>
+  ({ at, channels, h, w, ldx: w, planeFloats: h * w, offset: 0, pt, pl });
+
+/**
+ * The tile transform calls (`winogradTiles` of x, or F2x3's `winogradGradTiles` of dy) of the
+ * planes of images [first, end) of `src` into `dst` (`[alpha^2, channels, T]`, T the chunk's tiles),
+ * in `parts` groups, a zero-padded plane per group from `ws`. Rows and columns past the padded
+ * plane's extent (read by no tile) are left out.
+ */
+function tileGroups(alg: WinogradAlgorithm, of: 'x' | 'dy', tiling: Tiling, src: TileSource, first: number, end: number, dst: number, ws: Workspace,
+  parts = transformParts((end - first) * src.channels, alphaOf(alg) ** 2 * tiling.perImage)): KernelCall[][] {
+  const { channels } = src;
   const t = (end - first) * tiling.perImage;
   const tiles = of === 'dy' ? call.winogradGradTilesF2x3 : call[`winogradTiles${alg.name}`];
+  const h = Math.min(src.h, tiling.hp - src.pt);
+  const w = Math.min(src.w, tiling.wp - src.pl);
   return planeRuns(first, end, channels, parts).map((runs) => {
     const pad = ws.alloc(tiling.hp * tiling.wp);
     return runs.map(([n, c0, c1]) => tiles({
-      x: x + (n * channels + c0) * h * w * 4, planes: c1 - c0, h, w, pt, pl, tilesY: tiling.tilesY, tilesX: tiling.tilesX, hp: tiling.hp, wp: tiling.wp,
+      x: src.at + ((n * channels + c0) * src.planeFloats + src.offset) * 4, planes: c1 - c0, h, w, ldx: src.ldx, xPlane: src.planeFloats,
+      pt: src.pt, pl: src.pl, tilesY: tiling.tilesY, tilesX: tiling.tilesX, hp: tiling.hp, wp: tiling.wp,
       pad, dst: dst + (c0 * t + (n - first) * tiling.perImage) * 4, ld: t, plane: channels * t,
     }));
   });
@@ -182,7 +208,7 @@ function planeConv(alg: WinogradAlgorithm, conv: PlaneConv, x: number, filter: F
     const t = (end - first) * tiling.perImage;
     const parts = (planes: number): number => (split ? transformParts(planes, alpha2 * tiling.perImage) : 1);
     return {
-      tiles: tileGroups(alg, 'x', tiling, x, c, conv.inHeight, conv.inWidth, conv.padTop, conv.padLeft, first, end, v, ws, parts((end - first) * c)),
+      tiles: tileGroups(alg, 'x', tiling, wholePlanes(x, c, conv.inHeight, conv.inWidth, conv.padTop, conv.padLeft), first, end, v, ws, parts((end - first) * c)),
       products: productGroups(alpha2, split ? partsFor(alpha2 * o * c * t, MIN_PARALLEL_MACS, alpha2) : 1, productScratch, (k, scratch) => gemmCall({
         a: u + k * o * c * 4, aLayout: rowMajor(c), b: v + k * c * t * 4, bLayout: rowMajor(t), c: m + k * o * t * 4, ldc: t, m: o, n: t, k: c,
       }, scratch), ws),
@@ -237,59 +263,109 @@ export function conv2dBackpropInputWinograd(alg: WinogradAlgorithm, dyAt: number
   planeConv(alg, conv, dyAt, { at: filterAt, rowStride: taps, colStride: info.inChannels * taps, flip: true }, 0, false, dxAt, chunkFloats);
 }
 
+/** The 3x3 blocks of taps, (oy, ox), a filter gradient of `r x r` taps runs as: one for 3x3, four for 5x5 (taps past 4 dropped). */
+function tapBlocks(r: 3 | 5): [number, number][] {
+  const starts = r === 3 ? [0] : [0, 3];
+  return starts.flatMap((oy) => starts.map((ox): [number, number] => [oy, ox]));
+}
+
 /**
- * `dw = conv2dBackpropFilter(x, dy)` of a 3x3 stride-1 convolution by Winograd F(3x3, 2x2), the dy
- * tiles as filters: S = sum over chunks of the products, then dw = A_f^T S A_f. Chunks as
- * `planeConv`'s: with a chunk per thread or more, each is a pipeline (both tile transforms, the
- * products into its group's own S) and the groups' S add up at the end; with fewer, each phase splits
- * across the threads into one S.
+ * x as tap block (oy, ox) reads it: the padded input shifted by (oy, ox), i.e. x padded by
+ * (pt - oy, pl - ox), a window of x cropped where that is negative.
+ */
+function shiftedPlanes(info: Conv2dInfo, x: number, oy: number, ox: number): TileSource {
+  const cropTop = Math.max(0, oy - info.padTop);
+  const cropLeft = Math.max(0, ox - info.padLeft);
+  return {
+    at: x, channels: info.inChannels, h: info.inHeight - cropTop, w: info.inWidth - cropLeft, ldx: info.inWidth, planeFloats: info.inHeight * info.inWidth,
+    offset: cropTop * info.inWidth + cropLeft, pt: info.padTop - oy + cropTop, pl: info.padLeft - ox + cropLeft,
+  };
+}
+
+/**
+ * `dw = conv2dBackpropFilter(x, dy)` of a 3x3 or 5x5 stride-1 convolution by Winograd F(3x3, 2x2),
+ * the dy tiles as filters. A 5x5 filter is four 3x3 blocks of taps at (oy, ox) in {0, 3}^2, each the
+ * 3x3 filter gradient of x shifted by (oy, ox), sharing dy's transformed tiles (64 multiplications a
+ * dy tile where im2col makes 100, each at F(3x3, 2x2)'s accuracy; alpha = 6 algorithms are too
+ * inexact for filter gradients, see `winograd_wat.ts`). Per block, S = sum over chunks of the
+ * products, then its taps = A_f^T S A_f. Chunks as `planeConv`'s: with a chunk per thread or more,
+ * each is a pipeline (dy's tile transform, then per block x's and the products into the group's own
+ * sums) and the groups' sums add up at the end; with fewer, each phase splits across the threads
+ * into one sum per block.
  */
 export function conv2dBackpropFilterWinograd(xAt: number, dyAt: number, dwAt: number, info: Conv2dInfo, chunkFloats?: number): void {
   const alg = WINOGRAD.F2x3;
+  const r = info.kernelHeight;
+  if (r !== 3 && r !== 5) throw new Error(`conv2dBackpropFilterWinograd: 3x3 or 5x5 filters only, got ${r}x${info.kernelWidth}`);
+  const blocks = tapBlocks(r);
   const { batch, inChannels: c, outChannels: o } = info;
   const alpha2 = alphaOf(alg) ** 2;
   const tiling = tilingOf(alg, info);
   const { list, tiles: chunkTiles } = chunkPlan(alpha2, tiling, batch, c, o, chunkFloats);
   const ws = workspace();
-  /** Chunk [first, end)'s tile transforms into V at `v` and D at `d`, and its products into S at `s` (added to S when `accumulate`). */
-  const phases = (first: number, end: number, v: number, d: number, s: number, accumulate: boolean, split: boolean, productScratch: (ws: Workspace) => number) => {
+  const sumFloats = alpha2 * o * c;
+  /**
+   * Chunk [first, end)'s tile transforms (dy's into D at `d` once, x's into V at `v` per block) and
+   * products into block b's S at `sums[b]` (added to it when `accumulate`), in order: each block's x
+   * tiles, then its products.
+   */
+  const phases = (first: number, end: number, v: number, d: number, sums: readonly number[], accumulate: boolean, split: boolean, productScratch: (ws: Workspace) => number) => {
     const t = (end - first) * tiling.perImage;
     const parts = (planes: number): number => (split ? transformParts(planes, alpha2 * tiling.perImage) : 1);
     return {
-      tiles: [
-        ...tileGroups(alg, 'x', tiling, xAt, c, info.inHeight, info.inWidth, info.padTop, info.padLeft, first, end, v, ws, parts((end - first) * c)),
-        ...tileGroups(alg, 'dy', tiling, dyAt, o, info.outHeight, info.outWidth, 0, 0, first, end, d, ws, parts((end - first) * o)),
-      ],
-      products: productGroups(alpha2, split ? partsFor(alpha2 * o * c * t, MIN_PARALLEL_MACS, alpha2) : 1, productScratch, (k, scratch) => gemmCall({
-        a: d + k * o * t * 4, aLayout: rowMajor(t), b: v + k * c * t * 4, bLayout: storedTransposed(t), c: s + k * o * c * 4, ldc: c, m: o, n: c, k: t, accumulate,
-      }, scratch), ws),
+      dyTiles: tileGroups(alg, 'dy', tiling, wholePlanes(dyAt, o, info.outHeight, info.outWidth, 0, 0), first, end, d, ws, parts((end - first) * o)),
+      blocks: blocks.map(([oy, ox], b) => ({
+        xTiles: tileGroups(alg, 'x', tiling, shiftedPlanes(info, xAt, oy, ox), first, end, v, ws, parts((end - first) * c)),
+        products: productGroups(alpha2, split ? partsFor(alpha2 * o * c * t, MIN_PARALLEL_MACS, alpha2) : 1, productScratch, (k, scratch) => gemmCall({
+          a: d + k * o * t * 4, aLayout: rowMajor(t), b: v + k * c * t * 4, bLayout: storedTransposed(t), c: sums[b] + k * o * c * 4, ldc: c, m: o, n: c, k: t, accumulate,
+        }, scratch), ws),
+      })),
     };
   };
-  const sums: number[] = [];
+  // sums[g][b]: group g's S of block b (one group when the phases split across the threads).
+  const sums: number[][] = [];
   if (list.length < threadCount) {
     const v = ws.alloc(alpha2 * c * chunkTiles);
     const d = ws.alloc(alpha2 * o * chunkTiles);
-    sums.push(ws.alloc(alpha2 * o * c));
+    sums.push(blocks.map(() => ws.alloc(sumFloats)));
     list.forEach(([first, end], index) => {
       const chunk = phases(first, end, v, d, sums[0], index > 0, true, (space) => gemmScratch(space, o, c, (end - first) * tiling.perImage));
-      runParallel(chunk.tiles);
-      runParallel(chunk.products);
+      chunk.blocks.forEach((block, b) => {
+        runParallel(b === 0 ? [...chunk.dyTiles, ...block.xTiles] : block.xTiles);
+        runParallel(block.products);
+      });
     });
   } else {
-    const groups = waveGroups(list.length, alpha2 * o * c * batch * tiling.perImage);
+    const groups = waveGroups(list.length, blocks.length * alpha2 * o * c * batch * tiling.perImage);
     const scratch = Array.from({ length: groups }, () => ({ v: ws.alloc(alpha2 * c * chunkTiles), d: ws.alloc(alpha2 * o * chunkTiles), gemm: gemmScratch(ws, o, c, chunkTiles) }));
-    sums.push(...scratch.map(() => ws.alloc(alpha2 * o * c)));
+    sums.push(...scratch.map(() => blocks.map(() => ws.alloc(sumFloats))));
     runInWaves(list, groups, ([first, end], g, wave) => {
       const chunk = phases(first, end, scratch[g].v, scratch[g].d, sums[g], wave > 0, false, () => scratch[g].gemm);
-      return [...chunk.tiles.flat(), ...chunk.products.flat()];
+      return [...chunk.dyTiles.flat(), ...chunk.blocks.flatMap((block) => [...block.xTiles.flat(), ...block.products.flat()])];
     });
-    // S_0 += S_g, split in runs of whole vectors (addInto may run up to 3 floats past its count).
-    const vectors = Math.ceil((alpha2 * o * c) / 4);
-    runParallel(splitRange(vectors, partsFor(alpha2 * o * c * groups, MIN_PARALLEL_ELEMENTS, vectors)).map(([from, to]) =>
-      sums.slice(1).map((sum) => call.addInto({ dst: sums[0] + from * 16, src: sum + from * 16, count: 4 * (to - from) }))));
+    // S_0 += S_g per block, split in runs of whole vectors (addInto may run up to 3 floats past its count).
+    const vectors = Math.ceil(sumFloats / 4);
+    runParallel(splitRange(vectors, partsFor(sumFloats * groups * blocks.length, MIN_PARALLEL_ELEMENTS, vectors)).map(([from, to]) =>
+      sums.slice(1).flatMap((groupSums) => groupSums.map((sum, b) => call.addInto({ dst: sums[0][b] + from * 16, src: sum + from * 16, count: 4 * (to - from) })))));
   }
-  const taps = info.kernelHeight * info.kernelWidth;
-  runParallel(splitRange(o, transformParts(o, c * alpha2)).map(([first, end]) => [call.winogradFilterGradF2x3({
-    src: sums[0] + first * c * 4, rows: end - first, cols: c, plane: o * c, dw: dwAt + first * c * taps * 4,
-  })]));
+  // Each block's taps A_f^T S A_f: straight into dw for 3x3, else into a [O, C, 3, 3] block placed into dw's 5x5 below.
+  const blockTaps = r === 3 ? dwAt : ws.alloc(o * c * 9);
+  blocks.forEach(([oy, ox], b) => {
+    runParallel(splitRange(o, transformParts(o, c * alpha2)).map(([first, end]) => [call.winogradFilterGradF2x3({
+      src: sums[0][b] + first * c * 4, rows: end - first, cols: c, plane: o * c, dw: blockTaps + first * c * 9 * 4,
+    })]));
+    if (r === 5) placeTapBlock(view(blockTaps, o * c * 9), view(dwAt, o * c * 25), oy, ox);
+  });
+}
+
+/** `dw[f, oy + ky, ox + kx] = block[f, ky, kx]` for every filter f of 5x5 `dw`, where oy + ky and ox + kx are below 5. */
+function placeTapBlock(block: Float32Array, dw: Float32Array, oy: number, ox: number): void {
+  const rows = Math.min(3, 5 - oy);
+  const cols = Math.min(3, 5 - ox);
+  for (let f = 0, from = 0; f < dw.length; f += 25, from += 9) {
+    for (let ky = 0; ky < rows; ky++) {
+      const to = f + (oy + ky) * 5 + ox;
+      for (let kx = 0; kx < cols; kx++) dw[to + kx] = block[from + ky * 3 + kx];
+    }
+  }
 }

@@ -9,7 +9,8 @@
  * - `winogradGradTiles<F>` and `winogradFilterGrad<F>` (F(2x2, 3x3) only): the filter gradient as
  *   F(r x r, m x m), the m x m tiles of dy to `G_f dy G_f^T`, and products to r x r taps `A_f^T S A_f`.
  *   For F(4x4, 3x3) and F(2x2, 5x5) these (alpha = 6) measured 8 to 17 times im2col's error on NiN's
- *   layers, up to 2.9 times the conformance tolerance: their filter gradients stay with im2col.
+ *   layers, up to 2.9 times the conformance tolerance: a 5x5 filter gradient runs as four blocks of
+ *   3x3 taps instead (`kernels/winograd.ts`).
  *
  * Layouts: transformed values sit in alpha^2 planes `plane` floats apart, plane (xi, nu) at
  * xi*alpha + nu, one row per channel. Tiles run along the four f32x4 lanes: lane l holds tile
@@ -177,8 +178,8 @@ function filterKernel(w: WinogradAlgorithm): KernelSpec {
   };
 }
 
-/** Parameters of `winogradTiles<F>` and `winogradGradTiles<F>`. */
-const tileParams = ['x', 'planes', 'h', 'w', 'pt', 'pl', 'tilesY', 'tilesX', 'hp', 'wp', 'pad', 'dst', 'ld', 'plane'] as const;
+/** Parameters of `winogradTiles<F>` and `winogradGradTiles<F>` (`ldx`, `xPlane`: x's row and plane strides in floats). */
+const tileParams = ['x', 'planes', 'h', 'w', 'ldx', 'xPlane', 'pt', 'pl', 'tilesY', 'tilesX', 'hp', 'wp', 'pad', 'dst', 'ld', 'plane'] as const;
 
 /**
  * The tile transform `out = L d L^T` of the `size` x `size` tiles at stride m of each zero-padded
@@ -199,12 +200,12 @@ function tileKernel(m: 2 | 4, L: Matrix): KernelSpec {
     local.get $plane i32.const 4 i32.mul local.set $planeBytes
     local.get $wp i32.const 4 i32.mul local.set $wpBytes
     loop $planeLoop
-      ;; pad[iy + pt, ix + pl] = x[p, iy, ix], zero elsewhere (hp x wp floats).
+      ;; pad[iy + pt, ix + pl] = x[p, iy, ix] (at x + iy*ldx + ix), zero elsewhere (hp x wp floats).
       local.get $pad i32.const 0 local.get $hp local.get $wpBytes i32.mul memory.fill
       i32.const 0 local.set $iy
       loop $copyRows
         local.get $pad local.get $iy local.get $pt i32.add local.get $wpBytes i32.mul i32.add local.get $pl i32.const 4 i32.mul i32.add
-        local.get $x local.get $iy local.get $w i32.mul i32.const 4 i32.mul i32.add
+        local.get $x local.get $iy local.get $ldx i32.mul i32.const 4 i32.mul i32.add
         local.get $w i32.const 4 i32.mul memory.copy
         local.get $iy i32.const 1 i32.add local.tee $iy local.get $h i32.lt_u br_if $copyRows
       end
@@ -224,7 +225,7 @@ function tileKernel(m: 2 | 4, L: Matrix): KernelSpec {
         end
         local.get $ty i32.const 1 i32.add local.tee $ty local.get $tilesY i32.lt_u br_if $tileRows
       end
-      local.get $x local.get $h local.get $w i32.mul i32.const 4 i32.mul i32.add local.set $x
+      local.get $x local.get $xPlane i32.const 4 i32.mul i32.add local.set $x
       local.get $p i32.const 1 i32.add local.tee $p local.get $planes i32.lt_u br_if $planeLoop
     end`,
   };
@@ -388,7 +389,7 @@ function filterGradientKernels<N extends WinogradAlgorithm['name']>(w: WinogradA
  *   `(r-1-ky)*r + r-1-kx`: the transposed convolution's rotated filter).
  * - `winogradTiles<F>`: `dst[(xi*alpha + nu)*plane + p*ld + ty*tilesX + tx] = (B^T d B)[xi][nu]` for
  *   p < planes, ty < tilesY, tx < tilesX, `d[i][j] = x[p, ty*m + i - pt, tx*m + j - pl]` (0 outside
- *   the h x w plane), through the zero-padded plane at `pad` (hp x wp floats; hp >= (tilesY-1)*m + alpha,
+ *   the h x w plane; x[p, iy, ix] at x + p*xPlane + iy*ldx + ix, so a plane may be a window of a larger one), through the zero-padded plane at `pad` (hp x wp floats; hp >= (tilesY-1)*m + alpha,
  *   wp >= ceil(tilesX/4)*4*m + alpha + 8, for the groups' wide loads).
  * - `winogradGradTiles<F>` (F2x3): the same with `G_f` of F(r, m) on m x m tiles: `(G_f d G_f^T)[xi][nu]`,
  *   `d[i][j] = x[p, ty*m + i - pt, tx*m + j - pl]` for i, j < m.
