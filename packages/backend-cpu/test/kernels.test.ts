@@ -13,6 +13,7 @@ import { CpuBackend } from '../src/cpu_backend.js';
 import { conv2dBackpropFilterIm2col, conv2dBackpropInputIm2col, conv2dIm2col } from '../src/kernels/im2col.js';
 import { gemm, matmulKernel } from '../src/kernels/gemm.js';
 import { view } from '../src/wasm/runtime.js';
+import { threadCount } from '../src/wasm/threads.js';
 import { onHeap, random, referenceConv, referenceConvGrads } from './helpers.js';
 
 /** Bit-for-bit the same values (NaN equals NaN, -0 differs from 0), naming the first difference. */
@@ -159,6 +160,13 @@ describe('im2col/col2im convolution kernels', () => {
     checkConv([4, 16, 14, 14], 64, [3, 3], [1, 1], [1, 1]);
     checkConv([3, 48, 13, 13], 96, [1, 1], [1, 1], [0, 0]);
     checkConv([2, 1, 60, 60], 96, [11, 11], [4, 4], [0, 0]);
+  });
+
+  it(`split each image's GEMMs by rows across threads when the batch has fewer images than threads (${threadCount})`, () => {
+    // O, K (C*kH*kW) and the positions not multiples of the 4-row panels; pointwise and not.
+    checkConv([threadCount - 1 || 1, 30, 31, 29], 66, [3, 3], [1, 1], [1, 1]);
+    checkConv([threadCount - 1 || 1, 130, 17, 19], 70, [1, 1], [1, 1], [0, 0]);
+    checkConv([threadCount - 1 || 1, 3, 70, 70], 50, [11, 11], [4, 4], [2, 2]);
   });
 });
 

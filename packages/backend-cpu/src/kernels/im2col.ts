@@ -10,13 +10,16 @@
  * - forward:      y[n, g]  [O/G, P] = act(W_g @ patches_g + bias_g per row)
  * - input grad:   dx[n]             = col2im(rows g of dcols = W_g^T [K, O/G] @ dy[n, g] [O/G, P])
  * - filter grad:  dW^T [K, O], columns g = sum_n patches_g @ dy[n, g]^T [P, O/G]
+ * With fewer images than threads (a batch of one), the images go one at a time instead, the
+ * patches (or col2im) on one thread and each GEMM split by rows across the threads.
  */
 import type { Activation, Conv2dInfo } from '@tapegrad/core';
 import type { convKernels } from '../wasm/conv_wat.js';
 import { call } from '../wasm/kernel_module.js';
 import type { KernelArgs, KernelCall } from '../wasm/kernel_table.js';
-import { view, workspace } from '../wasm/runtime.js';
-import { runParallel } from '../wasm/threads.js';
+import { MR } from '../wasm/gemm_wat.js';
+import { view, workspace, type Workspace } from '../wasm/runtime.js';
+import { runParallel, threadCount } from '../wasm/threads.js';
 import { gemmCall, gemmScratch, rowMajor, storedTransposed, transposeCall } from './gemm_panels.js';
 import { MIN_PARALLEL_MACS, partsFor, splitRange } from './parallel.js';
 
@@ -75,6 +78,25 @@ function batchParts(info: Conv2dInfo): [number, number][] {
   return splitRange(info.batch, partsFor(info.batch * info.outChannels * positions * taps, MIN_PARALLEL_MACS, info.batch));
 }
 
+/**
+ * Whether each image's GEMMs split across the threads instead of the images: when there are fewer
+ * images than threads, one group, and enough work in an image.
+ */
+function splitsImages(info: Conv2dInfo): boolean {
+  const { positions, taps } = sizesOf(info);
+  return info.batch < threadCount && info.groups === 1 && partsFor(info.outChannels * positions * taps, MIN_PARALLEL_MACS, threadCount) > 1;
+}
+
+/** An `m`-row GEMM as groups of whole MR-row panels, `rows(r0, r1, scratch)` the call for rows [r0, r1), each with its own scratch for `n x k` products. */
+function rowGroups(m: number, n: number, k: number, ws: Workspace, rows: (r0: number, r1: number, scratch: number) => KernelCall): KernelCall[][] {
+  const panels = Math.ceil(m / MR);
+  return splitRange(panels, partsFor(m * n * k, MIN_PARALLEL_MACS, panels)).map(([first, end]) => {
+    const r0 = first * MR;
+    const r1 = Math.min(end * MR, m);
+    return [rows(r0, r1, gemmScratch(ws, r1 - r0, n, k))];
+  });
+}
+
 /** The output of a convolution with no taps (no input channels): act(bias) (at byte `biasAt`, or 0), or zeros. */
 function biasOnly(biasAt: number, yAt: number, info: Conv2dInfo, activation: Activation): void {
   const { outImage, positions } = sizesOf(info);
@@ -98,6 +120,19 @@ export function conv2dIm2col(xAt: number, filterAt: number, biasAt: number, yAt:
   }
   const ws = workspace();
   const pointwise = isPointwise(info);
+  if (splitsImages(info)) {
+    // y[n] rows [r0, r1) = act(W rows [r0, r1) @ patches + bias).
+    const patches = pointwise ? 0 : ws.alloc(k * p);
+    for (let n = 0; n < info.batch; n++) {
+      const image = xAt + n * inImage * 4;
+      if (!pointwise) runParallel([[im2colCall(info, image, patches, p, 1)]]);
+      runParallel(rowGroups(og, p, k, ws, (r0, r1, scratch) => gemmCall({
+        a: filterAt + r0 * k * 4, aLayout: rowMajor(k), b: pointwise ? image : patches, bLayout: rowMajor(p),
+        c: yAt + (n * outImage + r0 * p) * 4, ldc: p, m: r1 - r0, n: p, k, bias: biasAt === 0 ? 0 : biasAt + r0 * 4, relu: activation === 'relu',
+      }, scratch)));
+    }
+    return;
+  }
   runParallel(batchParts(info).map(([first, end]) => {
     const patches = pointwise ? 0 : ws.alloc(info.groups * k * p);
     const scratch = gemmScratch(ws, og, p, k);
@@ -134,6 +169,19 @@ export function conv2dBackpropInputIm2col(dyAt: number, filterAt: number, dxAt: 
   const filterT = ws.alloc(k * o);
   runParallel([[transposeCall(filterAt, o, k, k, filterT)]]);
   const pointwise = isPointwise(info);
+  if (splitsImages(info)) {
+    // dcols rows [r0, r1) = W^T rows [r0, r1) @ dy[n]; then col2im.
+    const dcols = pointwise ? 0 : ws.alloc(k * p);
+    for (let n = 0; n < info.batch; n++) {
+      const dxImage = dxAt + n * inImage * 4;
+      runParallel(rowGroups(k, p, o, ws, (r0, r1, scratch) => gemmCall({
+        a: filterT + r0 * o * 4, aLayout: rowMajor(o), b: dyAt + n * outImage * 4, bLayout: rowMajor(p),
+        c: (pointwise ? dxImage : dcols) + r0 * p * 4, ldc: p, m: r1 - r0, n: p, k: o,
+      }, scratch)));
+      if (!pointwise) runParallel([[call.col2im({ dcols, ld: p, ...geometry(info), dx: dxImage })]]);
+    }
+    return;
+  }
   runParallel(batchParts(info).map(([first, end]) => {
     const dcols = pointwise ? 0 : ws.alloc(info.groups * k * p);
     const scratch = gemmScratch(ws, k, p, og);
@@ -167,6 +215,21 @@ export function conv2dBackpropFilterIm2col(xAt: number, dyAt: number, dwAt: numb
   }
   const ws = workspace();
   const pointwise = isPointwise(info);
+  if (splitsImages(info)) {
+    // dW^T rows [r0, r1) = sum_n patches(x[n]) rows [r0, r1) @ dy[n]^T; then transposed into dW.
+    const patches = pointwise ? 0 : ws.alloc(k * p);
+    const sum = ws.alloc(k * o);
+    for (let n = 0; n < info.batch; n++) {
+      const image = xAt + n * inImage * 4;
+      if (!pointwise) runParallel([[im2colCall(info, image, patches, p, 1)]]);
+      runParallel(rowGroups(k, o, p, ws, (r0, r1, scratch) => gemmCall({
+        a: (pointwise ? image : patches) + r0 * p * 4, aLayout: rowMajor(p), b: dyAt + n * outImage * 4, bLayout: storedTransposed(p),
+        c: sum + r0 * o * 4, ldc: o, m: r1 - r0, n: o, k: p, accumulate: n > 0,
+      }, scratch)));
+    }
+    runParallel([[transposeCall(sum, k, o, o, dwAt)]]);
+    return;
+  }
   const partials: number[] = [];
   runParallel(batchParts(info).map(([first, end]) => {
     const patches = pointwise ? 0 : ws.alloc(info.groups * k * p);
