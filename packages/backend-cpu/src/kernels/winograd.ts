@@ -10,9 +10,11 @@
  *                of dy padded by r - 1 - pad);
  * - filter grad: F(3x3, 2x2) with the dy tiles as filters: D[k] [O, T] = (G_f dy G_f^T)[k],
  *                S[k] [O, C] = sum over chunks of D[k] @ V[k]^T, dw = A_f^T S A_f (F(2x2, 3x3)'s
- *                points; with alpha = 6 the filter gradients are too inexact, see `winograd_wat.ts`).
- * Each phase (transforms, products, inverse transforms) splits across the threads; the images go
- * through in chunks that bound the scratch.
+ *                points; with alpha = 6 the filter gradients are too inexact, see `winograd_wat.ts`);
+ *                a 5x5 filter as four blocks of 3x3 taps, each over x shifted by its offset.
+ * The images go through in chunks that bound the scratch: each chunk a pipeline on one thread while
+ * its transformed tiles are in cache, or, with fewer chunks than threads, each phase (transforms,
+ * products, inverse transforms) split across the threads.
  */
 import type { Activation, Conv2dInfo } from '@tapegrad/core';
 import { call } from '../wasm/kernel_module.js';
