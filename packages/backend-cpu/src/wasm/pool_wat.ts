@@ -54,15 +54,19 @@ const maxWindow = `
 /**
  * Four adjacent windows inside the row (columns x0 + j*sw + [0, kw), j < 4, sw 1 or 2) as the
  * lanes of f32x4 vectors, with the same rule as $maxWindow: a tap replaces a lane's best where it
- * is greater or NaN.
+ * is greater or NaN. `$maxWindow4` stores the maxima (at y, unless 0) and where they are (at argmax,
+ * unless 0); `$maxWindow4Values` only the maxima, without tracking indices (the forward pass).
  */
-const maxWindow4 = `
-  (func $maxWindow4 (param $x i32) (param $planeBase i32) (param $w i32) (param $y0 i32) (param $kyStart i32) (param $kyEnd i32)
-      (param $x0 i32) (param $sw i32) (param $kw i32) (param $y i32) (param $argmax i32)
+function maxWindow4(withIndices: boolean): string {
+  const name = withIndices ? '$maxWindow4' : '$maxWindow4Values';
+  const index = (text: string): string => (withIndices ? text : '');
+  return `
+  (func ${name} (param $x i32) (param $planeBase i32) (param $w i32) (param $y0 i32) (param $kyStart i32) (param $kyEnd i32)
+      (param $x0 i32) (param $sw i32) (param $kw i32) (param $y i32)${index(' (param $argmax i32)')}
     (local $ky i32) (local $kx i32) (local $i i32) (local $at i32) (local $first i32)
-    (local $v v128) (local $index v128) (local $best v128) (local $bestIndex v128) (local $better v128) (local $lanes v128)
-    ;; Lane j of a tap sits j*sw columns right of lane 0.
-    local.get $sw i32x4.splat v128.const i32x4 0 1 2 3 i32x4.mul local.set $lanes
+    (local $v v128) (local $best v128) (local $better v128)${index(' (local $index v128) (local $bestIndex v128) (local $lanes v128)')}
+    ${index(`;; Lane j of a tap sits j*sw columns right of lane 0.
+    local.get $sw i32x4.splat v128.const i32x4 0 1 2 3 i32x4.mul local.set $lanes`)}
     i32.const 1 local.set $first
     local.get $kyStart local.set $ky
     block $kyDone
@@ -78,18 +82,18 @@ const maxWindow4 = `
             ;; Stride 2: the even floats of eight in a row.
             local.get $v local.get $at v128.load offset=16 align=4 i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 local.set $v
           end
-          local.get $i i32x4.splat local.get $lanes i32x4.add local.set $index
+          ${index('local.get $i i32x4.splat local.get $lanes i32x4.add local.set $index')}
           local.get $first
           if
             local.get $v local.set $best
-            local.get $index local.set $bestIndex
+            ${index('local.get $index local.set $bestIndex')}
             i32.const 0 local.set $first
           else
             local.get $v local.get $best f32x4.gt
             local.get $v local.get $v f32x4.ne
             v128.or local.set $better
             local.get $v local.get $best local.get $better v128.bitselect local.set $best
-            local.get $index local.get $bestIndex local.get $better v128.bitselect local.set $bestIndex
+            ${index('local.get $index local.get $bestIndex local.get $better v128.bitselect local.set $bestIndex')}
           end
           local.get $kx i32.const 1 i32.add local.tee $kx local.get $kw i32.lt_s br_if $kxLoop
         end
@@ -99,9 +103,15 @@ const maxWindow4 = `
     end
     local.get $y
     if local.get $y local.get $best v128.store align=4 end
-    local.get $argmax
-    if local.get $argmax local.get $bestIndex v128.store align=4 end
+    ${index(`local.get $argmax
+    if local.get $argmax local.get $bestIndex v128.store align=4 end`)}
   )`;
+}
+
+/** The arguments both run-of-four functions share, for the run at $start (its outputs $shift bytes past $yAt). */
+const runArgs = `local.get $x local.get $plane local.get $h i32.mul local.get $w i32.mul local.get $w local.get $y0 local.get $kyStart local.get $kyEnd
+              local.get $start local.get $sw i32.mul local.get $pl i32.sub local.get $sw local.get $kw
+              local.get $yAt local.get $start local.get $ox i32.sub i32.const 2 i32.shl local.tee $shift i32.add i32.const 0 local.get $y select`;
 
 /** The max-pooling family's exports. */
 export const poolKernels = {
@@ -109,11 +119,11 @@ export const poolKernels = {
    * `y[plane, oy, ox] = max of x[plane, oy*sh - pt + [0, kh), ox*sw - pl + [0, kw)]` (clipped to [h, w]), and `argmax[plane, oy, ox]` = the flat index (plane*h + iy)*w + ix of its first maximum (its last NaN when it holds one).
    *
    * Each output is skipped when its address is 0. Windows [oxLo, oxHi) lie wholly inside the
-   * image, and there runs of four go through $maxWindow4 (strides 1 and 2), the last run ending at oxHi.
+   * image, and there runs of four go through $maxWindow4 (strides 1 and 2; $maxWindow4Values when argmax is 0), the last run ending at oxHi.
    */
   maxPool: {
     params: ['x', 'planes', 'h', 'w', 'oh', 'ow', 'kh', 'kw', 'sh', 'sw', 'pt', 'pl', 'y', 'argmax'] as const,
-    helpers: [firstInside, endInside, maxWindow, maxWindow4],
+    helpers: [firstInside, endInside, maxWindow, maxWindow4(true), maxWindow4(false)],
     wat: `
     (local $plane i32) (local $oy i32) (local $ox i32) (local $y0 i32) (local $x0 i32) (local $kyStart i32) (local $kyEnd i32)
     (local $oxLo i32) (local $oxHi i32) (local $vector i32) (local $out i32) (local $yAt i32) (local $argmaxAt i32) (local $right i32)
@@ -140,11 +150,15 @@ export const poolKernels = {
             ;; Windows start + [0, 4), start = min(ox, oxHi - 4): a last run overlaps the one before
             ;; it (writing the same values again) rather than leaving a tail to the scalar path.
             local.get $ox local.get $oxHi i32.const 4 i32.sub local.tee $start local.get $ox local.get $start i32.lt_s select local.set $start
-            local.get $x local.get $plane local.get $h i32.mul local.get $w i32.mul local.get $w local.get $y0 local.get $kyStart local.get $kyEnd
-            local.get $start local.get $sw i32.mul local.get $pl i32.sub local.get $sw local.get $kw
-            local.get $yAt local.get $start local.get $ox i32.sub i32.const 2 i32.shl local.tee $shift i32.add i32.const 0 local.get $y select
-            local.get $argmaxAt local.get $shift i32.add i32.const 0 local.get $argmax select
-            call $maxWindow4
+            local.get $argmax
+            if
+              ${runArgs}
+              local.get $argmaxAt local.get $shift i32.add
+              call $maxWindow4
+            else
+              ${runArgs}
+              call $maxWindow4Values
+            end
             ;; Past the run: ox and out advance by start + 4 - ox.
             local.get $out local.get $start i32.const 4 i32.add local.get $ox i32.sub i32.add local.set $out
             local.get $start i32.const 4 i32.add local.set $ox
