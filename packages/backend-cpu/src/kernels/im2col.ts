@@ -120,16 +120,16 @@ export function conv2dIm2col(xAt: number, filterAt: number, biasAt: number, yAt:
   }
   const ws = workspace();
   const pointwise = isPointwise(info);
+  /** Rows [r0, r1) of y[n, g] = act(rows of W_g @ patches_g + bias), the patches at `patches` (unused when pointwise). */
+  const product = (n: number, g: number, r0: number, r1: number, patches: number, scratch: number): KernelCall => gemmCall({
+    a: filterAt + (g * og + r0) * k * 4, aLayout: rowMajor(k), b: pointwise ? xAt + (n * inImage + g * groupInput) * 4 : patches + g * k * p * 4, bLayout: rowMajor(p),
+    c: yAt + (n * outImage + (g * og + r0) * p) * 4, ldc: p, m: r1 - r0, n: p, k, bias: biasAt === 0 ? 0 : biasAt + (g * og + r0) * 4, relu: activation === 'relu',
+  }, scratch);
   if (splitsImages(info)) {
-    // y[n] rows [r0, r1) = act(W rows [r0, r1) @ patches + bias).
     const patches = pointwise ? 0 : ws.alloc(k * p);
     for (let n = 0; n < info.batch; n++) {
-      const image = xAt + n * inImage * 4;
-      if (!pointwise) runParallel([[im2colCall(info, image, patches, p, 1)]]);
-      runParallel(rowGroups(og, p, k, ws, (r0, r1, scratch) => gemmCall({
-        a: filterAt + r0 * k * 4, aLayout: rowMajor(k), b: pointwise ? image : patches, bLayout: rowMajor(p),
-        c: yAt + (n * outImage + r0 * p) * 4, ldc: p, m: r1 - r0, n: p, k, bias: biasAt === 0 ? 0 : biasAt + r0 * 4, relu: activation === 'relu',
-      }, scratch)));
+      if (!pointwise) runParallel([[im2colCall(info, xAt + n * inImage * 4, patches, p, 1)]]);
+      runParallel(rowGroups(og, p, k, ws, (r0, r1, scratch) => product(n, 0, r0, r1, patches, scratch)));
     }
     return;
   }
@@ -138,14 +138,8 @@ export function conv2dIm2col(xAt: number, filterAt: number, biasAt: number, yAt:
     const scratch = gemmScratch(ws, og, p, k);
     const calls: KernelCall[] = [];
     for (let n = first; n < end; n++) {
-      const image = xAt + n * inImage * 4;
-      if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
-      for (let g = 0; g < info.groups; g++) {
-        calls.push(gemmCall({
-          a: filterAt + g * og * k * 4, aLayout: rowMajor(k), b: pointwise ? image + g * groupInput * 4 : patches + g * k * p * 4, bLayout: rowMajor(p),
-          c: yAt + (n * outImage + g * og * p) * 4, ldc: p, m: og, n: p, k, bias: biasAt === 0 ? 0 : biasAt + g * og * 4, relu: activation === 'relu',
-        }, scratch));
-      }
+      if (!pointwise) calls.push(im2colCall(info, xAt + n * inImage * 4, patches, p, 1));
+      for (let g = 0; g < info.groups; g++) calls.push(product(n, g, 0, og, patches, scratch));
     }
     return calls;
   }));
@@ -169,16 +163,17 @@ export function conv2dBackpropInputIm2col(dyAt: number, filterAt: number, dxAt: 
   const filterT = ws.alloc(k * o);
   runParallel([[transposeCall(filterAt, o, k, k, filterT)]]);
   const pointwise = isPointwise(info);
+  /** Rows [r0, r1) of dcols' group g (dx[n]'s group channels when pointwise) = rows of W_g^T @ dy[n, g]. */
+  const product = (n: number, g: number, r0: number, r1: number, dcols: number, scratch: number): KernelCall => gemmCall({
+    a: filterT + (r0 * o + g * og) * 4, aLayout: rowMajor(o), b: dyAt + (n * outImage + g * og * p) * 4, bLayout: rowMajor(p),
+    c: (pointwise ? dxAt + (n * inImage + g * groupInput) * 4 : dcols + g * k * p * 4) + r0 * p * 4, ldc: p, m: r1 - r0, n: p, k: og,
+  }, scratch);
+  const col2im = (n: number, dcols: number): KernelCall => call.col2im({ dcols, ld: p, ...geometry(info), dx: dxAt + n * inImage * 4 });
   if (splitsImages(info)) {
-    // dcols rows [r0, r1) = W^T rows [r0, r1) @ dy[n]; then col2im.
     const dcols = pointwise ? 0 : ws.alloc(k * p);
     for (let n = 0; n < info.batch; n++) {
-      const dxImage = dxAt + n * inImage * 4;
-      runParallel(rowGroups(k, p, o, ws, (r0, r1, scratch) => gemmCall({
-        a: filterT + r0 * o * 4, aLayout: rowMajor(o), b: dyAt + n * outImage * 4, bLayout: rowMajor(p),
-        c: (pointwise ? dxImage : dcols) + r0 * p * 4, ldc: p, m: r1 - r0, n: p, k: o,
-      }, scratch)));
-      if (!pointwise) runParallel([[call.col2im({ dcols, ld: p, ...geometry(info), dx: dxImage })]]);
+      runParallel(rowGroups(k, p, o, ws, (r0, r1, scratch) => product(n, 0, r0, r1, dcols, scratch)));
+      if (!pointwise) runParallel([[col2im(n, dcols)]]);
     }
     return;
   }
@@ -187,14 +182,8 @@ export function conv2dBackpropInputIm2col(dyAt: number, filterAt: number, dxAt: 
     const scratch = gemmScratch(ws, k, p, og);
     const calls: KernelCall[] = [];
     for (let n = first; n < end; n++) {
-      const dxImage = dxAt + n * inImage * 4;
-      for (let g = 0; g < info.groups; g++) {
-        calls.push(gemmCall({
-          a: filterT + g * og * 4, aLayout: rowMajor(o), b: dyAt + (n * outImage + g * og * p) * 4, bLayout: rowMajor(p),
-          c: pointwise ? dxImage + g * groupInput * 4 : dcols + g * k * p * 4, ldc: p, m: k, n: p, k: og,
-        }, scratch));
-      }
-      if (!pointwise) calls.push(call.col2im({ dcols, ld: p, ...geometry(info), dx: dxImage }));
+      for (let g = 0; g < info.groups; g++) calls.push(product(n, g, 0, k, dcols, scratch));
+      if (!pointwise) calls.push(col2im(n, dcols));
     }
     return calls;
   }));
@@ -215,17 +204,18 @@ export function conv2dBackpropFilterIm2col(xAt: number, dyAt: number, dwAt: numb
   }
   const ws = workspace();
   const pointwise = isPointwise(info);
+  /** Rows [r0, r1) of dW^T's columns of group g (+)= rows of patches_g(x[n]) @ dy[n, g]^T, into `sum`. */
+  const product = (n: number, g: number, r0: number, r1: number, patches: number, sum: number, accumulate: boolean, scratch: number): KernelCall => gemmCall({
+    a: (pointwise ? xAt + (n * inImage + g * groupInput) * 4 : patches + g * k * p * 4) + r0 * p * 4, aLayout: rowMajor(p),
+    b: dyAt + (n * outImage + g * og * p) * 4, bLayout: storedTransposed(p),
+    c: sum + (r0 * o + g * og) * 4, ldc: o, m: r1 - r0, n: og, k: p, accumulate,
+  }, scratch);
   if (splitsImages(info)) {
-    // dW^T rows [r0, r1) = sum_n patches(x[n]) rows [r0, r1) @ dy[n]^T; then transposed into dW.
     const patches = pointwise ? 0 : ws.alloc(k * p);
     const sum = ws.alloc(k * o);
     for (let n = 0; n < info.batch; n++) {
-      const image = xAt + n * inImage * 4;
-      if (!pointwise) runParallel([[im2colCall(info, image, patches, p, 1)]]);
-      runParallel(rowGroups(k, o, p, ws, (r0, r1, scratch) => gemmCall({
-        a: (pointwise ? image : patches) + r0 * p * 4, aLayout: rowMajor(p), b: dyAt + n * outImage * 4, bLayout: storedTransposed(p),
-        c: sum + r0 * o * 4, ldc: o, m: r1 - r0, n: o, k: p, accumulate: n > 0,
-      }, scratch)));
+      if (!pointwise) runParallel([[im2colCall(info, xAt + n * inImage * 4, patches, p, 1)]]);
+      runParallel(rowGroups(k, o, p, ws, (r0, r1, scratch) => product(n, 0, r0, r1, patches, sum, n > 0, scratch)));
     }
     runParallel([[transposeCall(sum, k, o, o, dwAt)]]);
     return;
@@ -234,18 +224,12 @@ export function conv2dBackpropFilterIm2col(xAt: number, dyAt: number, dwAt: numb
   runParallel(batchParts(info).map(([first, end]) => {
     const patches = pointwise ? 0 : ws.alloc(info.groups * k * p);
     const scratch = gemmScratch(ws, k, og, p);
-    const c = ws.alloc(k * o);
-    partials.push(c);
+    const sum = ws.alloc(k * o);
+    partials.push(sum);
     const calls: KernelCall[] = [];
     for (let n = first; n < end; n++) {
-      const image = xAt + n * inImage * 4;
-      if (!pointwise) calls.push(im2colCall(info, image, patches, p, 1));
-      for (let g = 0; g < info.groups; g++) {
-        calls.push(gemmCall({
-          a: pointwise ? image + g * groupInput * 4 : patches + g * k * p * 4, aLayout: rowMajor(p), b: dyAt + (n * outImage + g * og * p) * 4, bLayout: storedTransposed(p),
-          c: c + g * og * 4, ldc: o, m: k, n: og, k: p, accumulate: n > first,
-        }, scratch));
-      }
+      if (!pointwise) calls.push(im2colCall(info, xAt + n * inImage * 4, patches, p, 1));
+      for (let g = 0; g < info.groups; g++) calls.push(product(n, g, 0, k, patches, sum, n > first, scratch));
     }
     return calls;
   }));
