@@ -9,7 +9,7 @@ import { binaryKernel, reluBackpropKernel, unaryKernel } from './kernels/element
 import { matmulKernel } from './kernels/gemm.js';
 import { gatherKernel, scatterAddKernel } from './kernels/indexing.js';
 import { oneHotKernel, transposeKernel } from './kernels/shape_ops.js';
-import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropKernel, maxPool2dKernel } from './kernels/pool.js';
+import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropArgmaxKernel, maxPool2dBackpropKernel, maxPool2dKernel, maxPool2dWithArgmaxKernel } from './kernels/pool.js';
 import { argmaxInner, maxInner, reluBackpropBiasKernel, sumInner } from './kernels/reduce.js';
 import { padKernel } from './kernels/region.js';
 import type { ArenaStats } from './wasm/arena.js';
@@ -163,6 +163,15 @@ export class CpuBackend extends LedgerBackedStorage<Storage> implements Backend 
   maxPool2d(x: DataId, info: Pool2dInfo): DataId { return this.run(sizeOf(info.outShape), (out) => maxPool2dKernel(this.at(x), out, info)); }
   maxPool2dBackprop(dy: DataId, x: DataId, info: Pool2dInfo): DataId {
     return this.run(sizeOf(info.inShape), (out) => maxPool2dBackpropKernel(this.at(dy), this.at(x), out, info));
+  }
+  /** `argmax`: int32 indices in their planes (iy*W + ix), `[N, C, oH, oW]`. */
+  maxPool2dWithArgmax(x: DataId, info: Pool2dInfo): { y: DataId; argmax: DataId } {
+    const size = sizeOf(info.outShape);
+    const [y, argmax] = this.runOutputs([size, size], ([yOut, argmaxOut]) => maxPool2dWithArgmaxKernel(this.at(x), yOut, argmaxOut, info));
+    return { y, argmax };
+  }
+  maxPool2dBackpropArgmax(dy: DataId, argmax: DataId, info: Pool2dInfo): DataId {
+    return this.run(sizeOf(info.inShape), (out) => maxPool2dBackpropArgmaxKernel(this.at(dy), this.at(argmax), out, info));
   }
   avgPool2d(x: DataId, info: Pool2dInfo): DataId { return this.run(sizeOf(info.outShape), (out) => avgPool2dKernel(this.at(x), out, info)); }
   avgPool2dBackprop(dy: DataId, info: Pool2dInfo): DataId { return this.run(sizeOf(info.inShape), (out) => avgPool2dBackpropKernel(this.at(dy), out, info)); }

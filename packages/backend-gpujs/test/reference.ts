@@ -275,7 +275,15 @@ export class ReferenceBackend extends LedgerBackedStorage<Values> {
     const out = new Float64Array(size(p.inShape));
     this.windowMax(this.v(x), p).forEach((i, o) => { out[i] += vdy[o]; });
     return this.put(out);
+  }  maxPool2dWithArgmax(x: DataId, info: Pool2dInfo): { y: DataId; argmax: DataId } {
+    const y = this.maxPool2d(x, info);
+    this.incRef(x);
+    return { y, argmax: x };
   }
+  maxPool2dBackpropArgmax(dy: DataId, argmax: DataId, info: Pool2dInfo): DataId {
+    return this.maxPool2dBackprop(dy, argmax, info);
+  }
+
   private windows(p: Pool2dInfo, visit: (xi: number, yi: number) => void): void {
     let yi = 0;
     for (let plane = 0; plane < p.batch * p.channels; plane++) for (let oy = 0; oy < p.outHeight; oy++) for (let ox = 0; ox < p.outWidth; ox++, yi++) {

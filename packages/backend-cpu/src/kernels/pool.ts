@@ -40,23 +40,39 @@ export function maxPool2dKernel(x: number, y: number, info: Pool2dInfo): void {
 }
 
 /**
+ * `maxPool2dKernel`, and in `argmax` (int32) where each window's maximum is in its plane
+ * (iy*W + ix, -1 for a window of padding alone): what `maxPool2dBackpropArgmaxKernel` reads.
+ */
+export function maxPool2dWithArgmaxKernel(x: number, y: number, argmax: number, info: Pool2dInfo): void {
+  if (info.batch * info.channels === 0) return;
+  runParallel(planeParts(info).map(([first, end]) => [maxPoolCall(x, y, argmax, first, end, info)]));
+}
+
+/** The `maxPoolGrad` call for planes [first, end): dy of each window added at its argmax. */
+function maxPoolGradCall(dy: number, argmax: number, dx: number, first: number, end: number, info: Pool2dInfo): KernelCall {
+  const inPlane = info.inHeight * info.inWidth * 4;
+  const outPlane = info.outHeight * info.outWidth * 4;
+  return call.maxPoolGrad({
+    dy: dy + first * outPlane, argmax: argmax + first * outPlane, planes: end - first,
+    h: info.inHeight, w: info.inWidth, oh: info.outHeight, ow: info.outWidth, dx: dx + first * inPlane,
+  });
+}
+
+/**
  * `dx[n, c, iy, ix] = sum of dy over the windows whose maximum is (iy, ix)` (a window's first
  * maximum, or its last NaN): the maxima are found again (as the forward pass does), then each
  * window's dy is added at its maximum.
  */
 export function maxPool2dBackpropKernel(dy: number, x: number, dx: number, info: Pool2dInfo): void {
-  const { batch, channels, inHeight, inWidth, outHeight, outWidth } = info;
-  if (batch * channels === 0) return;
-  const argmax = workspace().alloc(batch * channels * outHeight * outWidth);
-  const inPlane = inHeight * inWidth * 4;
-  const outPlane = outHeight * outWidth * 4;
-  runParallel(planeParts(info).map(([first, end]) => [
-    maxPoolCall(x, 0, argmax, first, end, info),
-    call.maxPoolGrad({
-      dy: dy + first * outPlane, argmax: argmax + first * outPlane, planes: end - first,
-      h: inHeight, w: inWidth, oh: outHeight, ow: outWidth, dx: dx + first * inPlane,
-    }),
-  ]));
+  if (info.batch * info.channels === 0) return;
+  const argmax = workspace().alloc(info.batch * info.channels * info.outHeight * info.outWidth);
+  runParallel(planeParts(info).map(([first, end]) => [maxPoolCall(x, 0, argmax, first, end, info), maxPoolGradCall(dy, argmax, dx, first, end, info)]));
+}
+
+/** `maxPool2dBackpropKernel` from the maxima's positions that `maxPool2dWithArgmaxKernel` kept. */
+export function maxPool2dBackpropArgmaxKernel(dy: number, argmax: number, dx: number, info: Pool2dInfo): void {
+  if (info.batch * info.channels === 0) return;
+  runParallel(planeParts(info).map(([first, end]) => [maxPoolGradCall(dy, argmax, dx, first, end, info)]));
 }
 
 /** `y = mean over the full window` (padding counts as zeros; divisor kH*kW). */

@@ -1,6 +1,6 @@
 /**
- * The max-pooling family: `maxPool` (window maxima and where they are) and `maxPoolGrad` (the
- * gradient gathered from those positions), over planes [h, w] (see `kernels/pool.ts`). Scanning a
+ * The max-pooling family: `maxPool` (window maxima and where they are in their plane) and
+ * `maxPoolGrad` (the gradient scattered to those positions), over planes [h, w] (see `kernels/pool.ts`). Scanning a
  * window in row-major order, a value replaces the best when it is greater or NaN (PyTorch's
  * max_pool2d): ties go to the first maximum, and a window holding NaN gives its last NaN.
  */
@@ -9,8 +9,8 @@ import { endInside, firstInside } from './window_wat.js';
 
 /**
  * One max-pooling window: rows y0 + [kyStart, kyEnd) and columns x0 + [kxStart, kxEnd) of the plane
- * starting at flat index planeBase. Its maximum goes to y and the maximum's flat index to argmax
- * (each skipped when 0); a window of padding alone gives -inf and -1.
+ * starting at flat index planeBase. Its maximum goes to y and the maximum's index in the plane
+ * (iy*w + ix) to argmax (each skipped when 0); a window of padding alone gives -inf and -1.
  */
 const maxWindow = `
   (func $maxWindow (param $x i32) (param $planeBase i32) (param $w i32) (param $y0 i32) (param $kyStart i32) (param $kyEnd i32)
@@ -35,7 +35,7 @@ const maxWindow = `
             local.get $v local.get $v f32.ne i32.or
             if
               local.get $v local.set $best
-              local.get $i local.set $bestIndex
+              local.get $i local.get $planeBase i32.sub local.set $bestIndex
             end
             local.get $kx i32.const 1 i32.add local.set $kx
             br $kxLoop
@@ -82,7 +82,8 @@ function maxWindow4(withIndices: boolean): string {
             ;; Stride 2: the even floats of eight in a row.
             local.get $v local.get $at v128.load offset=16 align=4 i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 local.set $v
           end
-          ${index('local.get $i i32x4.splat local.get $lanes i32x4.add local.set $index')}
+          ${index(`;; Lane j's index in the plane.
+          local.get $i local.get $planeBase i32.sub i32x4.splat local.get $lanes i32x4.add local.set $index`)}
           local.get $first
           if
             local.get $v local.set $best
@@ -116,7 +117,7 @@ const runArgs = `local.get $x local.get $plane local.get $h i32.mul local.get $w
 /** The max-pooling family's exports. */
 export const poolKernels = {
   /**
-   * `y[plane, oy, ox] = max of x[plane, oy*sh - pt + [0, kh), ox*sw - pl + [0, kw)]` (clipped to [h, w]), and `argmax[plane, oy, ox]` = the flat index (plane*h + iy)*w + ix of its first maximum (its last NaN when it holds one).
+   * `y[plane, oy, ox] = max of x[plane, oy*sh - pt + [0, kh), ox*sw - pl + [0, kw)]` (clipped to [h, w]), and `argmax[plane, oy, ox]` = the index iy*w + ix in its plane of its first maximum (its last NaN when it holds one; -1 for a window of padding alone).
    *
    * Each output is skipped when its address is 0. Windows [oxLo, oxHi) lie wholly inside the
    * image, and there runs of four go through $maxWindow4 (strides 1 and 2; $maxWindow4Values when argmax is 0), the last run ending at oxHi.
@@ -182,28 +183,33 @@ export const poolKernels = {
   },
 
   /**
-   * `dx[plane, i] = sum of dy[plane, o] over the windows o with argmax[plane, o] = (plane*h*w) + i` (argmax flat over the planes, as `maxPool` writes it; -1 is skipped).
+   * `dx[plane, i] = sum of dy[plane, o] over the windows o with argmax[plane, o] = i` (indices in the plane, as `maxPool` writes them; -1 is skipped).
    *
-   * Each plane is cleared, then its windows scatter in (oy, ox) order, the order the sums of a
-   * position are taken in.
+   * The planes are cleared, then each plane's windows scatter in (oy, ox) order, the order the sums
+   * of a position are taken in.
    */
   maxPoolGrad: {
     params: ['dy', 'argmax', 'planes', 'h', 'w', 'oh', 'ow', 'dx'] as const,
     wat: `
-    (local $o i32) (local $oEnd i32) (local $index i32) (local $at i32)
+    (local $plane i32) (local $o i32) (local $oEnd i32) (local $index i32) (local $at i32) (local $dxPlane i32)
     ;; All planes' dx cleared at once: they are contiguous.
     local.get $dx i32.const 0 local.get $planes local.get $h i32.mul local.get $w i32.mul i32.const 2 i32.shl memory.fill
-    local.get $planes local.get $oh i32.mul local.get $ow i32.mul local.set $oEnd
     block $done
-      local.get $oEnd i32.eqz br_if $done
-      loop $oLoop
-        ;; dx[argmax[o]] += dy[o], unless the window held padding alone.
-        local.get $argmax local.get $o i32.const 2 i32.shl i32.add i32.load local.tee $index i32.const 0 i32.ge_s
-        if
-          local.get $dx local.get $index i32.const 2 i32.shl i32.add local.tee $at
-          local.get $at f32.load local.get $dy local.get $o i32.const 2 i32.shl i32.add f32.load f32.add f32.store
+      local.get $oh local.get $ow i32.mul i32.eqz br_if $done
+      loop $planeLoop
+        ;; Windows (plane*oh*ow) + [0, oh*ow), into dx's plane at dxPlane.
+        local.get $dx local.get $plane local.get $h i32.mul local.get $w i32.mul i32.const 2 i32.shl i32.add local.set $dxPlane
+        local.get $plane local.get $oh i32.mul local.get $ow i32.mul local.tee $o local.get $oh local.get $ow i32.mul i32.add local.set $oEnd
+        loop $oLoop
+          ;; dx[plane, argmax[o]] += dy[o], unless the window held padding alone.
+          local.get $argmax local.get $o i32.const 2 i32.shl i32.add i32.load local.tee $index i32.const 0 i32.ge_s
+          if
+            local.get $dxPlane local.get $index i32.const 2 i32.shl i32.add local.tee $at
+            local.get $at f32.load local.get $dy local.get $o i32.const 2 i32.shl i32.add f32.load f32.add f32.store
+          end
+          local.get $o i32.const 1 i32.add local.tee $o local.get $oEnd i32.lt_u br_if $oLoop
         end
-        local.get $o i32.const 1 i32.add local.tee $o local.get $oEnd i32.lt_u br_if $oLoop
+        local.get $plane i32.const 1 i32.add local.tee $plane local.get $planes i32.lt_u br_if $planeLoop
       end
     end`,
   },

@@ -1,12 +1,12 @@
 /** Max, average and global average pooling over NCHW. */
-import { composite } from '../engine.js';
+import { composite, isGradEnabled } from '../engine.js';
 import { avgPoolDivisorScale, computePool2dInfo, type Pair, type Pool2dInfo } from '../conv_shapes.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertTensor, booleanOption, checkKnownOptions, describeValue } from '../validate.js';
 import { valuesOn } from './creation.js';
 import { mul } from './elementwise.js';
-import { runOp } from './op.js';
+import { backendOf, fromDataId, runOp } from './op.js';
 import { mean } from './reduce.js';
 
 /**
@@ -44,9 +44,17 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   assertTensor('maxPool2d', 'x', x);
   x.assertLive('maxPool2d');
   const info = poolInfo('maxPool2d', x, options);
-  return runOp('maxPool2d', [x], info.outShape, (backend) => backend.maxPool2d(x.dataId, info), (dy) => [
-    runOp('maxPool2dBackprop', [dy, x], info.inShape, (backend) => backend.maxPool2dBackprop(dy.dataId, x.dataId, info)),
-  ]);
+  if (!(isGradEnabled() && x.requiresGrad)) return runOp('maxPool2d', [x], info.outShape, (backend) => backend.maxPool2d(x.dataId, info));
+  // For the gradient the backend keeps where the maxima are (an inner result, freed with the node).
+  return composite(() => {
+    const backend = backendOf('maxPool2d', [x]);
+    const { y, argmax } = backend.maxPool2dWithArgmax(x.dataId, info);
+    const where = fromDataId(argmax, info.outShape, backend);
+    return runOp('maxPool2d', [x, where], info.outShape, () => y, (dy) => [
+      runOp('maxPool2dBackprop', [dy, where], info.inShape, (b) => b.maxPool2dBackpropArgmax(dy.dataId, where.dataId, info)),
+      null,
+    ]);
+  });
 }
 
 /**
