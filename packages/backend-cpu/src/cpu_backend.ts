@@ -9,7 +9,7 @@ import { binaryKernel, reluBackpropKernel, unaryKernel } from './kernels/element
 import { matmulKernel } from './kernels/gemm.js';
 import { gatherKernel, scatterAddKernel } from './kernels/indexing.js';
 import { oneHotKernel, transposeKernel } from './kernels/shape_ops.js';
-import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropArgmaxKernel, maxPool2dBackpropKernel, maxPool2dKernel, maxPool2dWithArgmaxKernel } from './kernels/pool.js';
+import { avgPool2dBackpropKernel, avgPool2dKernel, maxPool2dBackpropArgmaxKernel, maxPool2dKernel, maxPool2dWithArgmaxKernel } from './kernels/pool.js';
 import { argmaxInner, maxInner, reluBackpropBiasKernel, sumInner } from './kernels/reduce.js';
 import { padKernel } from './kernels/region.js';
 import type { ArenaStats } from './wasm/arena.js';
@@ -161,9 +161,6 @@ export class CpuBackend extends LedgerBackedStorage<Storage> implements Backend 
     return this.run(sizeOf(info.filterShape), (out) => conv2dBackpropFilterKernel(this.at(x), this.at(dy), out, info));
   }
   maxPool2d(x: DataId, info: Pool2dInfo): DataId { return this.run(sizeOf(info.outShape), (out) => maxPool2dKernel(this.at(x), out, info)); }
-  maxPool2dBackprop(dy: DataId, x: DataId, info: Pool2dInfo): DataId {
-    return this.run(sizeOf(info.inShape), (out) => maxPool2dBackpropKernel(this.at(dy), this.at(x), out, info));
-  }
   /** `argmax`: int32 indices in their planes (iy*W + ix), `[N, C, oH, oW]`. */
   maxPool2dWithArgmax(x: DataId, info: Pool2dInfo): { y: DataId; argmax: DataId } {
     const size = sizeOf(info.outShape);

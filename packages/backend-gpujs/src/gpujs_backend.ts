@@ -540,17 +540,14 @@ export class GpuJsBackend extends LedgerBackedStorage<Storage> implements Backen
   maxPool2d(x: DataId, info: Pool2dInfo): DataId {
     return this.op('maxPool2d', [x], sizeOf(info.outShape), ([xd]) => maxPool2d(this.ctx, xd, info));
   }
-  maxPool2dBackprop(dy: DataId, x: DataId, info: Pool2dInfo): DataId {
-    return this.op('maxPool2dBackprop', [dy, x], sizeOf(info.inShape), ([dyd, xd]) => maxPool2dBackprop(this.ctx, dyd, xd, info));
-  }
   /** Keeps `x` itself (one more reference) as `argmax`: the gradient kernel finds each window's maximum again. */
   maxPool2dWithArgmax(x: DataId, info: Pool2dInfo): { y: DataId; argmax: DataId } {
     const y = this.maxPool2d(x, info);
     this.incRef(x);
     return { y, argmax: x };
   }
-  maxPool2dBackpropArgmax(dy: DataId, argmax: DataId, info: Pool2dInfo): DataId {
-    return this.maxPool2dBackprop(dy, argmax, info);
+  maxPool2dBackpropArgmax(dy: DataId, x: DataId, info: Pool2dInfo): DataId {
+    return this.op('maxPool2dBackprop', [dy, x], sizeOf(info.inShape), ([dyd, xd]) => maxPool2dBackprop(this.ctx, dyd, xd, info));
   }
   avgPool2d(x: DataId, info: Pool2dInfo): DataId {
     return this.op('avgPool2d', [x], sizeOf(info.outShape), ([xd]) => avgPool2d(this.ctx, xd, info));

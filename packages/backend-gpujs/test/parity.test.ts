@@ -5,7 +5,7 @@
  * limits lowered too, which runs on small shapes every path that tensors over 2^24 elements take.
  */
 import { CpuBackend } from '@tapegrad/backend-cpu';
-import { computeConv2dInfo, computePool2dInfo, type Backend, type BinaryKernel, type UnaryKernel } from '@tapegrad/core';
+import { computeConv2dInfo, computePool2dInfo, type Backend, type BinaryKernel, type DataId, type Pool2dInfo, type UnaryKernel } from '@tapegrad/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGpuJsBackend, releaseWebGpuDevice, type GpuJsBackend } from '../src/index.js';
 import { compareKernel, randomValues, rng } from './helpers.js';
@@ -31,6 +31,15 @@ if (process.env.TAPEGRAD_TEST_HEADLESSGL === '1') configs.push({ mode: 'headless
 if (process.env.TAPEGRAD_GPUJS_MODE === 'webgpu') configs.push({ mode: 'webgpu' }, { mode: 'webgpu', limit: 1024 }, { mode: 'webgpu', limit: 128, maxIndex: 128, maxArrays: 7 });
 
 const worst = new Map<string, { abs: number; rel: number }>();
+
+/** Max pooling's gradient as core takes it: the forward pass's kept argmax (backend-specific), then the gradient from it; y and argmax freed. */
+function maxPoolGradient(b: Backend, dy: DataId, x: DataId, info: Pool2dInfo): DataId {
+  const { y, argmax } = b.maxPool2dWithArgmax(x, info);
+  b.disposeData(y);
+  const dx = b.maxPool2dBackpropArgmax(dy, argmax, info);
+  b.disposeData(argmax);
+  return dx;
+}
 
 afterAll(async () => {
   // Dawn keeps the process alive while its device lives.
@@ -281,17 +290,17 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
         const avgInfo = computePool2dInfo('avgPool2d', c.x, c.k, c.s, c.p);
         await check([input(c.x)], (b, [x]) => b.maxPool2d(x, maxInfo));
         await check([input(c.x)], (b, [x]) => b.avgPool2d(x, avgInfo));
-        await check([input([...maxInfo.outShape]), input(c.x)], (b, [dy, x]) => b.maxPool2dBackprop(dy, x, maxInfo));
+        await check([input([...maxInfo.outShape]), input(c.x)], (b, [dy, x]) => maxPoolGradient(b, dy, x, maxInfo));
         await check([input([...avgInfo.outShape])], (b, [dy]) => b.avgPool2dBackprop(dy, avgInfo));
       }
     });
 
-    it('maxPool2dBackprop routes ties to the first maximum in row-major window order', async () => {
+    it('max pooling\'s gradient routes ties to the first maximum in row-major window order', async () => {
       const info = computePool2dInfo('maxPool2d', [1, 2, 6, 6], 3, 2, 1);
       const tied = { values: new Float32Array(72).map((_, i) => (i % 5 === 0 ? 1 : Math.floor(i / 7) % 2)), shape: [1, 2, 6, 6] };
-      await check([input([...info.outShape]), tied], (b, [dy, x]) => b.maxPool2dBackprop(dy, x, info));
+      await check([input([...info.outShape]), tied], (b, [dy, x]) => maxPoolGradient(b, dy, x, info));
       const flat = { values: new Float32Array(72).fill(0.5), shape: [1, 2, 6, 6] };
-      await check([input([...info.outShape]), flat], (b, [dy, x]) => b.maxPool2dBackprop(dy, x, info));
+      await check([input([...info.outShape]), flat], (b, [dy, x]) => maxPoolGradient(b, dy, x, info));
     });
 
     it('ceilMode pooling without padding: the cut-short last window reads only inside the input', async () => {
@@ -301,7 +310,7 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
         const x = { values: Float32Array.from({ length: c.x.reduce((a, b) => a * b, 1) }, (_, i) => i), shape: c.x };
         await check([x], (b, [id]) => b.maxPool2d(id, info));
         await check([x], (b, [id]) => b.avgPool2d(id, info));
-        await check([input([...info.outShape]), x], (b, [dy, id]) => b.maxPool2dBackprop(dy, id, info));
+        await check([input([...info.outShape]), x], (b, [dy, id]) => maxPoolGradient(b, dy, id, info));
       }
     });
 
@@ -313,7 +322,7 @@ for (const { mode, limit, maxIndex, maxArrays, async, parallel } of configs) {
         for (const at of [3, 4, 9, 10, 11, 20, 40, 41]) x.values[at] = Number.NaN;
         x.values.set([Infinity, -Infinity], 30);
         await check([x], (b, [id]) => b.maxPool2d(id, info));
-        await check([input([...info.outShape]), x], (b, [dy, id]) => b.maxPool2dBackprop(dy, id, info));
+        await check([input([...info.outShape]), x], (b, [dy, id]) => maxPoolGradient(b, dy, id, info));
       }
     });
 

@@ -270,18 +270,17 @@ export class ReferenceBackend extends LedgerBackedStorage<Values> {
     const vx = this.v(x);
     return this.put(Float64Array.from(this.windowMax(vx, p), (i) => vx[i]));
   }
-  maxPool2dBackprop(dy: DataId, x: DataId, p: Pool2dInfo): DataId {
+  /** Keeps `x` as `argmax`, as gpu.js does: the gradient finds the maxima again. */
+  maxPool2dWithArgmax(x: DataId, p: Pool2dInfo): { y: DataId; argmax: DataId } {
+    const y = this.maxPool2d(x, p);
+    this.incRef(x);
+    return { y, argmax: x };
+  }
+  maxPool2dBackpropArgmax(dy: DataId, x: DataId, p: Pool2dInfo): DataId {
     const vdy = this.v(dy);
     const out = new Float64Array(size(p.inShape));
     this.windowMax(this.v(x), p).forEach((i, o) => { out[i] += vdy[o]; });
     return this.put(out);
-  }  maxPool2dWithArgmax(x: DataId, info: Pool2dInfo): { y: DataId; argmax: DataId } {
-    const y = this.maxPool2d(x, info);
-    this.incRef(x);
-    return { y, argmax: x };
-  }
-  maxPool2dBackpropArgmax(dy: DataId, argmax: DataId, info: Pool2dInfo): DataId {
-    return this.maxPool2dBackprop(dy, argmax, info);
   }
 
   private windows(p: Pool2dInfo, visit: (xi: number, yi: number) => void): void {

@@ -231,8 +231,6 @@ export interface Backend {
    * replaces the best when greater or NaN (PyTorch's max_pool2d): the first maximum, or the last NaN.
    */
   maxPool2d(x: DataId, info: Pool2dInfo): DataId;
-  /** Routes each window's gradient to the element `maxPool2d` picks (its first maximum, or its last NaN). */
-  maxPool2dBackprop(dy: DataId, x: DataId, info: Pool2dInfo): DataId;
   /**
    * `maxPool2d`, keeping for the gradient what it needs of where the maxima are (PyTorch's
    * `max_pool2d_with_indices`): `argmax` is storage of the backend's own, read only by
@@ -240,7 +238,7 @@ export interface Backend {
    * may keep `x` itself and find the maxima again).
    */
   maxPool2dWithArgmax(x: DataId, info: Pool2dInfo): { readonly y: DataId; readonly argmax: DataId };
-  /** `maxPool2dBackprop` from what `maxPool2dWithArgmax` kept. */
+  /** Routes each window's gradient to the element `maxPool2d` picks (its first maximum, or its last NaN), from what `maxPool2dWithArgmax` kept. */
   maxPool2dBackpropArgmax(dy: DataId, argmax: DataId, info: Pool2dInfo): DataId;
   /** Average pooling; divides by the full window (PyTorch's `count_include_pad=True`). */
   avgPool2d(x: DataId, info: Pool2dInfo): DataId;

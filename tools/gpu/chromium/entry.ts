@@ -66,7 +66,8 @@ function cases(): Case[] {
     const info = computePool2dInfo('maxPool2d', xs, k, s, p);
     out.push({ name: `maxPool2d ${xs}`, inputs: [input(xs)], run: (b, [x]) => b.maxPool2d(x, info) });
     out.push({ name: `avgPool2d ${xs}`, inputs: [input(xs)], run: (b, [x]) => b.avgPool2d(x, info) });
-    out.push({ name: `maxPool2dBackprop ${xs}`, inputs: [input([...info.outShape]), input(xs)], run: (b, [dy, x]) => b.maxPool2dBackprop(dy, x, info) });
+    // gpu.js keeps x itself as maxPool2dWithArgmax's argmax.
+    out.push({ name: `maxPool2dBackprop ${xs}`, inputs: [input([...info.outShape]), input(xs)], run: (b, [dy, x]) => b.maxPool2dBackpropArgmax(dy, x, info) });
     out.push({ name: `avgPool2dBackprop ${xs}`, inputs: [input([...info.outShape])], run: (b, [dy]) => b.avgPool2dBackprop(dy, info) });
   }
   // One kernel fed a device result, then a host array, in the same argument (webgpu keeps the

@@ -19,14 +19,14 @@ function planeParts(info: Pool2dInfo): [number, number][] {
   return splitRange(planes, partsFor(planes * info.inHeight * info.inWidth, MIN_PARALLEL_POOL_ELEMENTS, planes));
 }
 
-/** The `maxPool` call for planes [first, end): window maxima into y, their indices into argmax (0: skip either). */
+/** The `maxPool` call for planes [first, end): window maxima into y, their indices into argmax (0: skip them). */
 function maxPoolCall(x: number, y: number, argmax: number, first: number, end: number, info: Pool2dInfo): KernelCall {
   const inPlane = info.inHeight * info.inWidth * 4;
   const outPlane = info.outHeight * info.outWidth * 4;
   return call.maxPool({
     x: x + first * inPlane, planes: end - first, h: info.inHeight, w: info.inWidth, oh: info.outHeight, ow: info.outWidth,
     kh: info.kernelHeight, kw: info.kernelWidth, sh: info.strideHeight, sw: info.strideWidth, pt: info.padTop, pl: info.padLeft,
-    y: y === 0 ? 0 : y + first * outPlane, argmax: argmax === 0 ? 0 : argmax + first * outPlane,
+    y: y + first * outPlane, argmax: argmax === 0 ? 0 : argmax + first * outPlane,
   });
 }
 
@@ -60,16 +60,9 @@ function maxPoolGradCall(dy: number, argmax: number, dx: number, first: number, 
 
 /**
  * `dx[n, c, iy, ix] = sum of dy over the windows whose maximum is (iy, ix)` (a window's first
- * maximum, or its last NaN): the maxima are found again (as the forward pass does), then each
- * window's dy is added at its maximum.
+ * maximum, or its last NaN), from the positions `maxPool2dWithArgmaxKernel` kept: each window's dy
+ * added at its maximum.
  */
-export function maxPool2dBackpropKernel(dy: number, x: number, dx: number, info: Pool2dInfo): void {
-  if (info.batch * info.channels === 0) return;
-  const argmax = workspace().alloc(info.batch * info.channels * info.outHeight * info.outWidth);
-  runParallel(planeParts(info).map(([first, end]) => [maxPoolCall(x, 0, argmax, first, end, info), maxPoolGradCall(dy, argmax, dx, first, end, info)]));
-}
-
-/** `maxPool2dBackpropKernel` from the maxima's positions that `maxPool2dWithArgmaxKernel` kept. */
 export function maxPool2dBackpropArgmaxKernel(dy: number, argmax: number, dx: number, info: Pool2dInfo): void {
   if (info.batch * info.channels === 0) return;
   runParallel(planeParts(info).map(([first, end]) => [maxPoolGradCall(dy, argmax, dx, first, end, info)]));

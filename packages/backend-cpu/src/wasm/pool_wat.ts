@@ -10,7 +10,7 @@ import { endInside, firstInside } from './window_wat.js';
 /**
  * One max-pooling window: rows y0 + [kyStart, kyEnd) and columns x0 + [kxStart, kxEnd) of the plane
  * starting at flat index planeBase. Its maximum goes to y and the maximum's index in the plane
- * (iy*w + ix) to argmax (each skipped when 0); a window of padding alone gives -inf and -1.
+ * (iy*w + ix) to argmax (skipped when 0); a window of padding alone gives -inf and -1.
  */
 const maxWindow = `
   (func $maxWindow (param $x i32) (param $planeBase i32) (param $w i32) (param $y0 i32) (param $kyStart i32) (param $kyEnd i32)
@@ -45,8 +45,7 @@ const maxWindow = `
         br $kyLoop
       end
     end
-    local.get $y
-    if local.get $y local.get $best f32.store end
+    local.get $y local.get $best f32.store
     local.get $argmax
     if local.get $argmax local.get $bestIndex i32.store end
   )`;
@@ -54,7 +53,7 @@ const maxWindow = `
 /**
  * Four adjacent windows inside the row (columns x0 + j*sw + [0, kw), j < 4, sw 1 or 2) as the
  * lanes of f32x4 vectors, with the same rule as $maxWindow: a tap replaces a lane's best where it
- * is greater or NaN. `$maxWindow4` stores the maxima (at y, unless 0) and where they are (at argmax,
+ * is greater or NaN. `$maxWindow4` stores the maxima (at y) and where they are (at argmax,
  * unless 0); `$maxWindow4Values` only the maxima, without tracking indices (the forward pass).
  */
 function maxWindow4(withIndices: boolean): string {
@@ -102,8 +101,7 @@ function maxWindow4(withIndices: boolean): string {
         br $kyLoop
       end
     end
-    local.get $y
-    if local.get $y local.get $best v128.store align=4 end
+    local.get $y local.get $best v128.store align=4
     ${index(`local.get $argmax
     if local.get $argmax local.get $bestIndex v128.store align=4 end`)}
   )`;
@@ -112,14 +110,14 @@ function maxWindow4(withIndices: boolean): string {
 /** The arguments both run-of-four functions share, for the run at $start (its outputs $shift bytes past $yAt). */
 const runArgs = `local.get $x local.get $plane local.get $h i32.mul local.get $w i32.mul local.get $w local.get $y0 local.get $kyStart local.get $kyEnd
               local.get $start local.get $sw i32.mul local.get $pl i32.sub local.get $sw local.get $kw
-              local.get $yAt local.get $start local.get $ox i32.sub i32.const 2 i32.shl local.tee $shift i32.add i32.const 0 local.get $y select`;
+              local.get $yAt local.get $start local.get $ox i32.sub i32.const 2 i32.shl local.tee $shift i32.add`;
 
 /** The max-pooling family's exports. */
 export const poolKernels = {
   /**
    * `y[plane, oy, ox] = max of x[plane, oy*sh - pt + [0, kh), ox*sw - pl + [0, kw)]` (clipped to [h, w]), and `argmax[plane, oy, ox]` = the index iy*w + ix in its plane of its first maximum (its last NaN when it holds one; -1 for a window of padding alone).
    *
-   * Each output is skipped when its address is 0. Windows [oxLo, oxHi) lie wholly inside the
+   * argmax is skipped when its address is 0. Windows [oxLo, oxHi) lie wholly inside the
    * image, and there runs of four go through $maxWindow4 (strides 1 and 2; $maxWindow4Values when argmax is 0), the last run ending at oxHi.
    */
   maxPool: {
@@ -144,7 +142,7 @@ export const poolKernels = {
         loop $oxLoop
           local.get $ox local.get $sw i32.mul local.get $pl i32.sub local.set $x0
           ;; Output (plane, oy, ox) is flat index out; its addresses in y and argmax (0 stays 0).
-          local.get $y local.get $out i32.const 2 i32.shl i32.add i32.const 0 local.get $y select local.set $yAt
+          local.get $y local.get $out i32.const 2 i32.shl i32.add local.set $yAt
           local.get $argmax local.get $out i32.const 2 i32.shl i32.add i32.const 0 local.get $argmax select local.set $argmaxAt
           local.get $vector local.get $ox local.get $oxLo i32.ge_s i32.and local.get $ox local.get $oxHi i32.lt_s i32.and
           if
