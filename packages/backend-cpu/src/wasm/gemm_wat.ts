@@ -6,7 +6,8 @@
  * Blocking: for each block of NC columns of B and each KC rows of depth, `$packB` copies the
  * `KC x NC` block of B into panels of NR columns (contiguous, so the micro-kernel streams them
  * from L1); then for each MC rows of A (kept in L2 while the block's panels go by) every MR x NR
- * tile of C gets one micro-kernel call, reading MR rows of A in place (row-major or transposed).
+ * tile of C gets one micro-kernel call, reading A's packed MR-row panel (`$microPacked`) when the
+ * block has enough column panels to reuse it over, else MR rows of A in place (`$micro`).
  * The TypeScript side of these layouts is `kernels/gemm_panels.ts`.
  */
 import type { KernelTable, WatOptions } from './kernel_table.js';
@@ -41,31 +42,22 @@ const acc = (r: number, v: number): string => `$c${r}_${v}`;
 /** Sets `$row` to the byte address of row r of the C tile. */
 const rowAddress = (r: number): string => `local.get $c i32.const ${r} local.get $ldc i32.mul i32.add local.set $row`;
 
+/** The locals both micro-kernels declare: C's row address, A's broadcast, the epilogue's floor and bias, B's row and the tile's accumulators. */
+function tileLocals(): string {
+  return `(local $row i32) (local $av v128) (local $floor v128) (local $bv v128) ${vectors.map((v) => `(local $b${v} v128)`).join(' ')} ${rows.flatMap((r) => vectors.map((v) => `(local ${acc(r, v)} v128)`)).join(' ')}`;
+}
+
+/** `acc[r][v] += splat(A[r]) * B[v]` (A's value in `$av`): one f32x4.relaxed_madd, or a multiply and an add. */
+const update = (fusedMultiplyAdd: boolean, r: number, v: number): string => (fusedMultiplyAdd
+  ? `local.get $av local.get $b${v} local.get ${acc(r, v)} f32x4.relaxed_madd local.set ${acc(r, v)}`
+  : `local.get ${acc(r, v)} local.get $av local.get $b${v} f32x4.mul f32x4.add local.set ${acc(r, v)}`);
+
 /**
- * `C[MR x NR] = act((add ? C : 0) + sum over kc of A[p][0..MR) (outer) B[p][0..NR) + bias)`: the
- * tile lives in MR * NR/4 f32x4 registers; per step, NR/4 loads of the packed B panel (NR floats a
- * row) and MR broadcasts of A, row r from `$a{r}` stepping `aStep` bytes (the packed A panel's MR
- * floats a step, or A's rows in place). With
- * `epi`, bias[r] (from `$bias`, 0: none) is added and act is max(., 0) when `relu`, else max(., -inf)
- * (the identity, NaN kept). With `fusedMultiplyAdd` each update is one `f32x4.relaxed_madd` (an FMA
- * where the CPU has one), else a multiply and an add.
+ * The tile's rows into C: each vector plus C's (add), then plus bias[r] and max with the floor
+ * (epi), in four whole variants (no accumulator flows out of a branch, which would cost TurboFan
+ * spills in the loop). Row r of the tile starts at c + r*ldc bytes; column vector v at +16v.
  */
-function microKernel({ fusedMultiplyAdd }: WatOptions): string {
-  const locals = rows.flatMap((r) => vectors.map((v) => `(local ${acc(r, v)} v128)`)).join(' ');
-  const bLocals = vectors.map((v) => `(local $b${v} v128)`).join(' ');
-  // One k step: acc[r][v] += splat(A[r][p]) * B[p][4v..4v+3], then every A row and the B panel advance one step.
-  const step = [
-    ...vectors.map((v) => `local.get $b v128.load offset=${16 * v} local.set $b${v}`),
-    ...rows.flatMap((r) => [
-      `local.get $a${r} v128.load32_splat local.set $av`,
-      ...vectors.map((v) => (fusedMultiplyAdd
-        ? `local.get $av local.get $b${v} local.get ${acc(r, v)} f32x4.relaxed_madd local.set ${acc(r, v)}`
-        : `local.get ${acc(r, v)} local.get $av local.get $b${v} f32x4.mul f32x4.add local.set ${acc(r, v)}`)),
-      `local.get $a${r} local.get $aStep i32.add local.set $a${r}`,
-    ]),
-    `local.get $b i32.const ${4 * NR} i32.add local.tee $b`,
-  ];
-  // The tile's rows into C: each vector plus C's (add), then plus bias[r] and max with the floor (epi).
+function tileStore(): string {
   const store = (add: boolean, epi: boolean): string => rows.map((r) => [
     rowAddress(r),
     ...(epi ? ['v128.const i32x4 0 0 0 0 local.set $bv', `local.get $bias if local.get $bias f32.load offset=${4 * r} f32x4.splat local.set $bv end`] : []),
@@ -78,16 +70,6 @@ function microKernel({ fusedMultiplyAdd }: WatOptions): string {
     ].join(' ')),
   ].join('\n        ')).join('\n        ');
   return `
-  (func $micro ${rows.map((r) => `(param $a${r} i32)`).join(' ')} (param $aStep i32) (param $b i32) (param $kc i32) (param $c i32) (param $ldc i32)
-    (param $add i32) (param $epi i32) (param $bias i32) (param $relu i32)
-    (local $end i32) (local $row i32) (local $av v128) (local $floor v128) (local $bv v128) ${bLocals} ${locals}
-    local.get $b local.get $kc i32.const ${4 * NR} i32.mul i32.add local.set $end
-    loop $k
-      ${step.join('\n      ')}
-      local.get $end i32.lt_u br_if $k
-    end
-    ;; Row r of the tile starts at c + r*ldc bytes; column vector v at +16v. Four whole variants of
-    ;; the store (no accumulator flows out of a branch, which would cost TurboFan spills in the loop).
     local.get $epi
     if
       f32.const 0 f32.const -inf local.get $relu select f32x4.splat local.set $floor
@@ -104,7 +86,65 @@ function microKernel({ fusedMultiplyAdd }: WatOptions): string {
       else
         ${store(false, false)}
       end
+    end`;
+}
+
+/**
+ * `C[MR x NR] = act((add ? C : 0) + sum over kc of A[p][0..MR) (outer) B[p][0..NR) + bias)` with A's
+ * rows in place (`microKernelPacked` reads a packed panel): the tile lives in MR * NR/4 f32x4 registers; per step, NR/4 loads of the packed B
+ * panel (NR floats a row) and MR broadcasts of A, row r from `$a{r}` stepping `aStep` bytes. With
+ * `epi`, bias[r] (from `$bias`, 0: none) is added and act is max(., 0) when `relu`, else
+ * max(., -inf) (the identity, NaN kept). With `fusedMultiplyAdd` each update is one
+ * `f32x4.relaxed_madd` (an FMA where the CPU has one), else a multiply and an add.
+ */
+function microKernel({ fusedMultiplyAdd }: WatOptions): string {
+  // One k step: acc[r][v] += splat(A[r][p]) * B[p][4v..4v+3], then every A row and the B panel advance one step.
+  const step = [
+    ...vectors.map((v) => `local.get $b v128.load offset=${16 * v} local.set $b${v}`),
+    ...rows.flatMap((r) => [
+      `local.get $a${r} v128.load32_splat local.set $av`,
+      ...vectors.map((v) => update(fusedMultiplyAdd, r, v)),
+      `local.get $a${r} local.get $aStep i32.add local.set $a${r}`,
+    ]),
+    `local.get $b i32.const ${4 * NR} i32.add local.tee $b`,
+  ];
+  return `
+  (func $micro ${rows.map((r) => `(param $a${r} i32)`).join(' ')} (param $aStep i32) (param $b i32) (param $kc i32) (param $c i32) (param $ldc i32)
+    (param $add i32) (param $epi i32) (param $bias i32) (param $relu i32)
+    (local $end i32) ${tileLocals()}
+    local.get $b local.get $kc i32.const ${4 * NR} i32.mul i32.add local.set $end
+    loop $k
+      ${step.join('\n      ')}
+      local.get $end i32.lt_u br_if $k
     end
+    ${tileStore()}
+  )`;
+}
+
+/**
+ * `microKernel` over a packed A panel (MR floats a step from `$a`): the MR broadcasts read at fixed
+ * offsets from one pointer, which a step advances once (one scalar add where A in place makes MR).
+ * Single thread, k = 25 to 32 (NiN's 1x1 and first layers): 3-6% faster than A's rows through MR
+ * pointers; a step pair per loop turn measured twice as slow (TurboFan spilled the tile).
+ */
+function microKernelPacked({ fusedMultiplyAdd }: WatOptions): string {
+  // One k step: acc[r][v] += splat(A[p][r]) * B[p][4v..4v+3] (A's step at a, B's at b), then both advance one step.
+  const step = [
+    ...vectors.map((v) => `local.get $b v128.load offset=${16 * v} local.set $b${v}`),
+    ...rows.flatMap((r) => [`local.get $a v128.load32_splat offset=${4 * r} local.set $av`, ...vectors.map((v) => update(fusedMultiplyAdd, r, v))]),
+    `local.get $a i32.const ${4 * MR} i32.add local.set $a`,
+    `local.get $b i32.const ${4 * NR} i32.add local.tee $b`,
+  ];
+  return `
+  (func $microPacked (param $a i32) (param $b i32) (param $kc i32) (param $c i32) (param $ldc i32)
+    (param $add i32) (param $epi i32) (param $bias i32) (param $relu i32)
+    (local $end i32) ${tileLocals()}
+    local.get $b local.get $kc i32.const ${4 * NR} i32.mul i32.add local.set $end
+    loop $k
+      ${step.join('\n      ')}
+      local.get $end i32.lt_u br_if $k
+    end
+    ${tileStore()}
   )`;
 }
 
@@ -284,22 +324,32 @@ const edgeStore = `
   )`;
 
 /**
- * Sets `$row{r}` and `$tileStep` for the micro-kernel's A rows of tile row $ip at depth $pc: from
- * the packed block (row r at aPacked + (ip - ic)*kc*MR*4 + 4r, MR floats a step) when `$packed`,
- * else in place (A row min(ip*MR + r, m - 1) at a + row*aRow + pc*aStep: the last panel repeats
- * row m-1 instead of reading past A, those rows reaching only the edge tile).
+ * Sets the micro-kernel's A for tile row $ip at depth $pc: `$aTile`, the packed panel at
+ * aPacked + (ip - ic)*kc*MR*4, when `$packed`, else `$row{r}`, A's rows in place (row
+ * min(ip*MR + r, m - 1) at a + row*aRow + pc*aStep: the last panel repeats row m-1 instead of
+ * reading past A, those rows reaching only the edge tile).
  */
 function aRowPointers(): string {
   return `
               local.get $packed
               if
                 local.get $aPacked local.get $ip local.get $ic i32.sub local.get $kc i32.mul i32.const ${4 * MR} i32.mul i32.add local.set $aTile
-                ${rows.map((r) => `local.get $aTile i32.const ${4 * r} i32.add local.set $row${r}`).join('\n                ')}
-                i32.const ${4 * MR} local.set $tileStep
               else
                 ${rows.map((r) => `local.get $ip i32.const ${MR} i32.mul i32.const ${r} i32.add local.tee $row${r} local.get $m i32.const 1 i32.sub local.get $row${r} local.get $m i32.lt_u select local.get $aRowBytes i32.mul local.get $a i32.add local.get $pc local.get $aStepBytes i32.mul i32.add local.set $row${r}`).join('\n                ')}
-                local.get $aStepBytes local.set $tileStep
               end`;
+}
+
+/** The micro-kernel call for the tile's A (see `aRowPointers`) and B panel, then `rest`: C, its row stride and the epilogue's four flags. */
+function microCall(rest: string): string {
+  return `
+                local.get $packed
+                if
+                  local.get $aTile local.get $bTile local.get $kc ${rest}
+                  call $microPacked
+                else
+                  ${rows.map((r) => `local.get $row${r}`).join(' ')} local.get $aStepBytes local.get $bTile local.get $kc ${rest}
+                  call $micro
+                end`;
 }
 
 /** The GEMM family's exports. */
@@ -315,12 +365,12 @@ export const gemmKernels = {
    */
   gemm: {
     params: ['a', 'aRow', 'aStep', 'm', 'b', 'bRow', 'bCol', 'n', 'k', 'c', 'ldc', 'accumulate', 'bias', 'relu', 'scratch'] as const,
-    helpers: [microKernel, packB, packA, edgeStore],
+    helpers: [microKernel, microKernelPacked, packB, packA, edgeStore],
     wat: `
     (local $mp i32) (local $aPacked i32) (local $aTile i32) (local $jc i32) (local $nc i32) (local $np i32)
     (local $pc i32) (local $kc i32) (local $add i32) (local $epi i32) (local $ic i32) (local $icEnd i32) (local $ip i32) (local $jp i32)
     (local $aRowBytes i32) (local $aStepBytes i32) (local $ldcBytes i32) (local $bTile i32) (local $cTile i32) (local $tileBias i32)
-    (local $h i32) (local $w i32) (local $edge i32) (local $packed i32) (local $tileStep i32) ${rows.map((r) => `(local $row${r} i32)`).join(' ')}
+    (local $h i32) (local $w i32) (local $edge i32) (local $packed i32) ${rows.map((r) => `(local $row${r} i32)`).join(' ')}
     local.get $m i32.const ${MR - 1} i32.add i32.const ${MR} i32.div_u local.set $mp
     local.get $aRow i32.const 4 i32.mul local.set $aRowBytes
     local.get $aStep i32.const 4 i32.mul local.set $aStepBytes
@@ -367,13 +417,9 @@ export const gemmKernels = {
               ${aRowPointers()}
               local.get $h i32.const ${MR} i32.eq local.get $w i32.const ${NR} i32.eq i32.and
               if
-                ${rows.map((r) => `local.get $row${r}`).join(' ')} local.get $tileStep local.get $bTile local.get $kc local.get $cTile local.get $ldcBytes
-                local.get $add local.get $epi local.get $tileBias local.get $relu
-                call $micro
+                ${microCall('local.get $cTile local.get $ldcBytes local.get $add local.get $epi local.get $tileBias local.get $relu')}
               else
-                ${rows.map((r) => `local.get $row${r}`).join(' ')} local.get $tileStep local.get $bTile local.get $kc local.get $edge i32.const ${4 * NR}
-                i32.const 0 i32.const 0 i32.const 0 i32.const 0
-                call $micro
+                ${microCall(`local.get $edge i32.const ${4 * NR} i32.const 0 i32.const 0 i32.const 0 i32.const 0`)}
                 local.get $edge local.get $cTile local.get $ldcBytes local.get $h local.get $w
                 local.get $add local.get $epi local.get $tileBias local.get $relu
                 call $edgeStore
