@@ -96,6 +96,35 @@ describe('the blocked gemm kernel', () => {
     }
   });
 
+  it('keeps NaN through the fused ReLU and the identity, and maps -inf and negatives to +0 under ReLU, on whole and edge tiles', () => {
+    // Row i of A is row i % 5 of: a NaN, +inf, -inf, -1 and +1 in its first column, then ones; B all ones:
+    // C's rows are NaN, +inf, -inf, k - 2 - 5 (negative) and k + 0.5, before the ReLU.
+    for (const [m, n] of [[4, 8], [10, 19]]) for (const relu of [false, true]) {
+      const k = 3;
+      const lead = [NaN, Infinity, -Infinity, -1, 1];
+      const a = Float32Array.from({ length: m * k }, (_, e) => (e % k === 0 ? lead[Math.floor(e / k) % 5] : 1));
+      const b = new Float32Array(k * n).fill(1);
+      const bias = Float32Array.from({ length: m }, (_, i) => (i % 5 === 3 ? -5 : 0.5));
+      const operands = [a, b, new Float32Array(m * n), bias];
+      const blocks = operands.map((values) => {
+        const address = malloc(values.length);
+        view(address, values.length).set(values);
+        return address;
+      });
+      try {
+        runCall(gemmCall({ a: blocks[0], aLayout: rowMajor(k), b: blocks[1], bLayout: rowMajor(n), c: blocks[2], ldc: n, m, n, k, bias: blocks[3], relu }, gemmScratch(workspace(), m, n, k)));
+        const c = view(blocks[2], m * n);
+        for (let i = 0; i < m; i++) {
+          const sum = lead[i % 5] + (k - 1) + bias[i];
+          const expected = relu ? (Number.isNaN(sum) ? NaN : Math.max(sum, 0)) : sum;
+          for (let j = 0; j < n; j++) if (!Object.is(c[i * n + j], expected)) expect.fail(`${m}x${n} relu ${relu}: C[${i}, ${j}] = ${c[i * n + j]}, expected ${expected}`);
+        }
+      } finally {
+        blocks.forEach((address, i) => free(address, operands[i].length));
+      }
+    }
+  });
+
   it('matches float64 on random shapes and options (fast-check, fixed seed)', () => {
     fc.assert(fc.property(
       fc.record({

@@ -44,7 +44,7 @@ const rowAddress = (r: number): string => `local.get $c i32.const ${r} local.get
 
 /** The locals both micro-kernels declare: C's row address, A's broadcast, the epilogue's floor and bias, B's row and the tile's accumulators. */
 function tileLocals(): string {
-  return `(local $row i32) (local $av v128) (local $floor v128) (local $bv v128) ${vectors.map((v) => `(local $b${v} v128)`).join(' ')} ${rows.flatMap((r) => vectors.map((v) => `(local ${acc(r, v)} v128)`)).join(' ')}`;
+  return `(local $row i32) (local $av v128) (local $floor v128) (local $zero v128) (local $bv v128) ${vectors.map((v) => `(local $b${v} v128)`).join(' ')} ${rows.flatMap((r) => vectors.map((v) => `(local ${acc(r, v)} v128)`)).join(' ')}`;
 }
 
 /** `acc[r][v] += splat(A[r]) * B[v]` (A's value in `$av`): one f32x4.relaxed_madd, or a multiply and an add. */
@@ -65,7 +65,7 @@ function tileStore(): string {
       'local.get $row',
       `local.get ${acc(r, v)}`,
       ...(add ? [`local.get $row v128.load offset=${16 * v} align=4 f32x4.add`] : []),
-      ...(epi ? ['local.get $bv f32x4.add local.get $floor f32x4.max'] : []),
+      ...(epi ? ['local.get $bv f32x4.add local.get $floor f32x4.pmax local.get $zero f32x4.add'] : []),
       `v128.store offset=${16 * v} align=4`,
     ].join(' ')),
   ].join('\n        ')).join('\n        ');
@@ -73,6 +73,7 @@ function tileStore(): string {
     local.get $epi
     if
       f32.const 0 f32.const -inf local.get $relu select f32x4.splat local.set $floor
+      f32.const 0 f32.const -0 local.get $relu select f32x4.splat local.set $zero
       local.get $add
       if
         ${store(true, true)}

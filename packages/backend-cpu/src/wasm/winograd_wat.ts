@@ -276,11 +276,12 @@ function untileKernel(w: WinogradAlgorithm): KernelSpec {
     params: untileParams,
     wat: `
     (local $p i32) (local $ty i32) (local $tx i32) (local $valid i32) (local $count i32) (local $from i32) (local $rowAt i32)
-    (local $planeBytes i32) (local $epi i32) (local $bv v128) (local $floor v128) (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local $planeBytes i32) (local $epi i32) (local $bv v128) (local $floor v128) (local $zero v128) (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
     ${locals([...s.flat(), ...mid.flat(), ...y.flat(), ...outs], 'v128')}
     local.get $plane i32.const 4 i32.mul local.set $planeBytes
     local.get $bias local.get $relu i32.or i32.const 0 i32.ne local.set $epi
     f32.const 0 f32.const -inf local.get $relu select f32x4.splat local.set $floor
+    f32.const 0 f32.const -0 local.get $relu select f32x4.splat local.set $zero
     loop $planeLoop
       v128.const i32x4 0 0 0 0 local.set $bv
       local.get $bias if local.get $bias local.get $p i32.const 4 i32.mul i32.add f32.load f32x4.splat local.set $bv end
@@ -294,7 +295,7 @@ function untileKernel(w: WinogradAlgorithm): KernelSpec {
           ${transform2d(AT, s, mid, y)}
           local.get $epi
           if
-            ${y.flat().map((name) => `local.get ${name} local.get $bv f32x4.add local.get $floor f32x4.max local.set ${name}`).join('\n            ')}
+            ${y.flat().map((name) => `local.get ${name} local.get $bv f32x4.add local.get $floor f32x4.pmax local.get $zero f32x4.add local.set ${name}`).join('\n            ')}
           end
           ;; Output columns tx*m on; rows ty*m + i below oh. y[p, ty*m + i, (tx + l)*m + j] = lane l of y[i][j].
           local.get $ow local.get $tx i32.const ${m} i32.mul i32.sub local.set $valid
