@@ -55,6 +55,22 @@ export function gemmCall(op: GemmOperands, scratch: number): KernelCall {
   });
 }
 
+/** Where plane q of a run of products sits: its A, B and C `a`, `b` and `c` floats past plane 0's. */
+export interface PlaneStrides {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+}
+
+/** One `gemmPlanes` call: `op` for planes q < `planes`, each operand moved by q times its stride in `strides` (scratch as `gemmCall`'s). */
+export function gemmPlanesCall(op: GemmOperands, planes: number, strides: PlaneStrides, scratch: number): KernelCall {
+  return call.gemmPlanes({
+    a: op.a, aRow: op.aLayout.row, aStep: op.aLayout.col, m: op.m, b: op.b, bRow: op.bLayout.row, bCol: op.bLayout.col, n: op.n, k: op.k,
+    c: op.c, ldc: op.ldc, accumulate: op.accumulate ? 1 : 0, bias: op.bias ?? 0, relu: op.relu ? 1 : 0, scratch,
+    planes, aPlane: strides.a, bPlane: strides.b, cPlane: strides.c,
+  });
+}
+
 /** Transposes the row-major `[rows, cols]` matrix at byte `src` (row stride `ld`) into `[cols, rows]` at `dst`. */
 export function transposeCall(src: number, rows: number, cols: number, ld: number, dst: number): KernelCall {
   return call.transposeMatrix({ src, rows, cols, ld, dst });

@@ -1,7 +1,8 @@
 /**
  * The GEMM family (after BLIS): `gemm`, the blocked loop around a register-tiled micro-kernel that
  * packs B a block at a time and writes C in place (edge tiles through a small tile buffer), with a
- * per-row bias and ReLU fused into the last store; `addInto` (sums of partial results).
+ * per-row bias and ReLU fused into the last store; `gemmPlanes` (a run of products of one shape);
+ * `addInto` (sums of partial results).
  *
  * Blocking: for each block of NC columns of B and each KC rows of depth, `$packB` copies the
  * `KC x NC` block of B into panels of NR columns (contiguous, so the micro-kernel streams them
@@ -434,6 +435,25 @@ export const gemmKernels = {
         local.get $pc local.get $kc i32.add local.tee $pc local.get $k i32.lt_u br_if $kBlocks
       end
       local.get $jc local.get $nc i32.add local.tee $jc local.get $n i32.lt_u br_if $nBlocks
+    end`,
+  },
+
+  /**
+   * `gemm` over `planes` independent products of one shape: plane q's A, B and C start `aPlane`,
+   * `bPlane` and `cPlane` floats past plane 0's (the bias and scratch are shared). One call for
+   * Winograd's alpha^2 products of a chunk, where a call each cost the dispatch more than the product.
+   */
+  gemmPlanes: {
+    params: ['a', 'aRow', 'aStep', 'm', 'b', 'bRow', 'bCol', 'n', 'k', 'c', 'ldc', 'accumulate', 'bias', 'relu', 'scratch', 'planes', 'aPlane', 'bPlane', 'cPlane'] as const,
+    wat: `
+    (local $q i32)
+    loop $planeLoop
+      ;; Plane q: A at a + q*aPlane, B at b + q*bPlane, C at c + q*cPlane floats.
+      local.get $a local.get $q local.get $aPlane i32.mul i32.const 4 i32.mul i32.add local.get $aRow local.get $aStep local.get $m
+      local.get $b local.get $q local.get $bPlane i32.mul i32.const 4 i32.mul i32.add local.get $bRow local.get $bCol local.get $n local.get $k
+      local.get $c local.get $q local.get $cPlane i32.mul i32.const 4 i32.mul i32.add local.get $ldc local.get $accumulate local.get $bias local.get $relu local.get $scratch
+      call $gemm
+      local.get $q i32.const 1 i32.add local.tee $q local.get $planes i32.lt_u br_if $planeLoop
     end`,
   },
 
