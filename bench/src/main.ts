@@ -17,7 +17,8 @@
  *          --networks d2l,small   --frameworks tapegrad,tapegrad-core,tapegrad-nofma,tfjs-wasm,tfjs-cpu,pytorch
  *          --reps N (timed steps per framework, default 5)   --warmup N (untimed steps first, default 3)
  *          --slow-reps N (tfjs-cpu, default 2, no warm-up)
- *          --torch-threads N (default 2)   --profile-steps N (default 3)
+ *          --torch-threads N (default 2)   --profile-steps N (default 3; 0: no profile)
+ *          --settle-ms N (idle time after every step of every framework, default 0)
  *          --batches 1,8,32,128 --threads 1,2 (scaling)   --no-save
  */
 import { CpuBackend } from '@tapegrad/backend-cpu';
@@ -49,6 +50,7 @@ interface Options {
   readonly slowReps: number;
   readonly torchThreads: number;
   readonly profileSteps: number;
+  readonly settleMs: number;
   readonly batches: number[];
   readonly threads: number[];
   readonly save: boolean;
@@ -65,6 +67,7 @@ function parseOptions(): Options {
       'slow-reps': { type: 'string', default: '2' },
       'torch-threads': { type: 'string', default: '2' },
       'profile-steps': { type: 'string', default: '3' },
+      'settle-ms': { type: 'string', default: '0' },
       batches: { type: 'string', default: '1,8,32,128' },
       threads: { type: 'string', default: '1,2' },
       'no-save': { type: 'boolean', default: false },
@@ -96,6 +99,7 @@ function parseOptions(): Options {
   return {
     mode, networks: chosen, frameworks, reps: count('reps', values.reps), warmup: count('warmup', values.warmup), slowReps: count('slow-reps', values['slow-reps']),
     torchThreads: count('torch-threads', values['torch-threads']), profileSteps: count('profile-steps', values['profile-steps']),
+    settleMs: count('settle-ms', values['settle-ms']),
     batches: positives('batches', values.batches), threads: positives('threads', values.threads), save: !values['no-save'],
   };
 }
@@ -147,16 +151,25 @@ async function makeRunners(spec: NetworkSpec, options: Options, children: Childr
 /**
  * Times `step` on every runner, alternating runners each repetition, after `warmup` untimed steps
  * each (the first steps of a process run before V8 and the framework settle); tfjs-cpu gets
- * `slowReps` and no warm-up.
+ * `slowReps` and no warm-up. Every step is followed by `settleMs` of idle time (0: back to back), as
+ * a training loop's data loading leaves between its steps.
  */
 async function alternate(runners: Runner[], options: Options, macs: number, step: (r: Runner) => Promise<{ ms: number }>): Promise<Record<string, Timings>> {
   const isSlow = (r: Runner) => r.name === 'tfjs-cpu';
-  for (let i = 0; i < options.warmup; i++) for (const r of runners) if (!isSlow(r)) await step(r);
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, options.settleMs));
+  for (let i = 0; i < options.warmup; i++) {
+    for (const r of runners) {
+      if (isSlow(r)) continue;
+      await step(r);
+      await settle();
+    }
+  }
   const samples = new Map<string, number[]>(runners.map((r) => [r.name, []]));
   for (let rep = 0; rep < Math.max(options.reps, options.slowReps); rep++) {
     for (const r of runners) {
       if (rep >= (isSlow(r) ? options.slowReps : options.reps)) continue;
       const { ms } = await step(r);
+      await settle();
       samples.get(r.name)?.push(ms);
       process.stdout.write(`  ${r.name} ${fmtMs(ms)} ms\n`);
     }
@@ -269,7 +282,7 @@ async function main(): Promise<void> {
     try {
       for (const spec of options.networks) {
         const result = await compare(spec, options, children);
-        result.profile = await profileTraining(backend, spec, options.profileSteps, options.warmup);
+        if (options.profileSteps > 0) result.profile = await profileTraining(backend, spec, options.profileSteps, options.warmup);
         results[spec.name] = result;
       }
     } finally {
