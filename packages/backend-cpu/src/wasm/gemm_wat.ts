@@ -92,6 +92,25 @@ function tileStore(): string {
 }
 
 /**
+ * A micro-kernel function `$name`: A's parameters (`aParams`), then B's packed panel, the depth, C
+ * and its row stride, and the epilogue's flags; its loop runs `step` (which leaves B's next address
+ * on the stack) until B's panel ends, then stores the tile.
+ */
+function microFunction(name: string, aParams: string, step: readonly string[]): string {
+  return `
+  (func $${name} ${aParams} (param $b i32) (param $kc i32) (param $c i32) (param $ldc i32)
+    (param $add i32) (param $epi i32) (param $bias i32) (param $relu i32)
+    (local $end i32) ${tileLocals()}
+    local.get $b local.get $kc i32.const ${4 * NR} i32.mul i32.add local.set $end
+    loop $k
+      ${step.join('\n      ')}
+      local.get $end i32.lt_u br_if $k
+    end
+    ${tileStore()}
+  )`;
+}
+
+/**
  * `C[MR x NR] = act((add ? C : 0) + sum over kc of A[p][0..MR) (outer) B[p][0..NR) + bias)` with A's
  * rows in place (`microKernelPacked` reads a packed panel): the tile lives in MR * NR/4 f32x4 registers; per step, NR/4 loads of the packed B
  * panel (NR floats a row) and MR broadcasts of A, row r from `$a{r}` stepping `aStep` bytes. With
@@ -110,17 +129,7 @@ function microKernel({ fusedMultiplyAdd }: WatOptions): string {
     ]),
     `local.get $b i32.const ${4 * NR} i32.add local.tee $b`,
   ];
-  return `
-  (func $micro ${rows.map((r) => `(param $a${r} i32)`).join(' ')} (param $aStep i32) (param $b i32) (param $kc i32) (param $c i32) (param $ldc i32)
-    (param $add i32) (param $epi i32) (param $bias i32) (param $relu i32)
-    (local $end i32) ${tileLocals()}
-    local.get $b local.get $kc i32.const ${4 * NR} i32.mul i32.add local.set $end
-    loop $k
-      ${step.join('\n      ')}
-      local.get $end i32.lt_u br_if $k
-    end
-    ${tileStore()}
-  )`;
+  return microFunction('micro', `${rows.map((r) => `(param $a${r} i32)`).join(' ')} (param $aStep i32)`, step);
 }
 
 /**
@@ -137,17 +146,7 @@ function microKernelPacked({ fusedMultiplyAdd }: WatOptions): string {
     `local.get $a i32.const ${4 * MR} i32.add local.set $a`,
     `local.get $b i32.const ${4 * NR} i32.add local.tee $b`,
   ];
-  return `
-  (func $microPacked (param $a i32) (param $b i32) (param $kc i32) (param $c i32) (param $ldc i32)
-    (param $add i32) (param $epi i32) (param $bias i32) (param $relu i32)
-    (local $end i32) ${tileLocals()}
-    local.get $b local.get $kc i32.const ${4 * NR} i32.mul i32.add local.set $end
-    loop $k
-      ${step.join('\n      ')}
-      local.get $end i32.lt_u br_if $k
-    end
-    ${tileStore()}
-  )`;
+  return microFunction('microPacked', '(param $a i32)', step);
 }
 
 /**
