@@ -106,6 +106,21 @@ describe('Winograd convolutions against float64 loops', () => {
   }
 });
 
+describe('the rule for 3x3 layers', () => {
+  it('picks F(3x3, 3x3) where it saves multiplications and the channels outweigh its transforms, F(4x4, 3x3) on 12x12, F(3x3, 2x2) for filter gradients', () => {
+    const nin = (c: number, size: number, o: number) => computeConv2dInfo([128, c, size, size], [o, c, 3, 3], 1, 1);
+    // 6x6: 100 multiplications against F(2x2, 3x3)'s 144; 13x13: 625 against 784.
+    expect(convAlgorithm(nin(64, 6, 128), 'forward')).toBe(WINOGRAD.F3x3);
+    expect(convAlgorithm(nin(64, 6, 128), 'inputGrad')).toBe(WINOGRAD.F3x3);
+    expect(convAlgorithm(nin(32, 13, 64), 'forward')).toBe(WINOGRAD.F3x3);
+    expect(convAlgorithm(nin(64, 6, 128), 'filterGrad')).toBe(WINOGRAD.F2x3);
+    // 128 -> 10 channels (9.3): the transforms dominate.
+    expect(convAlgorithm(nin(128, 6, 10), 'forward')).toBe(WINOGRAD.F2x3);
+    // d2l's 256 -> 384 on 12x12: F(4x4, 3x3) at 56% of F(2x2, 3x3)'s multiplications.
+    expect(convAlgorithm(computeConv2dInfo([8, 256, 12, 12], [384, 256, 3, 3], 1, 1), 'forward')).toBe(WINOGRAD.F4x3);
+  });
+});
+
 describe('the rule for 5x5 filter gradients', () => {
   it('runs d2l NiN\'s 5x5 layer in blocks of F(3x3, 2x2), and inputs under 4x4 (whose shifted windows would be empty) by im2col', () => {
     expect(convAlgorithm(computeConv2dInfo([8, 96, 26, 26], [256, 96, 5, 5], 1, 2), 'filterGrad')).toBe(WINOGRAD.F2x3);

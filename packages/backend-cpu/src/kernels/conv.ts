@@ -4,14 +4,19 @@
  * and GEMM (`im2col.ts`).
  *
  * The rule, from single-thread timings of both on NiN's layers and smaller ones (the README's table):
- * - Winograd applies to square stride-1 kernels without dilation or groups: 3x3 by F(2x2, 3x3) or F(4x4, 3x3), 5x5 by
+ * - Winograd applies to square stride-1 kernels without dilation or groups: 3x3 by F(2x2, 3x3), F(3x3, 3x3) or F(4x4, 3x3), 5x5 by
  *   F(2x2, 5x5) for the forward pass and the input gradient; the filter gradient by F(2x2, 3x3)'s
  *   twin F(3x3, 2x2), a 5x5 one as four blocks of 3x3 taps (alpha = 6 filter gradients are too
  *   inexact, see `wasm/winograd_wat.ts`), on inputs of at least 4x4 (a block's shifted window must
  *   keep a row and a column).
  * - Multiplications per output position: alpha^2 per tile, counting the partial tiles at the edges.
  *   F(4x4, 3x3) replaces F(2x2, 3x3) only when it needs at most F4_SHARE of its multiplications (its
- *   transforms cost more per tile: on 13x13 planes, 73%, it measured slower).
+ *   transforms cost more per tile: on 13x13 planes, 73%, it measured slower); else F(3x3, 3x3) does
+ *   at F3_SHARE when the channels make the products outweigh its transforms (C*O/(C + O) >=
+ *   MIN_CHANNELS_F3; its four-tile groups also fill fewer lanes on small planes, two of four on
+ *   6x6). Measured against F(2x2, 3x3), batch 128, one thread: 64->128 6x6 forward 6.3 -> 5.4 ms,
+ *   input gradient 6.9 -> 6.6 ms, 32->64 13x13 9.4-9.9 -> 9.3 ms and 10.4-10.7 -> 10.3 ms; two
+ *   threads 2-4% on the same; lost 128->10 6x6 (9.3 channels) forward 1.5 -> 2.6 ms.
  * - Winograd runs when it needs at most MAX_WORK_SHARE of im2col's multiplications and the channels
  *   are enough to spread the transforms' cost (they scale with C + O, the products with C * O):
  *   C*O/(C + O) >= MIN_CHANNELS for the forward pass and input gradient (8: 16x16 channels won, 8x8
@@ -40,6 +45,10 @@ export type ConvPass = 'forward' | 'inputGrad' | 'filterGrad';
 const MAX_WORK_SHARE = 0.7;
 /** F(4x4, 3x3) instead of F(2x2, 3x3) when it needs at most this share of the latter's multiplications. */
 const F4_SHARE = 0.6;
+/** F(3x3, 3x3) instead of F(2x2, 3x3) (where F(4x4, 3x3) does not run) when it needs at most this share of the latter's multiplications. */
+const F3_SHARE = 0.85;
+/** Least C*O/(C + O) for F(3x3, 3x3). */
+const MIN_CHANNELS_F3 = 16;
 /** Least C*O/(C + O) for Winograd's forward pass and input gradient. */
 const MIN_CHANNELS = 8;
 /** C*O/(C + O) from which Winograd's filter gradient runs whatever the tiles. */
@@ -65,12 +74,13 @@ const perPosition = (alg: WinogradAlgorithm, height: number, width: number): num
 /** How many times a pass runs its algorithm: a 5x5 filter gradient is four blocks of 3x3 taps. */
 const blocksOf = (r: number, pass: ConvPass): number => (pass === 'filterGrad' && r === 5 ? 4 : 1);
 
-/** The Winograd algorithm for a stride-1 `r x r` pass whose output plane is `height x width`, if any. */
-function winogradFor(r: number, pass: ConvPass, height: number, width: number): WinogradAlgorithm | null {
+/** The Winograd algorithm for a stride-1 `r x r` pass whose output plane is `height x width`, between `channels` = C*O/(C + O), if any. */
+function winogradFor(r: number, pass: ConvPass, height: number, width: number, channels: number): WinogradAlgorithm | null {
   if (r === 5) return pass === 'filterGrad' ? WINOGRAD.F2x3 : WINOGRAD.F2x5;
-  if (r !== 3) return null;
-  const f4 = pass !== 'filterGrad' && perPosition(WINOGRAD.F4x3, height, width) <= F4_SHARE * perPosition(WINOGRAD.F2x3, height, width);
-  return f4 ? WINOGRAD.F4x3 : WINOGRAD.F2x3;
+  if (r !== 3 || pass === 'filterGrad') return r === 3 ? WINOGRAD.F2x3 : null;
+  const f2 = perPosition(WINOGRAD.F2x3, height, width);
+  if (perPosition(WINOGRAD.F4x3, height, width) <= F4_SHARE * f2) return WINOGRAD.F4x3;
+  return channels >= MIN_CHANNELS_F3 && perPosition(WINOGRAD.F3x3, height, width) <= F3_SHARE * f2 ? WINOGRAD.F3x3 : WINOGRAD.F2x3;
 }
 
 /**
@@ -87,10 +97,10 @@ export function convAlgorithm(info: Conv2dInfo, pass: ConvPass): WinogradAlgorit
   if (pass === 'filterGrad' && r === 5 && (info.inHeight < 4 || info.inWidth < 4)) return 'im2col';
   // The input gradient is a convolution whose output is the input's plane.
   const [height, width] = pass === 'inputGrad' ? [info.inHeight, info.inWidth] : [info.outHeight, info.outWidth];
-  const alg = winogradFor(r, pass, height, width);
+  const channels = (c * o) / (c + o);
+  const alg = winogradFor(r, pass, height, width, channels);
   if (alg === null) return 'im2col';
   if (mode === 'winograd') return alg;
-  const channels = (c * o) / (c + o);
   const tiles = info.batch * Math.ceil(height / alg.m) * Math.ceil(width / alg.m);
   const enough = pass === 'filterGrad'
     ? channels >= MIN_CHANNELS_FILTER_GRAD || (channels > MIN_CHANNELS && tiles >= MIN_TILES_FILTER_GRAD)

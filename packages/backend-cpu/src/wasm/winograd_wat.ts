@@ -24,9 +24,9 @@ import { winogradMatrices, type Matrix } from './winograd_matrices.js';
 /** One Winograd algorithm F(m x m, r x r). */
 export interface WinogradAlgorithm {
   /** Its kernels' suffix. */
-  readonly name: 'F2x3' | 'F4x3' | 'F2x5';
+  readonly name: 'F2x3' | 'F3x3' | 'F4x3' | 'F2x5';
   /** Output tile side. */
-  readonly m: 2 | 4;
+  readonly m: 2 | 3 | 4;
   /** Filter side. */
   readonly r: number;
   /**
@@ -37,9 +37,10 @@ export interface WinogradAlgorithm {
   readonly points: readonly number[];
 }
 
-/** The algorithms the backend runs: F(2x2, 3x3), F(4x4, 3x3) and F(2x2, 5x5). */
+/** The algorithms the backend runs: F(2x2, 3x3), F(3x3, 3x3), F(4x4, 3x3) and F(2x2, 5x5). */
 export const WINOGRAD = {
   F2x3: { name: 'F2x3', m: 2, r: 3, points: [0, 1, -1] },
+  F3x3: { name: 'F3x3', m: 3, r: 3, points: [0, 1, -1, 2] },
   F4x3: { name: 'F4x3', m: 4, r: 3, points: [0, 1, -1, 2, -0.5] },
   F2x5: { name: 'F2x5', m: 2, r: 5, points: [0, 1, -1, 2, -0.5] },
 } as const satisfies Record<string, WinogradAlgorithm>;
@@ -48,6 +49,8 @@ export const WINOGRAD = {
 export const alphaOf = (w: WinogradAlgorithm): number => w.m + w.r - 1;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+/** Four float lanes of a shuffle's two operands (see `shuffleFloats`). */
+type Lanes = [number, number, number, number];
 const locals = (names: readonly string[], type: string): string => names.map((name) => `(local ${name} ${type})`).join(' ');
 const splat = (c: number): string => `v128.const f32x4 ${c} ${c} ${c} ${c}`;
 
@@ -81,12 +84,14 @@ const grid = (prefix: string, rows: number, cols: number): string[][] => range(r
 
 /**
  * Text setting `d[j]` (v128 locals, j < count) to element j of the tiles of the row at `$row`:
- * lane l = float l*m + j. m = 2: an even-lane shuffle of the floats from j on; m = 4: 4x4 transposes
- * of the tiles' four-float runs (the second one, of runs 1-4, for j = 4, 5).
+ * lane l = float l*m + j. m = 2: an even-lane shuffle of the floats from j on; m = 3: lanes 0 and 3
+ * of the floats from j and from j + 6; m = 4: 4x4 transposes of the tiles' four-float runs (the
+ * second one, of runs 1-4, for j = 4, 5).
  */
-function gatherRow(m: 2 | 4, count: number, d: readonly string[]): string {
-  if (m === 2) {
-    return range(count).map((j) => `local.get $row v128.load offset=${4 * j} align=4 local.get $row v128.load offset=${4 * j + 16} align=4 ${shuffleFloats([0, 2, 4, 6])} local.set ${d[j]}`).join('\n');
+function gatherRow(m: 2 | 3 | 4, count: number, d: readonly string[]): string {
+  if (m === 2 || m === 3) {
+    const [second, lanes]: [number, Lanes] = m === 2 ? [4, [0, 2, 4, 6]] : [6, [0, 3, 4, 7]];
+    return range(count).map((j) => `local.get $row v128.load offset=${4 * j} align=4 local.get $row v128.load offset=${4 * (j + second)} align=4 ${shuffleFloats(lanes)} local.set ${d[j]}`).join('\n');
   }
   if (count > 6) throw new Error(`winograd: a 4-wide tile row gathers at most 6 elements, not ${count}`);
   const runs = range(count > 4 ? 5 : 4).map((l) => `local.get $row v128.load offset=${16 * l} align=4 local.set $run${l}`);
@@ -185,7 +190,7 @@ const tileParams = ['x', 'planes', 'h', 'w', 'ldx', 'xPlane', 'pt', 'pl', 'tiles
  * The tile transform `out = L d L^T` of the `size` x `size` tiles at stride m of each zero-padded
  * image plane: `winogradTiles` (L = B^T, size alpha) and `winogradGradTiles` (L = G_f, size m).
  */
-function tileKernel(m: 2 | 4, L: Matrix): KernelSpec {
+function tileKernel(m: 2 | 3 | 4, L: Matrix): KernelSpec {
   const size = L[0].length;
   const out = L.length;
   const d = grid('d', size, size);
@@ -268,10 +273,20 @@ function untileKernel(w: WinogradAlgorithm): KernelSpec {
   const mid = grid('t', m, alpha);
   const y = grid('y', m, m);
   const outs = range(m).map((q) => `$o${q}`);
-  // Output row i of the group: output column l*m + j is lane l of y[i][j].
-  const interleave = (i: number): string => (m === 2
-    ? `local.get ${y[i][0]} local.get ${y[i][1]} ${shuffleFloats([0, 4, 1, 5])} local.set $o0\nlocal.get ${y[i][0]} local.get ${y[i][1]} ${shuffleFloats([2, 6, 3, 7])} local.set $o1`
-    : transpose4x4(y[i], outs, ['$q0', '$q1', '$q2', '$q3']));
+  // Output row i of the group: output column l*m + j is lane l of y[i][j] (m = 3: each output
+  // vector from three of them, through a pair first).
+  const pair = (a: string, b: string, lanes: Lanes, to: string): string => `local.get ${a} local.get ${b} ${shuffleFloats(lanes)} local.set ${to}`;
+  const interleave = (i: number): string => {
+    const [a, b, c] = y[i];
+    if (m === 2) return [pair(a, b, [0, 4, 1, 5], '$o0'), pair(a, b, [2, 6, 3, 7], '$o1')].join('\n');
+    if (m === 4) return transpose4x4(y[i], outs, ['$q0', '$q1', '$q2', '$q3']);
+    // [a0 b0 c0 a1], [b1 c1 a2 b2], [c2 a3 b3 c3].
+    return [
+      pair(a, b, [0, 4, 1, 5], '$q0'), pair('$q0', c, [0, 1, 4, 2], '$o0'),
+      pair(b, c, [1, 5, 2, 6], '$q1'), pair('$q1', a, [0, 1, 6, 2], '$o1'),
+      pair(a, b, [3, 7, 3, 7], '$q2'), pair('$q2', c, [6, 0, 1, 7], '$o2'),
+    ].join('\n');
+  };
   return {
     params: untileParams,
     wat: `
@@ -403,6 +418,7 @@ function filterGradientKernels<N extends WinogradAlgorithm['name']>(w: WinogradA
 export const winogradKernels = {
   ...convolutionKernels(WINOGRAD.F2x3),
   ...filterGradientKernels(WINOGRAD.F2x3),
+  ...convolutionKernels(WINOGRAD.F3x3),
   ...convolutionKernels(WINOGRAD.F4x3),
   ...convolutionKernels(WINOGRAD.F2x5),
 } satisfies KernelTable;
