@@ -77,7 +77,8 @@ const blocksOf = (r: number, pass: ConvPass): number => (pass === 'filterGrad' &
 /** The Winograd algorithm for a stride-1 `r x r` pass whose output plane is `height x width`, between `channels` = C*O/(C + O), if any. */
 function winogradFor(r: number, pass: ConvPass, height: number, width: number, channels: number): WinogradAlgorithm | null {
   if (r === 5) return pass === 'filterGrad' ? WINOGRAD.F2x3 : WINOGRAD.F2x5;
-  if (r !== 3 || pass === 'filterGrad') return r === 3 ? WINOGRAD.F2x3 : null;
+  if (r !== 3) return null;
+  if (pass === 'filterGrad') return WINOGRAD.F2x3;
   const f2 = perPosition(WINOGRAD.F2x3, height, width);
   if (perPosition(WINOGRAD.F4x3, height, width) <= F4_SHARE * f2) return WINOGRAD.F4x3;
   return channels >= MIN_CHANNELS_F3 && perPosition(WINOGRAD.F3x3, height, width) <= F3_SHARE * f2 ? WINOGRAD.F3x3 : WINOGRAD.F2x3;

@@ -54,9 +54,10 @@ const update = (fusedMultiplyAdd: boolean, r: number, v: number): string => (fus
   : `local.get ${acc(r, v)} local.get $av local.get $b${v} f32x4.mul f32x4.add local.set ${acc(r, v)}`);
 
 /**
- * The tile's rows into C: each vector plus C's (add), then plus bias[r] and max with the floor
- * (epi), in four whole variants (no accumulator flows out of a branch, which would cost TurboFan
- * spills in the loop). Row r of the tile starts at c + r*ldc bytes; column vector v at +16v.
+ * The tile's rows into C: each vector plus C's (add), then plus bias[r], `f32x4.pmax` with the floor
+ * and plus the zero (epi: ReLU as (v < 0 ? 0 : v) + 0, the identity as pmax with -inf plus -0), in
+ * four whole variants (no accumulator flows out of a branch, which would cost TurboFan spills in
+ * the loop). Row r of the tile starts at c + r*ldc bytes; column vector v at +16v.
  */
 function tileStore(): string {
   const store = (add: boolean, epi: boolean): string => rows.map((r) => [
@@ -112,11 +113,12 @@ function microFunction(name: string, aParams: string, step: readonly string[]): 
 
 /**
  * `C[MR x NR] = act((add ? C : 0) + sum over kc of A[p][0..MR) (outer) B[p][0..NR) + bias)` with A's
- * rows in place (`microKernelPacked` reads a packed panel): the tile lives in MR * NR/4 f32x4 registers; per step, NR/4 loads of the packed B
- * panel (NR floats a row) and MR broadcasts of A, row r from `$a{r}` stepping `aStep` bytes. With
- * `epi`, bias[r] (from `$bias`, 0: none) is added and act is max(., 0) when `relu`, else
- * max(., -inf) (the identity, NaN kept). With `fusedMultiplyAdd` each update is one
- * `f32x4.relaxed_madd` (an FMA where the CPU has one), else a multiply and an add.
+ * rows in place (`microKernelPacked` reads a packed panel): the tile lives in MR * NR/4 f32x4
+ * registers; per step, NR/4 loads of the packed B panel (NR floats a row) and MR broadcasts of A,
+ * row r from `$a{r}` stepping `aStep` bytes. With `epi`, bias[r] (from `$bias`, 0: none) is added
+ * and act is ReLU when `relu` (NaN kept, -0 to +0), else the identity (see `tileStore`). With
+ * `fusedMultiplyAdd` each update is one `f32x4.relaxed_madd` (an FMA where the CPU has one), else a
+ * multiply and an add.
  */
 function microKernel({ fusedMultiplyAdd }: WatOptions): string {
   // One k step: acc[r][v] += splat(A[r][p]) * B[p][4v..4v+3], then every A row and the B panel advance one step.
