@@ -72,7 +72,7 @@ function claimGroups(control: Int32Array, tag: number, run: (group: number) => v
 /**
  * How long a waiting thread spins before it blocks, in milliseconds. Measured on nin-small's
  * inference pass (2 vCPUs of an AMD EPYC under KVM, idle 70 ms between passes as a training loop's
- * data loading makes it): 0 ms 37-39 ms a pass, 0.05 ms 34-36, 0.5 ms 33, 2 ms 31-32; passes back
+ * data loading makes it): 0 ms 37-42 ms a pass, 0.05 ms 34-36, 0.5 ms 31-34, 2 ms 31-32; passes back
  * to back, 34-35 ms whatever the spin.
  */
 const SPIN_MS = 0.5;
