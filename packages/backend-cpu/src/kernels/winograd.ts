@@ -178,6 +178,16 @@ function productGroups(alpha2: number, parts: number, scratchFloats: (ws: Worksp
   }, to - from, strides, scratchFloats(ws))]);
 }
 
+/**
+ * Runs groups of independent transforms (a filter and a tile transform side by side, or a tile
+ * transform's parts) across the threads, or as one group on this thread when together they write
+ * fewer than MIN_PARALLEL_ELEMENTS `floats`: handing a worker a few microseconds of work cost a
+ * batch of one more than it saved.
+ */
+function runTransforms(groups: readonly KernelCall[][], floats: number): void {
+  runParallel(floats < MIN_PARALLEL_ELEMENTS ? [groups.flat()] : groups);
+}
+
 /** Where the transformed filters come from: `[rows, cols]` filters, filter (row, col) at `at + row*rowStride + col*colStride` floats. */
 interface FilterSource {
   readonly at: number;
@@ -232,7 +242,8 @@ function planeConv(alg: WinogradAlgorithm, conv: PlaneConv, x: number, filter: F
     const m = ws.alloc(alpha2 * o * chunkTiles);
     list.forEach(([first, end], index) => {
       const chunk = phases(first, end, v, m, true, (space) => gemmScratch(space, o, (end - first) * tiling.perImage, c));
-      runParallel(index === 0 ? [...filterGroups, ...chunk.tiles] : chunk.tiles);
+      const t = (end - first) * tiling.perImage;
+      runTransforms(index === 0 ? [...filterGroups, ...chunk.tiles] : chunk.tiles, alpha2 * c * t + (index === 0 ? alpha2 * o * c : 0));
       runParallel(chunk.products);
       runParallel(chunk.untiles);
     });
@@ -340,7 +351,8 @@ export function conv2dBackpropFilterWinograd(xAt: number, dyAt: number, dwAt: nu
     list.forEach(([first, end], index) => {
       const chunk = phases(first, end, v, d, sums[0], index > 0, true, (space) => gemmScratch(space, o, c, (end - first) * tiling.perImage));
       chunk.blocks.forEach((block, b) => {
-        runParallel(b === 0 ? [...chunk.dyTiles, ...block.xTiles] : block.xTiles);
+        const t = (end - first) * tiling.perImage;
+        runTransforms(b === 0 ? [...chunk.dyTiles, ...block.xTiles] : block.xTiles, alpha2 * c * t + (b === 0 ? alpha2 * o * t : 0));
         runParallel(block.products);
       });
     });
