@@ -62,6 +62,35 @@ class Xoshiro128 implements RandomGenerator {
     return (this.nextUint32() >>> 8) / 16777216;
   }
 
+  /**
+   * `out[i] = scale` where draw i's top 24 bits reach `threshold`, else 0: `nextUint32` written out
+   * with the state in int32 locals and the value picked from a two-entry table, without a branch
+   * (590K draws: 5.7 ms through `nextUint32`, whose uint32 result V8 boxes, 0.8 ms so).
+   */
+  fillMask(out: Float32Array, threshold: number, scale: number): void {
+    const values = Float32Array.of(0, scale);
+    let s0 = this.s0 | 0;
+    let s1 = this.s1 | 0;
+    let s2 = this.s2 | 0;
+    let s3 = this.s3 | 0;
+    for (let i = 0, n = out.length; i < n; i++) {
+      const bits = (Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 8) | 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      // bits - threshold is negative (sign bit 1) exactly when the sample is dropped: index 0, else 1.
+      out[i] = values[((bits - threshold) >> 31) + 1];
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
   normal(): number {
     let u = 0;
     while (u === 0) u = this.uniform();
@@ -110,7 +139,7 @@ export function createGenerator(seed: number): RandomGenerator {
   return new Xoshiro128(seed);
 }
 
-let generator: RandomGenerator = new Xoshiro128(Date.now());
+let generator = new Xoshiro128(Date.now());
 
 /** Seeds the global generator: the same seed gives the same `rand`, `randn`, dropout and init. */
 export function manualSeed(seed: number): void {
@@ -141,9 +170,7 @@ export function fillUniform(out: Float32Array, low = 0, high = 1): Float32Array 
  * and a branch on it mispredicts every other element.
  */
 export function fillDropoutMask(out: Float32Array, p: number, scale: number): Float32Array {
-  const threshold = Math.ceil(p * 16777216);
-  // bits - threshold is negative (sign bit 1) exactly when the sample is dropped.
-  for (let i = 0; i < out.length; i++) out[i] = scale * (1 - (((generator.nextUint32() >>> 8) - threshold) >>> 31));
+  generator.fillMask(out, Math.ceil(p * 16777216), scale);
   return out;
 }
 
