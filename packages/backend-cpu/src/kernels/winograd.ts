@@ -221,12 +221,14 @@ function planeConv(alg: WinogradAlgorithm, conv: PlaneConv, x: number, filter: F
   const outPlane = conv.outHeight * conv.outWidth;
   /**
    * Chunk [first, end)'s three phases, from V at `v` through M at `m` into y, each in groups: split
-   * across the threads when `split`, else one group each (products with `productScratch`).
+   * across the threads when `split`, else one group each (products with `productScratch`); `tileFloats`,
+   * the floats its tile transform writes.
    */
   const phases = (first: number, end: number, v: number, m: number, split: boolean, productScratch: (ws: Workspace) => number) => {
     const t = (end - first) * tiling.perImage;
     const parts = (planes: number): number => (split ? transformParts(planes, alpha2 * tiling.perImage) : 1);
     return {
+      tileFloats: alpha2 * c * t,
       tiles: tileGroups(alg, 'x', tiling, wholePlanes(x, c, conv.inHeight, conv.inWidth, conv.padTop, conv.padLeft), first, end, v, ws, parts((end - first) * c)),
       products: productGroups(alpha2, split ? partsFor(alpha2 * o * c * t, MIN_PARALLEL_MACS, alpha2) : 1, productScratch, {
         a: u, aLayout: rowMajor(c), b: v, bLayout: rowMajor(t), c: m, ldc: t, m: o, n: t, k: c,
@@ -242,8 +244,7 @@ function planeConv(alg: WinogradAlgorithm, conv: PlaneConv, x: number, filter: F
     const m = ws.alloc(alpha2 * o * chunkTiles);
     list.forEach(([first, end], index) => {
       const chunk = phases(first, end, v, m, true, (space) => gemmScratch(space, o, (end - first) * tiling.perImage, c));
-      const t = (end - first) * tiling.perImage;
-      runTransforms(index === 0 ? [...filterGroups, ...chunk.tiles] : chunk.tiles, alpha2 * c * t + (index === 0 ? alpha2 * o * c : 0));
+      runTransforms(index === 0 ? [...filterGroups, ...chunk.tiles] : chunk.tiles, chunk.tileFloats + (index === 0 ? alpha2 * o * c : 0));
       runParallel(chunk.products);
       runParallel(chunk.untiles);
     });
@@ -327,12 +328,14 @@ export function conv2dBackpropFilterWinograd(xAt: number, dyAt: number, dwAt: nu
   /**
    * Chunk [first, end)'s tile transforms (dy's into D at `d` once, x's into V at `v` per block) and
    * products into block b's S at `sums[b]` (added to it when `accumulate`), in order: each block's x
-   * tiles, then its products.
+   * tiles, then its products; `dyFloats` and `xFloats`, the floats each tile transform writes.
    */
   const phases = (first: number, end: number, v: number, d: number, sums: readonly number[], accumulate: boolean, split: boolean, productScratch: (ws: Workspace) => number) => {
     const t = (end - first) * tiling.perImage;
     const parts = (planes: number): number => (split ? transformParts(planes, alpha2 * tiling.perImage) : 1);
     return {
+      dyFloats: alpha2 * o * t,
+      xFloats: alpha2 * c * t,
       dyTiles: tileGroups(alg, 'dy', tiling, wholePlanes(dyAt, o, info.outHeight, info.outWidth, 0, 0), first, end, d, ws, parts((end - first) * o)),
       blocks: blocks.map(([oy, ox], b) => ({
         xTiles: tileGroups(alg, 'x', tiling, shiftedPlanes(info, xAt, oy, ox), first, end, v, ws, parts((end - first) * c)),
@@ -351,8 +354,7 @@ export function conv2dBackpropFilterWinograd(xAt: number, dyAt: number, dwAt: nu
     list.forEach(([first, end], index) => {
       const chunk = phases(first, end, v, d, sums[0], index > 0, true, (space) => gemmScratch(space, o, c, (end - first) * tiling.perImage));
       chunk.blocks.forEach((block, b) => {
-        const t = (end - first) * tiling.perImage;
-        runTransforms(b === 0 ? [...chunk.dyTiles, ...block.xTiles] : block.xTiles, alpha2 * c * t + (b === 0 ? alpha2 * o * t : 0));
+        runTransforms(b === 0 ? [...chunk.dyTiles, ...block.xTiles] : block.xTiles, chunk.xFloats + (b === 0 ? chunk.dyFloats : 0));
         runParallel(block.products);
       });
     });
