@@ -82,6 +82,16 @@ describe('the blocked gemm kernel', () => {
     }
   });
 
+  it('reads row-major B in place (its partial last panel packed), and packs it where its rows are a multiple of 128 floats apart', () => {
+    for (const transA of [false, true]) {
+      // In place: 300 deep crosses a KC block; 45 columns leave a 5-column panel, 40 none.
+      check({ ...plain, m: 9, n: 45, k: 300, transA });
+      check({ ...plain, m: 9, n: 40, k: 300, transA, accumulate: true, bias: true, relu: true });
+      // Packed: rows 256 floats apart.
+      check({ ...plain, m: 9, n: 256, k: 300, transA });
+    }
+  });
+
   it('reads A and B in both layouts and writes C inside a wider matrix, leaving its neighbours alone', () => {
     for (const transA of [false, true]) for (const transB of [false, true]) {
       check({ ...plain, m: 13, n: 21, k: 37, transA, transB, pad: 3 });
