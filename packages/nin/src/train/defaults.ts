@@ -21,11 +21,11 @@ export interface TrainingDefaults {
 
 /**
  * `d2l`: the chapter's `lr, num_epochs, batch_size = 0.1, 10, 128` with plain SGD and Xavier
- * weights. `small`: what reaches 0.90 test accuracy on the CPU in 6 epochs (see the
- * package README): Adam with warm-up and cosine decay, and data-dependent initialisation, which
+ * weights. `small`: what reaches 0.90 test accuracy on the CPU in 7 epochs with a margin (see the
+ * package README; 6 epochs gave 0.902, a rounding away from the line): Adam with warm-up and cosine decay, and data-dependent initialisation, which
  * keeps every class channel of the classifier block alive.
  */
 export const TRAINING_DEFAULTS: Readonly<Record<NinVariant, TrainingDefaults>> = Object.freeze({
   d2l: { epochs: 10, batchSize: 128, optimizer: 'sgd', lr: 0.1, schedule: 'constant', init: 'model' },
-  small: { epochs: 6, batchSize: 64, optimizer: 'adam', lr: 0.003, schedule: 'cosine', init: 'data' },
+  small: { epochs: 7, batchSize: 64, optimizer: 'adam', lr: 0.003, schedule: 'cosine', init: 'data' },
 });
