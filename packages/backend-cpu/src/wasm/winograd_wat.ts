@@ -14,8 +14,10 @@
  *
  * Layouts: transformed values sit in alpha^2 planes `plane` floats apart, plane (xi, nu) at
  * xi*alpha + nu, one row per channel. Tiles run along the four f32x4 lanes: lane l holds tile
- * tx + l of a tile row (the filters' kernels, filter col + l), so every transform is vertical
- * SIMD; loads gather a lane's tile with shuffles, and a tile row's last group stores only its tiles.
+ * t + l of a plane's tiles in row-major order (m = 2, 3 input tiles), or tile tx + l of a tile row
+ * (m = 4 input tiles and the output tiles; the filters' kernels, filter col + l), so every
+ * transform is vertical SIMD; loads gather a lane's tile with a 4x4 transpose or shuffles, and a
+ * last group stores only its tiles.
  */
 import type { KernelSpec, KernelTable } from './kernel_table.js';
 import { shuffleFloats, transpose4x4 } from './simd_wat.js';
@@ -83,16 +85,11 @@ function transform2d(L: Matrix, x: readonly (readonly string[])[], mid: readonly
 const grid = (prefix: string, rows: number, cols: number): string[][] => range(rows).map((i) => range(cols).map((j) => `$${prefix}${i}_${j}`));
 
 /**
- * Text setting `d[j]` (v128 locals, j < count) to element j of the tiles of the row at `$row`:
- * lane l = float l*m + j. m = 2: an even-lane shuffle of the floats from j on; m = 3: lanes 0 and 3
- * of the floats from j and from j + 6; m = 4: 4x4 transposes of the tiles' four-float runs (the
- * second one, of runs 1-4, for j = 4, 5).
+ * Text setting `d[j]` (v128 locals, j < count <= 6) to element j of the 4-wide tiles of the row at
+ * `$row` (lane l = float 4l + j): 4x4 transposes of the tiles' four-float runs (the second one, of
+ * runs 1-4, for j = 4, 5).
  */
-function gatherRow(m: 2 | 3 | 4, count: number, d: readonly string[]): string {
-  if (m === 2 || m === 3) {
-    const [second, lanes]: [number, Lanes] = m === 2 ? [4, [0, 2, 4, 6]] : [6, [0, 3, 4, 7]];
-    return range(count).map((j) => `local.get $row v128.load offset=${4 * j} align=4 local.get $row v128.load offset=${4 * (j + second)} align=4 ${shuffleFloats(lanes)} local.set ${d[j]}`).join('\n');
-  }
+function gatherRow4(count: number, d: readonly string[]): string {
   if (count > 6) throw new Error(`winograd: a 4-wide tile row gathers at most 6 elements, not ${count}`);
   const runs = range(count > 4 ? 5 : 4).map((l) => `local.get $row v128.load offset=${16 * l} align=4 local.set $run${l}`);
   const first = transpose4x4(['$run0', '$run1', '$run2', '$run3'], ['$g0', '$g1', '$g2', '$g3'], ['$s0', '$s1', '$s2', '$s3']);
@@ -106,7 +103,7 @@ function gatherRow(m: 2 | 3 | 4, count: number, d: readonly string[]): string {
   return [...runs, first, ...moves, ...second].join('\n');
 }
 
-/** The v128 scratch locals `gatherRow` uses. */
+/** The v128 scratch locals `gatherRow4` and `gatherLanes` use. */
 const gatherLocals = locals([...range(5).map((l) => `$run${l}`), ...range(4).map((j) => `$g${j}`), ...range(4).map((j) => `$s${j}`)], 'v128');
 
 /** Text storing lanes [0, count) of the v128 local `value` at byte `address + offset`, count a local of 1..3. */
@@ -187,8 +184,32 @@ function filterKernel(w: WinogradAlgorithm): KernelSpec {
 const tileParams = ['x', 'planes', 'h', 'w', 'ldx', 'xPlane', 'pt', 'pl', 'tilesY', 'tilesX', 'hp', 'wp', 'pad', 'dst', 'ld', 'plane'] as const;
 
 /**
+ * Text setting `d[y][j]` (v128 locals, y, j < size) to element (y, j) of the tiles whose top-left
+ * corners are at the byte addresses `$b0`..`$b3` (lane l: `$b{l}`), rows `$wpBytes` apart: per row,
+ * each lane's first four floats transposed as a 4x4 block (those past `size` into scratch), the rest
+ * a lane at a time. Leaves the addresses `size` rows down.
+ */
+function gatherLanes(size: number, d: readonly (readonly string[])[]): string {
+  const lanes = range(4);
+  return range(size).map((y) => [
+    ...lanes.map((l) => `local.get $b${l} v128.load align=4 local.set $run${l}`),
+    transpose4x4(lanes.map((l) => `$run${l}`), lanes.map((j) => d[y][j] ?? `$g${j}`), ['$s0', '$s1', '$s2', '$s3']),
+    ...range(size).slice(4).map((j) => `local.get $b0 f32.load offset=${4 * j} f32x4.splat ${lanes.slice(1).map((l) => `local.get $b${l} f32.load offset=${4 * j} f32x4.replace_lane ${l}`).join(' ')} local.set ${d[y][j]}`),
+    ...lanes.map((l) => `local.get $b${l} local.get $wpBytes i32.add local.set $b${l}`),
+  ].join('\n')).join('\n');
+}
+
+/**
  * The tile transform `out = L d L^T` of the `size` x `size` tiles at stride m of each zero-padded
  * image plane: `winogradTiles` (L = B^T, size alpha) and `winogradGradTiles` (L = G_f, size m).
+ *
+ * Four tiles a group: for m = 2 and 3, four consecutive tiles of the plane in row-major order, each
+ * lane's tile gathered on its own (`gatherLanes`): NiN's rows of tiles are short (F(3x3, 3x3): 5 on
+ * 13x13, 2 on 6x6), and groups along a row took 10 groups for 25 tiles and 2 for 4 where these take
+ * 7 and 1 (32->64 13x13 and 64->128 6x6 forward and input gradient 3-15% faster, the filter gradients'
+ * F(2x2, 3x3) tiles 2-7%; d2l's 26x26 within noise). For m = 4, four adjacent tiles of a tile row,
+ * gathered with transposes of their four-float runs (`gatherRow4`), a row's last group holding the
+ * tiles left.
  */
 function tileKernel(m: 2 | 3 | 4, L: Matrix): KernelSpec {
   const size = L[0].length;
@@ -196,14 +217,54 @@ function tileKernel(m: 2 | 3 | 4, L: Matrix): KernelSpec {
   const d = grid('d', size, size);
   const mid = grid('e', out, size);
   const v = grid('v', out, out);
+  // Lane l of a group (flat: tile t + l, or the plane's last tile past it) starts at pad[ty*m, tx*m]; (ty, tx) then moves one tile on.
+  const laneStart = (l: number): string => `
+          local.get $pad local.get $ty local.get $rowStep i32.mul i32.add local.get $tx i32.const ${4 * m} i32.mul i32.add local.set $b${l}
+          local.get $valid i32.const ${l + 1} i32.gt_u
+          if
+            local.get $tx i32.const 1 i32.add local.tee $tx local.get $tilesX i32.eq
+            if i32.const 0 local.set $tx local.get $ty i32.const 1 i32.add local.set $ty end
+          end`;
+  const groups = m !== 4 ? `
+      i32.const 0 local.set $t
+      i32.const 0 local.set $ty
+      i32.const 0 local.set $tx
+      loop $flatGroups
+        local.get $tilesY local.get $tilesX i32.mul local.get $t i32.sub local.set $valid
+        ${range(4).map(laneStart).join('')}
+        ${gatherLanes(size, d)}
+        ${transform2d(L, d, mid, v)}
+        ;; out[(xi*alpha + nu)*plane + p*ld + t + l].
+        local.get $dst local.get $p local.get $ld i32.mul local.get $t i32.add i32.const 4 i32.mul i32.add local.set $to
+        ${storePlanes(v.flat())}
+        local.get $t i32.const 4 i32.add local.tee $t local.get $tilesY local.get $tilesX i32.mul i32.lt_u br_if $flatGroups
+      end` : `
+      i32.const 0 local.set $ty
+      loop $tileRows
+        i32.const 0 local.set $tx
+        loop $tileGroups
+          local.get $tilesX local.get $tx i32.sub local.set $valid
+          ;; Tile (ty, tx + l) starts at pad[ty*m, (tx + l)*m].
+          local.get $pad local.get $ty local.get $rowStep i32.mul i32.add local.get $tx i32.const ${4 * m} i32.mul i32.add local.set $tile
+          ${range(size).map((y) => `local.get $tile local.get $wpBytes i32.const ${y} i32.mul i32.add local.set $row\n${gatherRow4(size, d[y])}`).join('\n')}
+          ${transform2d(L, d, mid, v)}
+          ;; out[(xi*alpha + nu)*plane + p*ld + ty*tilesX + tx + l].
+          local.get $dst local.get $p local.get $ld i32.mul local.get $ty local.get $tilesX i32.mul i32.add local.get $tx i32.add i32.const 4 i32.mul i32.add local.set $to
+          ${storePlanes(v.flat())}
+          local.get $tx i32.const 4 i32.add local.tee $tx local.get $tilesX i32.lt_u br_if $tileGroups
+        end
+        local.get $ty i32.const 1 i32.add local.tee $ty local.get $tilesY i32.lt_u br_if $tileRows
+      end`;
   return {
     params: tileParams,
     wat: `
-    (local $p i32) (local $iy i32) (local $ty i32) (local $tx i32) (local $valid i32) (local $tile i32) (local $row i32)
-    (local $to i32) (local $at i32) (local $planeBytes i32) (local $wpBytes i32)
+    (local $p i32) (local $iy i32) (local $ty i32) (local $tx i32) (local $t i32) (local $valid i32) (local $tile i32) (local $row i32)
+    (local $to i32) (local $at i32) (local $planeBytes i32) (local $wpBytes i32) (local $rowStep i32)
+    (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
     ${gatherLocals} ${locals([...d.flat(), ...mid.flat(), ...v.flat()], 'v128')}
     local.get $plane i32.const 4 i32.mul local.set $planeBytes
     local.get $wp i32.const 4 i32.mul local.set $wpBytes
+    local.get $wpBytes i32.const ${m} i32.mul local.set $rowStep
     loop $planeLoop
       ;; pad[iy + pt, ix + pl] = x[p, iy, ix] (at x + iy*ldx + ix), zero elsewhere (hp x wp floats).
       local.get $pad i32.const 0 local.get $hp local.get $wpBytes i32.mul memory.fill
@@ -214,22 +275,7 @@ function tileKernel(m: 2 | 3 | 4, L: Matrix): KernelSpec {
         local.get $w i32.const 4 i32.mul memory.copy
         local.get $iy i32.const 1 i32.add local.tee $iy local.get $h i32.lt_u br_if $copyRows
       end
-      i32.const 0 local.set $ty
-      loop $tileRows
-        i32.const 0 local.set $tx
-        loop $tileGroups
-          local.get $tilesX local.get $tx i32.sub local.set $valid
-          ;; Tile (ty, tx + l) starts at pad[ty*m, (tx + l)*m].
-          local.get $pad local.get $ty i32.const ${m} i32.mul local.get $wpBytes i32.mul i32.add local.get $tx i32.const ${4 * m} i32.mul i32.add local.set $tile
-          ${range(size).map((y) => `local.get $tile local.get $wpBytes i32.const ${y} i32.mul i32.add local.set $row\n${gatherRow(m, size, d[y])}`).join('\n')}
-          ${transform2d(L, d, mid, v)}
-          ;; out[(xi*alpha + nu)*plane + p*ld + ty*tilesX + tx + l].
-          local.get $dst local.get $p local.get $ld i32.mul local.get $ty local.get $tilesX i32.mul i32.add local.get $tx i32.add i32.const 4 i32.mul i32.add local.set $to
-          ${storePlanes(v.flat())}
-          local.get $tx i32.const 4 i32.add local.tee $tx local.get $tilesX i32.lt_u br_if $tileGroups
-        end
-        local.get $ty i32.const 1 i32.add local.tee $ty local.get $tilesY i32.lt_u br_if $tileRows
-      end
+      ${groups}
       local.get $x local.get $xPlane i32.const 4 i32.mul i32.add local.set $x
       local.get $p i32.const 1 i32.add local.tee $p local.get $planes i32.lt_u br_if $planeLoop
     end`,
