@@ -186,14 +186,14 @@ const tileParams = ['x', 'planes', 'h', 'w', 'ldx', 'xPlane', 'pt', 'pl', 'tiles
 /**
  * Text setting `d[y][j]` (v128 locals, y, j < size) to element (y, j) of the tiles whose top-left
  * corners are at the byte addresses `$b0`..`$b3` (lane l: `$b{l}`), rows `$wpBytes` apart: per row,
- * each lane's first four floats transposed as a 4x4 block (those past `size` into scratch), the rest
- * a lane at a time. Leaves the addresses `size` rows down.
+ * each lane's first four floats transposed as a 4x4 block (two columns of it for tiles of two; a
+ * third into scratch for tiles of three), the rest a lane at a time. Leaves the addresses `size` rows down.
  */
 function gatherLanes(size: number, d: readonly (readonly string[])[]): string {
   const lanes = range(4);
   return range(size).map((y) => [
     ...lanes.map((l) => `local.get $b${l} v128.load align=4 local.set $run${l}`),
-    transpose4x4(lanes.map((l) => `$run${l}`), lanes.map((j) => d[y][j] ?? `$g${j}`), ['$s0', '$s1', '$s2', '$s3']),
+    transpose4x4(lanes.map((l) => `$run${l}`), (size > 2 ? lanes : [0, 1]).map((j) => d[y][j] ?? `$g${j}`), ['$s0', '$s1', '$s2', '$s3']),
     ...range(size).slice(4).map((j) => `local.get $b0 f32.load offset=${4 * j} f32x4.splat ${lanes.slice(1).map((l) => `local.get $b${l} f32.load offset=${4 * j} f32x4.replace_lane ${l}`).join(' ')} local.set ${d[y][j]}`),
     ...lanes.map((l) => `local.get $b${l} local.get $wpBytes i32.add local.set $b${l}`),
   ].join('\n')).join('\n');
