@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { convAlgorithm, conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from '../src/kernels/conv.js';
 import { allFinite } from '../src/kernels/finite.js';
 import { conv2dBackpropFilterIm2col, conv2dBackpropInputIm2col, conv2dIm2col } from '../src/kernels/im2col.js';
+import { view } from '../src/wasm/runtime.js';
 import { onHeap, random } from './helpers.js';
 
 /** The bits of every value, so NaN matches NaN and +inf matches +inf only. */
@@ -19,6 +20,15 @@ describe('allFinite', () => {
     ['a NaN in the tail', 13, 12, Number.NaN, false],
     ['-inf as the only value', 1, 0, Number.NEGATIVE_INFINITY, false],
     ['no values', 0, -1, Number.NaN, true],
+    // The probe sums four vectors a turn, one into each of four sums, then the vectors left one by one.
+    ['an infinity in the first of four vectors', 64, 49, Number.POSITIVE_INFINITY, false],
+    ['a NaN in the second of four vectors', 64, 54, Number.NaN, false],
+    ['an infinity in the third of four vectors', 64, 11, Number.NEGATIVE_INFINITY, false],
+    ['a NaN in the fourth of four vectors', 64, 31, Number.NaN, false],
+    ['a NaN in the vectors after the last four', 22, 17, Number.NaN, false],
+    // From 2^18 floats the vectors are probed in parts across the threads.
+    ['all finite, in parts', (1 << 18) + 7, -1, Number.NaN, true],
+    ['a NaN in the last part\'s last vector', (1 << 18) + 7, (1 << 18) + 2, Number.NaN, false],
   ] as const)('%s', (_what, count, at, value, expected) => {
     const values = random(count);
     if (at >= 0) values[at] = value;
@@ -27,6 +37,21 @@ describe('allFinite', () => {
       result = allFinite(x, count);
     });
     expect(result).toBe(expected);
+  });
+
+  it('finds an infinity wherever it lies among the parts probed across the threads', () => {
+    const count = (1 << 18) + 7;
+    const values = random(count);
+    onHeap([values], 1, (x) => {
+      const heap = view(x, count);
+      for (let i = 0; i < 16; i++) {
+        const at = Math.floor((i * count) / 16) + 3;
+        heap[at] = Number.POSITIVE_INFINITY;
+        expect(allFinite(x, count), `infinity at ${at}`).toBe(false);
+        heap[at] = 0.5;
+      }
+      expect(allFinite(x, count)).toBe(true);
+    });
   });
 });
 

