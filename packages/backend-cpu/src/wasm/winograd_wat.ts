@@ -225,20 +225,23 @@ function tileKernel(m: 2 | 3 | 4, L: Matrix): KernelSpec {
             local.get $tx i32.const 1 i32.add local.tee $tx local.get $tilesX i32.eq
             if i32.const 0 local.set $tx local.get $ty i32.const 1 i32.add local.set $ty end
           end`;
-  const groups = m !== 4 ? `
+  /** The gathered group's transform, stored from its first tile (`first`, text leaving the plane's tile index t on the stack): out[(xi*alpha + nu)*plane + p*ld + t + l]. */
+  const transformAndStore = (first: string): string => `
+        ${transform2d(L, d, mid, v)}
+        local.get $dst local.get $p local.get $ld i32.mul ${first} i32.add i32.const 4 i32.mul i32.add local.set $to
+        ${storePlanes(v.flat())}`;
+  const [groupLocals, groups] = m !== 4 ? ['(local $t i32) (local $tiles i32) (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)', `
+      local.get $tilesY local.get $tilesX i32.mul local.set $tiles
       i32.const 0 local.set $t
       i32.const 0 local.set $ty
       i32.const 0 local.set $tx
       loop $flatGroups
-        local.get $tilesY local.get $tilesX i32.mul local.get $t i32.sub local.set $valid
+        local.get $tiles local.get $t i32.sub local.set $valid
         ${range(4).map(laneStart).join('')}
         ${gatherLanes(size, d)}
-        ${transform2d(L, d, mid, v)}
-        ;; out[(xi*alpha + nu)*plane + p*ld + t + l].
-        local.get $dst local.get $p local.get $ld i32.mul local.get $t i32.add i32.const 4 i32.mul i32.add local.set $to
-        ${storePlanes(v.flat())}
-        local.get $t i32.const 4 i32.add local.tee $t local.get $tilesY local.get $tilesX i32.mul i32.lt_u br_if $flatGroups
-      end` : `
+        ${transformAndStore('local.get $t')}
+        local.get $t i32.const 4 i32.add local.tee $t local.get $tiles i32.lt_u br_if $flatGroups
+      end`] : ['(local $tile i32) (local $row i32)', `
       i32.const 0 local.set $ty
       loop $tileRows
         i32.const 0 local.set $tx
@@ -247,20 +250,16 @@ function tileKernel(m: 2 | 3 | 4, L: Matrix): KernelSpec {
           ;; Tile (ty, tx + l) starts at pad[ty*m, (tx + l)*m].
           local.get $pad local.get $ty local.get $rowStep i32.mul i32.add local.get $tx i32.const ${4 * m} i32.mul i32.add local.set $tile
           ${range(size).map((y) => `local.get $tile local.get $wpBytes i32.const ${y} i32.mul i32.add local.set $row\n${gatherRow4(size, d[y])}`).join('\n')}
-          ${transform2d(L, d, mid, v)}
-          ;; out[(xi*alpha + nu)*plane + p*ld + ty*tilesX + tx + l].
-          local.get $dst local.get $p local.get $ld i32.mul local.get $ty local.get $tilesX i32.mul i32.add local.get $tx i32.add i32.const 4 i32.mul i32.add local.set $to
-          ${storePlanes(v.flat())}
+          ${transformAndStore('local.get $ty local.get $tilesX i32.mul local.get $tx i32.add')}
           local.get $tx i32.const 4 i32.add local.tee $tx local.get $tilesX i32.lt_u br_if $tileGroups
         end
         local.get $ty i32.const 1 i32.add local.tee $ty local.get $tilesY i32.lt_u br_if $tileRows
-      end`;
+      end`];
   return {
     params: tileParams,
     wat: `
-    (local $p i32) (local $iy i32) (local $ty i32) (local $tx i32) (local $t i32) (local $valid i32) (local $tile i32) (local $row i32)
-    (local $to i32) (local $at i32) (local $planeBytes i32) (local $wpBytes i32) (local $rowStep i32)
-    (local $b0 i32) (local $b1 i32) (local $b2 i32) (local $b3 i32)
+    (local $p i32) (local $iy i32) (local $ty i32) (local $tx i32) (local $valid i32)
+    (local $to i32) (local $at i32) (local $planeBytes i32) (local $wpBytes i32) (local $rowStep i32) ${groupLocals}
     ${gatherLocals} ${locals([...d.flat(), ...mid.flat(), ...v.flat()], 'v128')}
     local.get $plane i32.const 4 i32.mul local.set $planeBytes
     local.get $wp i32.const 4 i32.mul local.set $wpBytes
